@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layout: a pure core (HoptraceCore, HoptraceTUI) and thin edges that touch the
+// kernel (HoptraceCapture, HoptraceLab) or the terminal (HoptraceCurses).
+let package = Package(
+    name: "hoptrace",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hoptrace", targets: ["hoptrace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The real engines, straight from Debian's -dev packages.
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(
+            name: "CNetfilterConntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev"])]),
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        // The one C target: what Swift cannot import (setns, macros, variadics).
+        .target(name: "CHoptraceShims"),
+
+        .target(name: "HoptraceCore"),
+        .target(
+            name: "HoptraceCapture",
+            dependencies: ["HoptraceCore", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),
+        .target(name: "HoptraceLab", dependencies: ["HoptraceCore"]),
+        .target(name: "HoptraceTUI", dependencies: ["HoptraceCore"]),
+        .target(name: "HoptraceCurses", dependencies: ["HoptraceTUI", "CNcursesw", "CHoptraceShims"]),
+        .executableTarget(
+            name: "hoptrace",
+            dependencies: [
+                "HoptraceCore", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
+        .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),
+        .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI"]),
+        .testTarget(
+            name: "HoptraceIntegrationTests",
+            dependencies: ["HoptraceCore", "HoptraceLab", "HoptraceCapture"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

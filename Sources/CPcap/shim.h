@@ -1,0 +1,2 @@
+// libpcap from Debian's libpcap-dev.
+#include <pcap/pcap.h>

@@ -1,0 +1,110 @@
+import Foundation
+import HoptraceCapture
+import HoptraceCore
+import HoptraceLab
+
+/// The checks of `hoptrace doctor`. Every probe either reads state or works in a
+/// private namespace it throws away: doctor never changes the machine.
+enum DoctorProbes {
+    static func all() -> [DoctorCheck] {
+        [privileges(), pcap(), conntrack(), conntrackEvents(), iproute(), iptablesBackend(), nftTrace(), tracefs()]
+    }
+
+    static func privileges() -> DoctorCheck {
+        let name = "privileges"
+        if geteuid() == 0 { return DoctorCheck(name: name, status: .ok, detail: "running as root", required: true) }
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let caps = Capabilities(procStatus: status) ?? Capabilities(effective: 0)
+        if caps.has(Capabilities.netAdmin) && caps.has(Capabilities.netRaw) {
+            return DoctorCheck(name: name, status: .ok, detail: "CAP_NET_ADMIN and CAP_NET_RAW", required: true)
+        }
+        return DoctorCheck(
+            name: name, status: .fail, detail: "not root and without CAP_NET_RAW+CAP_NET_ADMIN",
+            fix: "run with sudo, or: setcap cap_net_raw,cap_net_admin+ep $(command -v hoptrace)", required: true)
+    }
+
+    static func pcap() -> DoctorCheck {
+        DoctorCheck(name: "libpcap", status: .ok, detail: EngineProbes.pcapVersion, required: true)
+    }
+
+    static func conntrack() -> DoctorCheck {
+        switch EngineProbes.conntrackNetlink() {
+        case .success:
+            return DoctorCheck(name: "conntrack netlink", status: .ok, detail: "event socket opens", required: true)
+        case .failure(let e):
+            return DoctorCheck(
+                name: "conntrack netlink", status: .fail, detail: e.description,
+                fix: "run as root; the kernel needs nf_conntrack_netlink (modprobe nf_conntrack_netlink)",
+                required: true)
+        }
+    }
+
+    static func conntrackEvents() -> DoctorCheck {
+        let name = "nf_conntrack_events"
+        let path = "/proc/sys/net/netfilter/nf_conntrack_events"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return DoctorCheck(
+                name: name, status: .warn, detail: "conntrack not active in this namespace yet",
+                fix: "it is per namespace; check it where you watch: ip netns exec NS sysctl net.netfilter.nf_conntrack_events",
+                required: false)
+        }
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if value == "0" {
+            return DoctorCheck(
+                name: name, status: .fail, detail: "0: the kernel sends no conntrack events",
+                fix: "sysctl -w net.netfilter.nf_conntrack_events=1 (in the namespace you watch)", required: true)
+        }
+        return DoctorCheck(name: name, status: .ok, detail: value + (value == "2" ? " (sent while a listener exists)" : ""), required: true)
+    }
+
+    static func iproute() -> DoctorCheck {
+        guard let r = try? CommandRunner().result(["ip", "-V"]), r.succeeded else {
+            return DoctorCheck(name: "iproute2", status: .fail, detail: "'ip' not found",
+                               fix: "apt-get install iproute2", required: true)
+        }
+        return DoctorCheck(name: "iproute2", status: .ok, detail: r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), required: true)
+    }
+
+    static func iptablesBackend() -> DoctorCheck {
+        let name = "iptables backend"
+        guard let r = try? CommandRunner().result(["iptables", "--version"]), r.succeeded else {
+            return DoctorCheck(name: name, status: .warn, detail: "iptables not installed",
+                               fix: "apt-get install iptables (the lab uses the articles' iptables commands)", required: false)
+        }
+        let version = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        if version.contains("nf_tables") {
+            return DoctorCheck(name: name, status: .ok, detail: "\(version): rules are visible to nftables tracing", required: false)
+        }
+        return DoctorCheck(name: name, status: .warn, detail: "\(version): legacy rules cannot be traced rule by rule",
+                           fix: "update-alternatives --set iptables /usr/sbin/iptables-nft", required: false)
+    }
+
+    /// Installs a trace rule in a private namespace that dies with the `unshare` child.
+    static func nftTrace() -> DoctorCheck {
+        let name = "nftables tracing"
+        let script = "add table ip hoptrace_doctor; "
+            + "add chain ip hoptrace_doctor pre { type filter hook prerouting priority -350; }; "
+            + "add rule ip hoptrace_doctor pre meta nftrace set 1"
+        guard let r = try? CommandRunner().result(["unshare", "--net", "nft", script]) else {
+            return DoctorCheck(name: name, status: .warn, detail: "nft or unshare not installed",
+                               fix: "apt-get install nftables util-linux", required: false)
+        }
+        if r.succeeded { return DoctorCheck(name: name, status: .ok, detail: "meta nftrace accepted by the kernel", required: false) }
+        return DoctorCheck(name: name, status: .warn, detail: r.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+                           fix: "explain mode needs nf_tables with tracing (CONFIG_NF_TABLES)", required: false)
+    }
+
+    static func tracefs() -> DoctorCheck {
+        let name = "tracefs"
+        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+        where FileManager.default.fileExists(atPath: root + "/events/skb/kfree_skb") {
+            return DoctorCheck(name: name, status: .ok, detail: "\(root) has skb:kfree_skb", required: false)
+        }
+        let supported = ((try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8)) ?? "").contains("tracefs")
+        return DoctorCheck(
+            name: name, status: .warn,
+            detail: supported ? "tracefs supported but not mounted" : "no tracefs in this kernel",
+            fix: supported ? "mount -t tracefs nodev /sys/kernel/tracing (drop reasons in explain mode)"
+                : "kernel drop reasons will be unavailable", required: false)
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import HoptraceCore
+
+@main
+struct Hoptrace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hoptrace",
+        abstract: "Follow packets hop by hop through namespaces, bridges and NAT.",
+        discussion: """
+            hoptrace captures on many interfaces across network namespaces, subscribes to
+            conntrack events, and joins them into flows. 'hoptrace lab' builds a demo network
+            (the articles' Docker-style bridge topology) inside namespaces of its own.
+            """,
+        version: HoptraceVersion.string,
+        subcommands: [DoctorCommand.self, LabCommand.self]
+    )
+}
