@@ -12,6 +12,6 @@ struct Hoptrace: ParsableCommand {
             (the articles' Docker-style bridge topology) inside namespaces of its own.
             """,
         version: HoptraceVersion.string,
-        subcommands: [DoctorCommand.self, LabCommand.self]
+        subcommands: [WatchCommand.self, DoctorCommand.self, LabCommand.self]
     )
 }

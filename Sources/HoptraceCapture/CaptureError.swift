@@ -1,0 +1,21 @@
+import Glibc
+
+/// Capture failures, each one sentence a user can act on, with the library's own words.
+public enum CaptureError: Error, CustomStringConvertible {
+    case namespace(path: String, errno: Int32)
+    case pcap(point: String, function: String, message: String)
+    case filter(expression: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .namespace(let path, let e):
+            if e == ENOENT { return "network namespace not found: \(path) (see 'ip netns list')" }
+            return "cannot enter network namespace \(path): \(String(cString: strerror(e)))"
+                + (e == EPERM ? " (run as root)" : "")
+        case .pcap(let point, let function, let message):
+            return "\(point): \(function): \(message)"
+        case .filter(let expression, let message):
+            return "invalid capture filter '\(expression)': \(message)"
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Glibc
+import HoptraceCore
+
+/// The one event loop: poll over every capture point's descriptor, decode what
+/// arrives, and hand it on in arrival order. Stops on SIGINT/SIGTERM, after
+/// `limit` packets or `duration` seconds. A point whose interface vanishes is
+/// reported and dropped; the others keep running.
+public final class CaptureLoop {
+    public enum Event {
+        case packet(CapturePoint, PcapPacket, Result<DecodedPacket, DecodeError>)
+        case pointLost(CapturePoint, reason: String)
+    }
+
+    var sources: [PcapSource]
+    public init(sources: [PcapSource]) { self.sources = sources }
+
+    public func run(limit: Int? = nil, duration: Double? = nil, _ handle: (Event) -> Void) {
+        StopSignal.install()
+        var seen = 0
+        let deadline = duration.map { Monotonic.now + $0 }
+        while !sources.isEmpty && !StopSignal.requested {
+            if let deadline, Monotonic.now >= deadline { return }
+            var fds = sources.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&fds, nfds_t(fds.count), 100)
+            if ready < 0 && errno != EINTR { return }
+            var lost: [Int] = []
+            // A buffered (TPACKET_V3) handle may hold packets without the fd polling ready
+            // until its timeout; drain every handle each turn, it costs one syscall.
+            for (i, source) in sources.enumerated() {
+                let n = source.drain { pkt in
+                    let decoded = Result { () throws(DecodeError) in try source.decode(pkt) }
+                    handle(.packet(source.point, pkt, decoded))
+                    seen += 1
+                }
+                if n < 0 { lost.append(i) }
+                if let limit, seen >= limit { return }
+            }
+            for i in lost.reversed() {
+                handle(.pointLost(sources[i].point, reason: sources[i].lastError))
+                sources.remove(at: i)
+            }
+        }
+    }
+}
+
+enum Monotonic {
+    static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// SIGINT/SIGTERM only set a flag; the loop notices within its poll timeout.
+public enum StopSignal {
+    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+    public static var requested: Bool { flag != 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in StopSignal.flag = 1 }
+        signal(SIGTERM) { _ in StopSignal.flag = 1 }
+    }
+}
+
+/// RFC 3339-style UTC wall-clock time with microseconds: 12:00:00.123456 or the full date.
+public enum Timestamp {
+    public static func time(seconds: Int, micros: Int) -> String {
+        var t = time_t(seconds)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let us = String(micros)
+        return "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)).\(String(repeating: "0", count: max(0, 6 - us.count)))\(us)"
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import HoptraceCapture
+import HoptraceCore
+import HoptraceLab
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Capture on many interfaces across namespaces and print what each one sees.",
+        discussion: """
+            Example: hoptrace watch -i htns1:eth0 -i hthost:docker1 -i hthost:enX0 -- icmp
+            Lines: TIME NETNS:IFACE DIR (in|out|host|other) and a tcpdump-like summary.
+            """)
+
+    @Option(name: .customShort("i"), help: "Capture point [NETNS:]IFACE (repeatable). NETNS: a name in /run/netns or a path.")
+    var interfaces: [String] = []
+    @Flag(help: "Capture on the lab's five hop interfaces (see 'hoptrace lab').")
+    var lab = false
+    @Option(help: "Prefix of the lab's namespaces, with --lab.")
+    var prefix = "ht"
+    @Flag(help: "tcpdump-like text lines (the default until the live view lands).")
+    var text = false
+    @Option(help: "Stop after this many packets.")
+    var count: Int?
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+    @Option(help: "Kernel capture buffer per interface, in MiB.")
+    var bufferSize: Int32 = 32
+    @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
+    var filter: [String] = []
+
+    func points() throws -> [CapturePoint] {
+        var points: [CapturePoint] = []
+        for text in interfaces {
+            guard let p = CapturePoint(parsing: text) else { throw ValidationError("bad capture point '\(text)': use [NETNS:]IFACE") }
+            points.append(p)
+        }
+        if lab {
+            let t = try LabTopology(prefix: prefix)
+            points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
+        }
+        guard !points.isEmpty else { throw ValidationError("nothing to watch: give -i [NETNS:]IFACE or --lab") }
+        return points
+    }
+
+    func run() throws {
+        let points = try points()
+        var options = PcapSource.Options()
+        options.filter = filter.joined(separator: " ")
+        options.bufferSize = bufferSize << 20
+        let sources: [PcapSource]
+        do {
+            sources = try points.map { try PcapSource.open($0, options: options) }
+        } catch let e as CaptureError {
+            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        }
+        CaptureLoop(sources: sources).run(limit: count, duration: duration) { event in
+            switch event {
+            case .packet(let point, let pkt, let decoded):
+                let time = Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)
+                switch decoded {
+                case .success(let p): emit(PacketText.line(p, at: point, time: time))
+                case .failure(let e): emit("\(time) \(point) malformed: \(e)")
+                }
+            case .pointLost(let point, let reason):
+                emit("hoptrace: capture point \(point) is gone (\(reason)); the others keep running")
+            }
+        }
+    }
+}
+
+/// One line to stdout, unbuffered: a pipe reader (or a test) sees it at once.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
