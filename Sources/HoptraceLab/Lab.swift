@@ -61,9 +61,19 @@ public struct Lab: Sendable {
         ownership.release()
     }
 
+    /// SIGTERM, then SIGKILL for whatever still runs after a second: a process
+    /// left inside would keep the deleted namespace (and its addresses) alive.
     func stopProcesses(in ns: String) {
-        guard let pids = try? runner.result(["ip", "netns", "pids", ns]).stdout else { return }
-        for pid in pids.split(separator: "\n").compactMap({ pid_t($0) }) { kill(pid, SIGTERM) }
+        func pids() -> [pid_t] {
+            ((try? runner.result(["ip", "netns", "pids", ns]).stdout) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        }
+        var left = pids()
+        for pid in left { kill(pid, SIGTERM) }
+        for _ in 0..<10 where !left.isEmpty {
+            usleep(100_000)
+            left = pids()
+        }
+        for pid in left { kill(pid, SIGKILL) }
     }
 
     // MARK: settings

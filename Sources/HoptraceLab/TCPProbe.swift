@@ -9,6 +9,11 @@ public enum TCPProbe {
     public static func serve(port: UInt16, pidFile: String?) throws -> Never {
         // A daemon must not hold its launcher's pipes open: whoever reads them to EOF would wait forever.
         for fd in 3..<Int32(min(sysconf(Int32(_SC_OPEN_MAX)), 65536)) { close(fd) }
+        // Nor inherit a blocked or ignored SIGTERM: `lab down` stops it with one.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        signal(SIGTERM, SIG_DFL)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LabError.probeFailed("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1

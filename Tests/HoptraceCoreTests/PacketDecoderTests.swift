@@ -57,7 +57,7 @@ import HoptraceCore
     @Test func survivesRandomBytes() {
         var rng = SplitMix64(seed: 0x5eed)
         var decoded = 0
-        for i in 0..<200_000 {
+        for i in 0..<1_000_000 {
             var bytes: [UInt8]
             if i % 2 == 0 {
                 bytes = (0..<Int(rng.next() % 80)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

@@ -88,7 +88,15 @@ struct LabIntegrationTests {
     }
 
     @Test func s7PublishedPortAnswersFromNs1() throws {
+        var labPrefix = ""
+        defer {
+            // `lab down` must also stop the servers it started in ns1.
+            // pgrep exits 1 for "no such process" (2 would be a usage error, 0 a survivor).
+            let left = try? Hoptrace.exec(["/usr/bin/pgrep", "-f", "--", "--pid-file /run/hoptrace/lab/\(labPrefix)-serve-"])
+            #expect(left?.status == 1, "servers survived lab down: \(left?.stdout ?? "") \(left?.stderr ?? "")")
+        }
         try withLab("s7", scenario: "S7") { prefix throws in
+            labPrefix = prefix
             let c = try Hoptrace.run(["lab", "connect", "--prefix", prefix, "--port", "80"])
             #expect(c.status == 0, "connect failed: \(c.stderr)")
             #expect(c.stdout == "hoptrace lab: hello from ns1 tcp/80\n")
