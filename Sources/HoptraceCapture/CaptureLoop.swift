@@ -9,10 +9,17 @@ public final class CaptureLoop {
     public enum Event {
         case packet(CapturePoint, PcapPacket, Result<DecodedPacket, DecodeError>)
         case pointLost(CapturePoint, reason: String)
+        /// A conntrack event and the wall-clock time it was read.
+        case conntrack(netns: String?, ConntrackEvent, seconds: Int, micros: Int)
+        case conntrackLost(netns: String?, overruns: Int)
     }
 
     var sources: [PcapSource]
-    public init(sources: [PcapSource]) { self.sources = sources }
+    var conntrack: [ConntrackSource]
+    public init(sources: [PcapSource], conntrack: [ConntrackSource] = []) {
+        self.sources = sources
+        self.conntrack = conntrack
+    }
 
     public func run(limit: Int? = nil, duration: Double? = nil, _ handle: (Event) -> Void) {
         StopSignal.install()
@@ -20,7 +27,7 @@ public final class CaptureLoop {
         let deadline = duration.map { Monotonic.now + $0 }
         while !sources.isEmpty && !StopSignal.requested {
             if let deadline, Monotonic.now >= deadline { return }
-            var fds = sources.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            var fds = (sources.map(\.fd) + conntrack.map(\.fd)).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 && errno != EINTR { return }
             var lost: [Int] = []
@@ -34,6 +41,16 @@ public final class CaptureLoop {
                 }
                 if n < 0 { lost.append(i) }
                 if let limit, seen >= limit { return }
+            }
+            // Events are read every turn too: the poll result is only a wake-up.
+            for source in conntrack {
+                let before = source.overruns
+                var tv = timeval()
+                gettimeofday(&tv, nil)
+                _ = source.drain { event in
+                    handle(.conntrack(netns: source.netns, event, seconds: tv.tv_sec, micros: Int(tv.tv_usec)))
+                }
+                if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
             }
             for i in lost.reversed() {
                 handle(.pointLost(sources[i].point, reason: sources[i].lastError))

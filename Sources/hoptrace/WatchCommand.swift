@@ -21,6 +21,8 @@ struct WatchCommand: ParsableCommand {
     var prefix = "ht"
     @Flag(help: "tcpdump-like text lines (the default until the live view lands).")
     var text = false
+    @Flag(help: "Do not subscribe to conntrack events.")
+    var noConntrack = false
     @Option(help: "Stop after this many packets.")
     var count: Int?
     @Option(help: "Stop after this many seconds.")
@@ -50,13 +52,20 @@ struct WatchCommand: ParsableCommand {
         options.filter = filter.joined(separator: " ")
         options.bufferSize = bufferSize << 20
         let sources: [PcapSource]
+        var conntrack: [ConntrackSource] = []
         do {
             sources = try points.map { try PcapSource.open($0, options: options) }
+            // One subscription per watched namespace; one without conntrack simply stays quiet.
+            var namespaces: [CapturePoint] = []
+            for p in points where !namespaces.contains(where: { $0.netns == p.netns }) { namespaces.append(p) }
+            if !noConntrack {
+                conntrack = try namespaces.map { try ConntrackSource.open(netns: $0.netns, netnsPath: $0.netnsPath) }
+            }
         } catch let e as CaptureError {
             FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
             throw ExitCode.failure
         }
-        CaptureLoop(sources: sources).run(limit: count, duration: duration) { event in
+        CaptureLoop(sources: sources, conntrack: conntrack).run(limit: count, duration: duration) { event in
             switch event {
             case .packet(let point, let pkt, let decoded):
                 let time = Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)
@@ -64,6 +73,10 @@ struct WatchCommand: ParsableCommand {
                 case .success(let p): emit(PacketText.line(p, at: point, time: time))
                 case .failure(let e): emit("\(time) \(point) malformed: \(e)")
                 }
+            case .conntrack(let netns, let event, let seconds, let micros):
+                emit(ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros)))
+            case .conntrackLost(let netns, let overruns):
+                emit("hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times)")
             case .pointLost(let point, let reason):
                 emit("hoptrace: capture point \(point) is gone (\(reason)); the others keep running")
             }

@@ -94,3 +94,18 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct ConntrackTextTests {
+    @Test func readsLikeConntrackE() {
+        let a = IPv4Address(0xAC12_0003), b = IPv4Address(0xAC1F_2DAE), nat = IPv4Address(0xAC1F_2735)
+        var e = ConntrackEvent(
+            kind: .new, proto: 1, orig: .init(src: a, dst: b, icmp: (8, 0, 27)),
+            reply: .init(src: b, dst: nat, icmp: (0, 0, 27)), status: 1 << 3 | 1 << 4, timeout: 30)
+        #expect(ConntrackText.line(e, netns: "hthost", time: "T") ==
+            "T hthost conntrack [NEW] icmp 1 30 src=172.18.0.3 dst=172.31.45.174 type=8 code=0 id=27 [UNREPLIED] src=172.31.45.174 dst=172.31.39.53 type=0 code=0 id=27")
+        e.kind = .update
+        e.status |= 1 << 1
+        #expect(e.statusNames == ["SEEN_REPLY", "CONFIRMED", "SRC_NAT"])
+        #expect(!ConntrackText.line(e, netns: "hthost", time: "T").contains("UNREPLIED"))
+    }
+}

@@ -6,22 +6,28 @@ import Testing
 struct WatchIntegrationTests {
     init() { Privilege.ciRequiresRoot() }
 
-    @Test func s2PingIsSeenOnEveryHopWithTheSnatSource() throws {
+    /// Runs `hoptrace watch ARGS --duration 4` while `action` generates traffic; returns its lines.
+    func watch(_ args: [String], during action: () throws -> Void) throws -> [String] {
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
+        watcher.arguments = ["watch", "--duration", "4"] + args
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-watch-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        watcher.standardOutput = try FileHandle(forWritingTo: out)
+        watcher.standardError = watcher.standardOutput
+        try watcher.run()
+        usleep(1_000_000)
+        try action()
+        watcher.waitUntilExit()
+        return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func s2PingIsSeenOnEveryHopWithTheSnatSourceAndItsConntrackEvents() throws {
         try withLab("wa", scenario: "S2") { prefix throws in
-            let watcher = Process()
-            watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-            watcher.arguments = ["watch", "--lab", "--prefix", prefix, "--duration", "4", "--", "icmp"]
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-watch-\(prefix).out")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            defer { try? FileManager.default.removeItem(at: out) }
-            watcher.standardOutput = try FileHandle(forWritingTo: out)
-            watcher.standardError = watcher.standardOutput
-            try watcher.run()
-            usleep(1_000_000)
-            let ping = try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"])
-            #expect(ping.status == 0)
-            watcher.waitUntilExit()
-            let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+            let lines = try watch(["--lab", "--prefix", prefix, "--", "icmp"]) { () throws in
+                #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+            }
             func seen(_ point: String, _ what: String) -> Bool { lines.contains { $0.contains(" \(prefix)\(point) ") && $0.contains(what) } }
             let request = "172.18.0.3 > 172.31.45.174: ICMP echo request"
             let natted = "172.31.39.53 > 172.31.45.174: ICMP echo request"
@@ -32,6 +38,34 @@ struct WatchIntegrationTests {
             #expect(seen("remote:enX0", "in IP " + natted))
             #expect(seen("remote:enX0", "out IP 172.31.45.174 > 172.31.39.53: ICMP echo reply"))
             #expect(seen("ns1:eth0", "in IP 172.31.45.174 > 172.18.0.3: ICMP echo reply"))
+
+            // conntrack in the host namespace: NEW [UNREPLIED], then UPDATE, same ICMP id, reply to the SNAT address.
+            let events = lines.filter { $0.contains(" \(prefix)host conntrack ") }
+            let pattern = #/\[(NEW|UPDATE)\] icmp 1 \d+ src=172\.18\.0\.3 dst=172\.31\.45\.174 type=8 code=0 id=(\d+)( \[UNREPLIED\])? src=172\.31\.45\.174 dst=172\.31\.39\.53 type=0 code=0 id=(\d+)/#
+            let matches = events.compactMap { $0.firstMatch(of: pattern) }
+            #expect(matches.map { String($0.1) } == ["NEW", "UPDATE"], "\(events)")
+            #expect(matches.first?.3 != nil && matches.last?.3 == nil, "NEW is unreplied, UPDATE is not")
+            #expect(Set(matches.flatMap { [String($0.2), String($0.4)] }).count == 1, "one ICMP id throughout")
+        }
+    }
+
+    @Test func s7HandshakeAndDnatTuples() throws {
+        try withLab("wd", scenario: "S7") { prefix throws in
+            let lines = try watch(["-i", "\(prefix)host:enX0", "-i", "\(prefix)host:docker1", "--", "tcp", "port", "80"]) { () throws in
+                #expect(try Hoptrace.run(["lab", "connect", "--prefix", prefix, "--port", "80"]).status == 0)
+            }
+            let syn = #/ in IP 172\.31\.45\.174\.(\d+) > 172\.31\.39\.53\.80: Flags \[S\]/#
+            let onUplink = lines.filter { $0.contains(" \(prefix)host:enX0 ") }
+            guard let port = onUplink.lazy.compactMap({ $0.firstMatch(of: syn) }).first?.1 else {
+                Issue.record("no SYN on enX0: \(lines)")
+                return
+            }
+            #expect(lines.contains { $0.contains("\(prefix)host:docker1 out IP 172.31.45.174.\(port) > 172.18.0.3.80: Flags [S]") })
+            #expect(lines.contains { $0.contains("\(prefix)host:docker1 in IP 172.18.0.3.80 > 172.31.45.174.\(port): Flags [S.]") })
+            #expect(lines.contains { $0.contains("\(prefix)host:enX0 out IP 172.31.39.53.80 > 172.31.45.174.\(port): Flags [S.]") })
+            let dnat = "src=172.31.45.174 dst=172.31.39.53 sport=\(port) dport=80 [UNREPLIED] src=172.18.0.3 dst=172.31.45.174 sport=80 dport=\(port)"
+            #expect(lines.contains { $0.contains("conntrack [NEW] tcp 6") && $0.contains("SYN_SENT " + dnat) }, "\(lines)")
+            #expect(lines.contains { $0.contains("conntrack [UPDATE] tcp 6") && $0.contains("ESTABLISHED") && $0.contains("[ASSURED]") })
         }
     }
 

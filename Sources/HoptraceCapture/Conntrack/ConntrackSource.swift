@@ -1,0 +1,102 @@
+import CHoptraceShims
+import CNetfilterConntrack
+import Glibc
+import HoptraceCore
+
+/// A conntrack event subscription (libnetfilter_conntrack) in one namespace.
+/// Its descriptor joins the capture loop's poll; `drain` reads what is queued.
+public final class ConntrackSource: @unchecked Sendable {
+    public let netns: String?
+    let handle: OpaquePointer
+    public let fd: Int32
+    /// Times the kernel said ENOBUFS: events were lost because we read too slowly.
+    public private(set) var overruns = 0
+
+    /// Subscribes inside `netns` (on a thread that entered it), with an 8 MiB
+    /// receive buffer: `conntrack -E`'s default loses events under a flood.
+    public static func open(netns: String?, netnsPath: String?) throws -> ConntrackSource {
+        try NetnsThread.run(in: netnsPath) { try ConntrackSource(netns: netns) }
+    }
+
+    private init(netns: String?) throws {
+        self.netns = netns
+        let groups = UInt32(NF_NETLINK_CONNTRACK_NEW) | UInt32(NF_NETLINK_CONNTRACK_UPDATE)
+            | UInt32(NF_NETLINK_CONNTRACK_DESTROY)
+        guard let h = nfct_open(UInt8(CONNTRACK), groups) else {
+            throw CaptureError.pcap(point: netns ?? "(current namespace)", function: "nfct_open",
+                                    message: String(cString: strerror(errno)) + " (conntrack events need root and nf_conntrack_netlink)")
+        }
+        handle = h
+        fd = nfct_fd(h)
+        var size: Int32 = 8 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = CHoptraceShims_set_nonblocking(fd)
+    }
+
+    /// Reads every queued event. Returns false when the socket failed for good.
+    public func drain(_ handler: (ConntrackEvent) -> Void) -> Bool {
+        withoutActuallyEscaping(handler) { handler in
+            var box = EventBox(handler: handler)
+            return withUnsafeMutablePointer(to: &box) { ptr -> Bool in
+                nfct_callback_register(handle, NFCT_T_ALL, { type, ct, data in
+                    guard let ct, let data else { return Int32(NFCT_CB_CONTINUE) }
+                    let box = data.assumingMemoryBound(to: EventBox.self)
+                    if let event = ConntrackSource.event(type, ct) { box.pointee.handler(event) }
+                    return Int32(NFCT_CB_CONTINUE)
+                }, ptr)
+                defer { nfct_callback_unregister(handle) }
+                while true {
+                    if nfct_catch(handle) >= 0 { continue }
+                    switch errno {
+                    case EAGAIN, EINTR: return true
+                    case ENOBUFS: overruns += 1; continue
+                    default: return false
+                    }
+                }
+            }
+        }
+    }
+
+    static func event(_ type: nf_conntrack_msg_type, _ ct: OpaquePointer) -> ConntrackEvent? {
+        let kind: ConntrackEvent.Kind
+        switch type {
+        case NFCT_T_NEW: kind = .new
+        case NFCT_T_UPDATE: kind = .update
+        case NFCT_T_DESTROY: kind = .destroy
+        default: return nil
+        }
+        guard nfct_get_attr_u8(ct, ATTR_L3PROTO) == UInt8(AF_INET) else { return nil }  // IPv6: capture issue's work
+        func has(_ a: nf_conntrack_attr) -> Bool { nfct_attr_is_set(ct, a) > 0 }
+        func u16(_ a: nf_conntrack_attr) -> UInt16? { has(a) ? UInt16(bigEndian: nfct_get_attr_u16(ct, a)) : nil }
+        func addr(_ a: nf_conntrack_attr) -> IPv4Address { IPv4Address(UInt32(bigEndian: nfct_get_attr_u32(ct, a))) }
+        let proto = nfct_get_attr_u8(ct, ATTR_L4PROTO)
+        var orig = ConntrackEvent.Tuple(src: addr(ATTR_IPV4_SRC), dst: addr(ATTR_IPV4_DST))
+        var reply = ConntrackEvent.Tuple(src: addr(ATTR_REPL_IPV4_SRC), dst: addr(ATTR_REPL_IPV4_DST))
+        if proto == 1, has(ATTR_ICMP_TYPE) {
+            let type = nfct_get_attr_u8(ct, ATTR_ICMP_TYPE), code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE)
+            let id = UInt16(bigEndian: nfct_get_attr_u16(ct, ATTR_ICMP_ID))
+            orig.icmp = (type, code, id)
+            // conntrack keeps one ICMP id; the reply of an echo request (8) is an echo reply (0).
+            reply.icmp = (type == 8 ? 0 : type == 13 ? 14 : type, code, id)
+        } else {
+            orig.sport = u16(ATTR_PORT_SRC)
+            orig.dport = u16(ATTR_PORT_DST)
+            reply.sport = u16(ATTR_REPL_PORT_SRC)
+            reply.dport = u16(ATTR_REPL_PORT_DST)
+        }
+        return ConntrackEvent(
+            kind: kind, proto: proto, orig: orig, reply: reply,
+            status: has(ATTR_STATUS) ? nfct_get_attr_u32(ct, ATTR_STATUS) : 0,
+            tcpState: proto == 6 && has(ATTR_TCP_STATE) ? nfct_get_attr_u8(ct, ATTR_TCP_STATE) : nil,
+            timeout: has(ATTR_TIMEOUT) ? nfct_get_attr_u32(ct, ATTR_TIMEOUT) : nil,
+            mark: has(ATTR_MARK) ? nfct_get_attr_u32(ct, ATTR_MARK) : 0,
+            zone: has(ATTR_ZONE) ? nfct_get_attr_u16(ct, ATTR_ZONE) : 0,
+            id: has(ATTR_ID) ? nfct_get_attr_u32(ct, ATTR_ID) : 0)
+    }
+
+    deinit { nfct_close(handle) }
+}
+
+private struct EventBox {
+    let handler: (ConntrackEvent) -> Void
+}

@@ -1,0 +1,111 @@
+/// One conntrack event as the kernel reports it: both tuples and the entry's state.
+public struct ConntrackEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case new, update, destroy }
+
+    public struct Tuple: Sendable, Equatable {
+        public var src: IPv4Address
+        public var dst: IPv4Address
+        public var sport: UInt16?
+        public var dport: UInt16?
+        /// ICMP type, code, id (echo flows are keyed by id).
+        public var icmp: (type: UInt8, code: UInt8, id: UInt16)?
+
+        public init(src: IPv4Address, dst: IPv4Address, sport: UInt16? = nil, dport: UInt16? = nil,
+                    icmp: (type: UInt8, code: UInt8, id: UInt16)? = nil) {
+            self.src = src
+            self.dst = dst
+            self.sport = sport
+            self.dport = dport
+            self.icmp = icmp
+        }
+
+        public static func == (a: Tuple, b: Tuple) -> Bool {
+            a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport
+                && a.icmp?.type == b.icmp?.type && a.icmp?.code == b.icmp?.code && a.icmp?.id == b.icmp?.id
+        }
+    }
+
+    public var kind: Kind
+    public var proto: UInt8
+    public var orig: Tuple
+    public var reply: Tuple
+    /// IPS_* bits (linux/netfilter/nf_conntrack_common.h).
+    public var status: UInt32
+    public var tcpState: UInt8?
+    public var timeout: UInt32?
+    public var mark: UInt32
+    public var zone: UInt16
+    public var id: UInt32
+
+    public init(kind: Kind, proto: UInt8, orig: Tuple, reply: Tuple, status: UInt32, tcpState: UInt8? = nil,
+                timeout: UInt32? = nil, mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32 = 0) {
+        self.kind = kind
+        self.proto = proto
+        self.orig = orig
+        self.reply = reply
+        self.status = status
+        self.tcpState = tcpState
+        self.timeout = timeout
+        self.mark = mark
+        self.zone = zone
+        self.id = id
+    }
+
+    /// Status flag names, in bit order, as conntrack-tools spells them.
+    public static let statusNames: [(bit: UInt32, name: String)] = [
+        (0, "EXPECTED"), (1, "SEEN_REPLY"), (2, "ASSURED"), (3, "CONFIRMED"), (4, "SRC_NAT"), (5, "DST_NAT"),
+        (6, "SEQ_ADJUST"), (7, "SRC_NAT_DONE"), (8, "DST_NAT_DONE"), (9, "DYING"), (10, "FIXED_TIMEOUT"),
+        (11, "TEMPLATE"), (12, "UNTRACKED"), (13, "HELPER"), (14, "OFFLOAD"), (15, "HW_OFFLOAD"),
+    ]
+
+    public var statusNames: [String] {
+        Self.statusNames.filter { status & (1 << $0.bit) != 0 }.map(\.name)
+    }
+
+    public var seenReply: Bool { status & (1 << 1) != 0 }
+
+    /// TCP conntrack states (linux/netfilter/nf_conntrack_tcp.h).
+    public static let tcpStateNames = [
+        "NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",
+        "SYN_SENT2",
+    ]
+
+    public var stateName: String? {
+        tcpState.map { Int($0) < Self.tcpStateNames.count ? Self.tcpStateNames[Int($0)] : "STATE_\($0)" }
+    }
+}
+
+/// `conntrack -E` style lines.
+public enum ConntrackText {
+    public static func protoName(_ p: UInt8) -> String {
+        switch p {
+        case 1: "icmp"
+        case 6: "tcp"
+        case 17: "udp"
+        default: "proto\(p)"
+        }
+    }
+
+    public static func line(_ e: ConntrackEvent, netns: String?, time: String) -> String {
+        var s = "\(time) \(netns ?? "-") conntrack [\(e.kind.rawValue.uppercased())] \(protoName(e.proto)) \(e.proto)"
+        if let t = e.timeout { s += " \(t)" }
+        if let st = e.stateName { s += " \(st)" }
+        s += " " + tuple(e.orig)
+        if !e.seenReply { s += " [UNREPLIED]" }
+        s += " " + tuple(e.reply, replyOf: e.orig)
+        if e.status & (1 << 2) != 0 { s += " [ASSURED]" }
+        if e.mark != 0 { s += " mark=\(e.mark)" }
+        if e.zone != 0 { s += " zone=\(e.zone)" }
+        return s
+    }
+
+    static func tuple(_ t: ConntrackEvent.Tuple, replyOf orig: ConntrackEvent.Tuple? = nil) -> String {
+        var s = "src=\(t.src) dst=\(t.dst)"
+        if let icmp = t.icmp {
+            s += " type=\(icmp.type) code=\(icmp.code) id=\(icmp.id)"
+        } else if let sp = t.sport, let dp = t.dport {
+            s += " sport=\(sp) dport=\(dp)"
+        }
+        return s
+    }
+}
