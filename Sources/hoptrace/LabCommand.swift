@@ -23,6 +23,13 @@ func labAction(_ body: () throws -> Void) throws {
     }
 }
 
+/// Shows a traffic command's own output and exits with its status.
+func passThrough(_ r: CommandResult) throws {
+    print(r.stdout, terminator: "")
+    FileHandle.standardError.write(Data(r.stderr.utf8))
+    if !r.succeeded { throw ExitCode(r.status) }
+}
+
 struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
@@ -134,10 +141,7 @@ struct LabPing: ParsableCommand {
     func run() throws {
         let lab = try options.lab()
         try labAction {
-            let r = try lab.ping(from: from, to: to, count: count, interval: interval)
-            print(r.stdout, terminator: "")
-            FileHandle.standardError.write(Data(r.stderr.utf8))
-            if !r.succeeded { throw ExitCode(r.status) }
+            try passThrough(lab.ping(from: from, to: to, count: count, interval: interval))
         }
     }
 }
@@ -153,10 +157,7 @@ struct LabConnect: ParsableCommand {
     func run() throws {
         let lab = try options.lab()
         try labAction {
-            let r = try lab.connect(from: from, to: to, port: port)
-            print(r.stdout, terminator: "")
-            FileHandle.standardError.write(Data(r.stderr.utf8))
-            if !r.succeeded { throw ExitCode(r.status) }
+            try passThrough(lab.connect(from: from, to: to, port: port))
         }
     }
 }
