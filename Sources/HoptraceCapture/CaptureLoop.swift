@@ -45,10 +45,9 @@ public final class CaptureLoop {
             // Events are read every turn too: the poll result is only a wake-up.
             for source in conntrack {
                 let before = source.overruns
-                var tv = timeval()
-                gettimeofday(&tv, nil)
+                let now = Timestamp.now
                 _ = source.drain { event in
-                    handle(.conntrack(netns: source.netns, event, seconds: tv.tv_sec, micros: Int(tv.tv_usec)))
+                    handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros))
                 }
                 if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
             }
@@ -81,6 +80,12 @@ public enum StopSignal {
 
 /// RFC 3339-style UTC wall-clock time with microseconds: 12:00:00.123456 or the full date.
 public enum Timestamp {
+    public static var now: (seconds: Int, micros: Int) {
+        var tv = timeval()
+        gettimeofday(&tv, nil)
+        return (tv.tv_sec, Int(tv.tv_usec))
+    }
+
     public static func time(seconds: Int, micros: Int) -> String {
         var t = time_t(seconds)
         var tm = tm()

@@ -21,6 +21,8 @@ struct WatchCommand: ParsableCommand {
     var prefix = "ht"
     @Flag(help: "tcpdump-like text lines (the default until the live view lands).")
     var text = false
+    @Flag(help: "NDJSON: one JSON object per packet or conntrack event (fields in README).")
+    var json = false
     @Flag(help: "Do not subscribe to conntrack events.")
     var noConntrack = false
     @Option(help: "Stop after this many packets.")
@@ -66,20 +68,46 @@ struct WatchCommand: ParsableCommand {
             throw ExitCode.failure
         }
         CaptureLoop(sources: sources, conntrack: conntrack).run(limit: count, duration: duration) { event in
-            switch event {
-            case .packet(let point, let pkt, let decoded):
-                let time = Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)
-                switch decoded {
-                case .success(let p): emit(PacketText.line(p, at: point, time: time))
-                case .failure(let e): emit("\(time) \(point) malformed: \(e)")
-                }
-            case .conntrack(let netns, let event, let seconds, let micros):
-                emit(ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros)))
-            case .conntrackLost(let netns, let overruns):
-                emit("hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times)")
-            case .pointLost(let point, let reason):
-                emit("hoptrace: capture point \(point) is gone (\(reason)); the others keep running")
+            emit(json ? Self.json(event) : Self.text(event))
+        }
+    }
+
+    static func text(_ event: CaptureLoop.Event) -> String {
+        switch event {
+        case .packet(let point, let pkt, let decoded):
+            let time = Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)
+            switch decoded {
+            case .success(let p): return PacketText.line(p, at: point, time: time)
+            case .failure(let e): return "\(time) \(point) malformed: \(e)"
             }
+        case .conntrack(let netns, let event, let seconds, let micros):
+            return ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros))
+        case .conntrackLost(let netns, let overruns):
+            return "hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times)"
+        case .pointLost(let point, let reason):
+            return "hoptrace: capture point \(point) is gone (\(reason)); the others keep running"
+        }
+    }
+
+    static func json(_ event: CaptureLoop.Event) -> String {
+        switch event {
+        case .packet(let point, let pkt, let decoded):
+            switch decoded {
+            case .success(let p): return EventJSON.packet(p, at: point, seconds: pkt.seconds, micros: pkt.micros)
+            case .failure(let e):
+                return EventJSON.notice("malformed", netns: point.netns, seconds: pkt.seconds, micros: pkt.micros,
+                                        message: "\(point.iface): \(e)")
+            }
+        case .conntrack(let netns, let event, let seconds, let micros):
+            return EventJSON.conntrack(event, netns: netns, seconds: seconds, micros: micros)
+        case .conntrackLost(let netns, let overruns):
+            let now = Timestamp.now
+            return EventJSON.notice("conntrack-lost", netns: netns, seconds: now.seconds, micros: now.micros,
+                                    message: "ENOBUFS: events lost (\(overruns) times)")
+        case .pointLost(let point, let reason):
+            let now = Timestamp.now
+            return EventJSON.notice("point-lost", netns: point.netns, seconds: now.seconds, micros: now.micros,
+                                    message: "\(point.iface) is gone: \(reason)")
         }
     }
 }

@@ -69,6 +69,31 @@ struct WatchIntegrationTests {
         }
     }
 
+    @Test func s2AsNDJSON() throws {
+        try withLab("wj", scenario: "S2") { prefix throws in
+            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--", "icmp"]) { () throws in
+                #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+            }
+            let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not JSON: \($0)") }
+            let packets = objects.filter { $0["type"] as? String == "packet" }
+            func hop(_ netns: String, _ iface: String, _ src: String) -> Bool {
+                packets.contains {
+                    $0["netns"] as? String == prefix + netns && $0["iface"] as? String == iface && $0["src"] as? String == src
+                        && ($0["icmp"] as? [String: Any])?["type"] as? Int == 8 && $0["proto"] as? String == "icmp"
+                }
+            }
+            #expect(hop("ns1", "eth0", "172.18.0.3") && hop("host", "veth1", "172.18.0.3") && hop("host", "docker1", "172.18.0.3"))
+            #expect(hop("host", "enX0", "172.31.39.53") && hop("remote", "enX0", "172.31.39.53"))
+            let ct = objects.filter { $0["type"] as? String == "conntrack" }
+            #expect(ct.map { $0["event"] as? String } == ["new", "update"])
+            let orig = ct.first?["orig"] as? [String: Any], reply = ct.first?["reply"] as? [String: Any]
+            #expect(orig?["src"] as? String == "172.18.0.3" && orig?["dst"] as? String == "172.31.45.174")
+            #expect(reply?["src"] as? String == "172.31.45.174" && reply?["dst"] as? String == "172.31.39.53")
+            #expect((ct.last?["status"] as? [String])?.contains("SEEN_REPLY") == true)
+            for o in objects { #expect((o["time"] as? String)?.hasSuffix("Z") == true) }
+        }
+    }
+
     @Test func badInputGetsOneClearSentence() throws {
         let ns = try Hoptrace.run(["watch", "-i", "hti-nosuch-ns:eth0", "--count", "1"])
         #expect(ns.status != 0 && ns.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))

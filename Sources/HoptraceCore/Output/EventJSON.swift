@@ -1,0 +1,89 @@
+/// The NDJSON lines of `hoptrace watch --json` (fields documented in README.md).
+public enum EventJSON {
+    public static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int) -> String {
+        var j = header("packet", netns: point.netns, seconds: seconds, micros: micros)
+        j.add("iface", point.iface)
+        j.add("dir", p.direction.rawValue)
+        j.add("len", p.length)
+        guard let src = p.src, let dst = p.dst else {
+            j.add("proto", "ethertype-0x" + String(p.etherType, radix: 16))
+            return j.text
+        }
+        j.add("src", src.description)
+        j.add("dst", dst.description)
+        j.add("ttl", Int(p.ttl))
+        j.add("ipid", Int(p.ipID))
+        switch p.transport {
+        case .icmp(let type, let code, let id, let seq):
+            j.add("proto", "icmp")
+            var icmp = JSONLine()
+            icmp.add("type", Int(type))
+            icmp.add("code", Int(code))
+            if let id { icmp.add("id", Int(id)) }
+            if let seq { icmp.add("seq", Int(seq)) }
+            j.add("icmp", icmp)
+        case .tcp(let sport, let dport, let flags, let seq, let ack):
+            j.add("proto", "tcp")
+            j.add("sport", Int(sport))
+            j.add("dport", Int(dport))
+            j.add("flags", PacketText.tcpFlags(flags))
+            j.add("seq", Int(seq))
+            j.add("ack", Int(ack))
+        case .udp(let sport, let dport):
+            j.add("proto", "udp")
+            j.add("sport", Int(sport))
+            j.add("dport", Int(dport))
+        case .other(let proto), .truncated(let proto):
+            j.add("proto", ConntrackText.protoName(proto))
+        case nil:
+            j.add("proto", "ip")
+        }
+        return j.text
+    }
+
+    public static func conntrack(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int) -> String {
+        var j = header("conntrack", netns: netns, seconds: seconds, micros: micros)
+        j.add("event", e.kind.rawValue)
+        j.add("proto", ConntrackText.protoName(e.proto))
+        j.add("orig", tuple(e.orig))
+        j.add("reply", tuple(e.reply))
+        j.add("status", e.statusNames)
+        if let state = e.stateName { j.add("state", state) } else { j.addNull("state") }
+        if let t = e.timeout { j.add("timeout", Int(t)) } else { j.addNull("timeout") }
+        j.add("mark", Int(e.mark))
+        j.add("zone", Int(e.zone))
+        j.add("id", Int(e.id))
+        return j.text
+    }
+
+    public static func notice(_ kind: String, netns: String?, seconds: Int, micros: Int, message: String) -> String {
+        var j = header(kind, netns: netns, seconds: seconds, micros: micros)
+        j.add("message", message)
+        return j.text
+    }
+
+    static func header(_ type: String, netns: String?, seconds: Int, micros: Int) -> JSONLine {
+        var j = JSONLine()
+        j.add("type", type)
+        j.add("time", RFC3339.format(seconds: seconds, micros: micros))
+        if let netns { j.add("netns", netns) } else { j.addNull("netns") }
+        return j
+    }
+
+    static func tuple(_ t: ConntrackEvent.Tuple) -> JSONLine {
+        var j = JSONLine()
+        j.add("src", t.src.description)
+        j.add("dst", t.dst.description)
+        if let icmp = t.icmp {
+            var i = JSONLine()
+            i.add("type", Int(icmp.type))
+            i.add("code", Int(icmp.code))
+            i.add("id", Int(icmp.id))
+            j.add("icmp", i)
+        } else {
+            if let s = t.sport { j.add("sport", Int(s)) }
+            if let d = t.dport { j.add("dport", Int(d)) }
+        }
+        return j
+    }
+}
