@@ -67,6 +67,11 @@ struct WatchCommand: ParsableCommand {
             FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
             throw ExitCode.failure
         }
+        // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
+        let ct = conntrack.map { $0.netns ?? "(current)" }
+        FileHandle.standardError.write(Data((
+            "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
+            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
         CaptureLoop(sources: sources, conntrack: conntrack).run(limit: count, duration: duration) { event in
             emit(json ? Self.json(event) : Self.text(event))
         }

@@ -10,17 +10,22 @@ struct WatchIntegrationTests {
     func watch(_ args: [String], during action: () throws -> Void) throws -> [String] {
         let watcher = Process()
         watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-        watcher.arguments = ["watch", "--duration", "4"] + args
+        watcher.arguments = ["watch", "--duration", "6"] + args
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-watch-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: out) }
         watcher.standardOutput = try FileHandle(forWritingTo: out)
         watcher.standardError = watcher.standardOutput
         try watcher.run()
-        usleep(1_000_000)
+        // Send traffic only once every handle is open: watch says so on stderr.
+        for _ in 0..<100 {
+            if (try? String(contentsOf: out, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
+            usleep(50_000)
+        }
         try action()
         watcher.waitUntilExit()
         return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("hoptrace: watching") }
     }
 
     @Test func s2PingIsSeenOnEveryHopWithTheSnatSourceAndItsConntrackEvents() throws {
