@@ -99,6 +99,18 @@ struct WatchIntegrationTests {
         }
     }
 
+    @Test func aVanishingInterfaceIsReportedAndTheOthersKeepCapturing() throws {
+        try withLab("wv", scenario: "S2") { prefix throws in
+            let lines = try watch(["-i", "\(prefix)host:veth0", "-i", "\(prefix)host:enX0", "--", "icmp"]) { () throws in
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "-n", "\(prefix)host", "link", "del", "veth0"])
+                usleep(300_000)
+                #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+            }
+            #expect(lines.contains("hoptrace: capture point \(prefix)host:veth0 is gone (The interface disappeared); the others keep running"), "\(lines)")
+            #expect(lines.contains { $0.contains("\(prefix)host:enX0 out IP 172.31.39.53 > 172.31.45.174: ICMP echo request") })
+        }
+    }
+
     @Test func badInputGetsOneClearSentence() throws {
         let ns = try Hoptrace.run(["watch", "-i", "hti-nosuch-ns:eth0", "--count", "1"])
         #expect(ns.status != 0 && ns.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))
