@@ -23,6 +23,12 @@ public final class CaptureLoop {
 
     public func run(limit: Int? = nil, duration: Double? = nil, _ handle: (Event) -> Void) {
         StopSignal.install()
+        let start = Timestamp.now
+        for source in conntrack {
+            for event in source.existing {
+                handle(.conntrack(netns: source.netns, event, seconds: start.seconds, micros: start.micros))
+            }
+        }
         var seen = 0
         let deadline = duration.map { Monotonic.now + $0 }
         while !sources.isEmpty && !StopSignal.requested {

@@ -111,6 +111,15 @@ struct WatchIntegrationTests {
         }
     }
 
+    @Test func entriesAlreadyInTheTableAppearAtStart() throws {
+        try withLab("we", scenario: "S2") { prefix throws in
+            #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+            let r = try Hoptrace.run(["watch", "-i", "\(prefix)host:enX0", "--json", "--duration", "1", "--", "icmp"])
+            let existing = r.stdout.split(separator: "\n").filter { $0.contains(#""event":"existing""#) }
+            #expect(existing.contains { $0.contains(#""orig":{"src":"172.18.0.3","dst":"172.31.45.174","icmp":{"type":8"#) }, "\(r.stdout)")
+        }
+    }
+
     @Test func badInputGetsOneClearSentence() throws {
         let ns = try Hoptrace.run(["watch", "-i", "hti-nosuch-ns:eth0", "--count", "1"])
         #expect(ns.status != 0 && ns.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))

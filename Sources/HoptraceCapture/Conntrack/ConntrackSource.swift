@@ -15,7 +15,34 @@ public final class ConntrackSource: @unchecked Sendable {
     /// Subscribes inside `netns` (on a thread that entered it), with an 8 MiB
     /// receive buffer: `conntrack -E`'s default loses events under a flood.
     public static func open(netns: String?, netnsPath: String?) throws -> ConntrackSource {
-        try NetnsThread.run(in: netnsPath) { try ConntrackSource(netns: netns) }
+        try NetnsThread.run(in: netnsPath) {
+            let source = try ConntrackSource(netns: netns)
+            source.existing = ConntrackSource.dumpTable()
+            return source
+        }
+    }
+
+    /// Entries that were already in the table when the subscription started, so
+    /// long-lived flows appear; taken after subscribing, so nothing falls between.
+    public private(set) var existing: [ConntrackEvent] = []
+
+    static func dumpTable() -> [ConntrackEvent] {
+        guard let h = nfct_open(UInt8(CONNTRACK), 0) else { return [] }
+        defer { nfct_close(h) }
+        var box = DumpBox()
+        withUnsafeMutablePointer(to: &box) { ptr in
+            nfct_callback_register(h, NFCT_T_ALL, { _, ct, data in
+                guard let ct, let data else { return Int32(NFCT_CB_CONTINUE) }
+                if var e = ConntrackSource.event(NFCT_T_NEW, ct) {
+                    e.kind = .existing
+                    data.assumingMemoryBound(to: DumpBox.self).pointee.events.append(e)
+                }
+                return Int32(NFCT_CB_CONTINUE)
+            }, ptr)
+            var family = UInt32(AF_INET)
+            _ = nfct_query(h, NFCT_Q_DUMP, &family)
+        }
+        return box.events
     }
 
     private init(netns: String?) throws {
@@ -99,4 +126,8 @@ public final class ConntrackSource: @unchecked Sendable {
 
 private struct EventBox {
     let handler: (ConntrackEvent) -> Void
+}
+
+private struct DumpBox {
+    var events: [ConntrackEvent] = []
 }

@@ -1,6 +1,7 @@
 /// One conntrack event as the kernel reports it: both tuples and the entry's state.
 public struct ConntrackEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case new, update, destroy }
+    /// `existing`: an entry found by the table dump at start (a long-lived flow).
+    public enum Kind: String, Sendable { case new, update, destroy, existing }
 
     public struct Tuple: Sendable, Equatable {
         public var src: IPv4Address
