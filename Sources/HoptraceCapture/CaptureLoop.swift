@@ -12,7 +12,11 @@ public final class CaptureLoop {
         /// A conntrack event and the wall-clock time it was read.
         case conntrack(netns: String?, ConntrackEvent, seconds: Int, micros: Int)
         case conntrackLost(netns: String?, overruns: Int)
+        /// Every `statsInterval` seconds: kernel counters per point and conntrack totals.
+        case stats(CaptureStats)
     }
+
+    public var statsInterval: Double = 5
 
     var sources: [PcapSource]
     var conntrack: [ConntrackSource]
@@ -30,9 +34,17 @@ public final class CaptureLoop {
             }
         }
         var seen = 0
+        var conntrackEvents = 0
         let deadline = duration.map { Monotonic.now + $0 }
+        var nextStats = Monotonic.now + statsInterval
         while !sources.isEmpty && !StopSignal.requested {
             if let deadline, Monotonic.now >= deadline { return }
+            if Monotonic.now >= nextStats {
+                nextStats += statsInterval
+                handle(.stats(CaptureStats(
+                    points: sources.map { ($0.point, $0.stats.received, $0.stats.dropped) },
+                    conntrackEvents: conntrackEvents, conntrackOverruns: conntrack.reduce(0) { $0 + $1.overruns })))
+            }
             var fds = (sources.map(\.fd) + conntrack.map(\.fd)).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 && errno != EINTR { return }
@@ -53,6 +65,7 @@ public final class CaptureLoop {
                 let before = source.overruns
                 let now = Timestamp.now
                 _ = source.drain { event in
+                    conntrackEvents += 1
                     handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros))
                 }
                 if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
@@ -100,4 +113,10 @@ public enum Timestamp {
         let us = String(micros)
         return "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)).\(String(repeating: "0", count: max(0, 6 - us.count)))\(us)"
     }
+}
+
+public struct CaptureStats {
+    public var points: [(point: CapturePoint, received: UInt32, dropped: UInt32)]
+    public var conntrackEvents: Int
+    public var conntrackOverruns: Int
 }

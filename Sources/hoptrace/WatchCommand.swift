@@ -23,6 +23,8 @@ struct WatchCommand: ParsableCommand {
     var text = false
     @Flag(help: "NDJSON: one JSON object per packet or conntrack event (fields in README).")
     var json = false
+    @Option(help: "Seconds between stats lines.")
+    var statsInterval: Double = 5
     @Flag(help: "Do not subscribe to conntrack events.")
     var noConntrack = false
     @Option(help: "Stop after this many packets.")
@@ -72,7 +74,9 @@ struct WatchCommand: ParsableCommand {
         FileHandle.standardError.write(Data((
             "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
-        CaptureLoop(sources: sources, conntrack: conntrack).run(limit: count, duration: duration) { event in
+        let loop = CaptureLoop(sources: sources, conntrack: conntrack)
+        loop.statsInterval = statsInterval
+        loop.run(limit: count, duration: duration) { event in
             emit(json ? Self.json(event) : Self.text(event))
         }
     }
@@ -89,6 +93,9 @@ struct WatchCommand: ParsableCommand {
             return ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros))
         case .conntrackLost(let netns, let overruns):
             return "hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times)"
+        case .stats(let st):
+            let points = st.points.map { "\($0.point) recv \($0.received) drop \($0.dropped)" }.joined(separator: ", ")
+            return "hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns)"
         case .pointLost(let point, let reason):
             return "hoptrace: capture point \(point) is gone (\(reason)); the others keep running"
         }
@@ -109,6 +116,12 @@ struct WatchCommand: ParsableCommand {
             let now = Timestamp.now
             return EventJSON.notice("conntrack-lost", netns: netns, seconds: now.seconds, micros: now.micros,
                                     message: "ENOBUFS: events lost (\(overruns) times)")
+        case .stats(let st):
+            let now = Timestamp.now
+            return EventJSON.stats(
+                points: st.points.map { ($0.point, Int($0.received), Int($0.dropped)) },
+                conntrackEvents: st.conntrackEvents, conntrackLost: st.conntrackOverruns,
+                seconds: now.seconds, micros: now.micros)
         case .pointLost(let point, let reason):
             let now = Timestamp.now
             return EventJSON.notice("point-lost", netns: point.netns, seconds: now.seconds, micros: now.micros,

@@ -76,7 +76,7 @@ struct WatchIntegrationTests {
 
     @Test func s2AsNDJSON() throws {
         try withLab("wj", scenario: "S2") { prefix throws in
-            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--", "icmp"]) { () throws in
+            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--stats-interval", "2", "--", "icmp"]) { () throws in
                 #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
             }
             let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not JSON: \($0)") }
@@ -96,6 +96,14 @@ struct WatchIntegrationTests {
             #expect(reply?["src"] as? String == "172.31.45.174" && reply?["dst"] as? String == "172.31.39.53")
             #expect((ct.last?["status"] as? [String])?.contains("SEEN_REPLY") == true)
             for o in objects { #expect((o["time"] as? String)?.hasSuffix("Z") == true) }
+            // The last stats line counts the ping's two packets at every point, none dropped by the kernel.
+            let stats = try #require(objects.last { $0["type"] as? String == "stats" }, "no stats line")
+            let points = stats["points"] as? [[String: Any]] ?? []
+            #expect(points.count == 5)
+            for p in points {
+                #expect((p["received"] as? Int ?? 0) >= 2, "\(p)")
+                #expect(p["dropped"] as? Int == 0)
+            }
         }
     }
 

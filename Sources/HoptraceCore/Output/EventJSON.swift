@@ -56,6 +56,23 @@ public enum EventJSON {
         return j.text
     }
 
+    /// `type:"stats"`: per capture point packets received / dropped by the kernel, conntrack totals.
+    public static func stats(points: [(CapturePoint, received: Int, dropped: Int)], conntrackEvents: Int,
+                             conntrackLost: Int, seconds: Int, micros: Int) -> String {
+        var j = header("stats", netns: nil, seconds: seconds, micros: micros)
+        let items = points.map { p -> String in
+            var o = JSONLine()
+            o.add("point", p.0.description)
+            o.add("received", p.received)
+            o.add("dropped", p.dropped)
+            return o.text
+        }
+        j.addRaw("points", "[" + items.joined(separator: ",") + "]")
+        j.add("conntrack_events", conntrackEvents)
+        j.add("conntrack_lost", conntrackLost)
+        return j.text
+    }
+
     public static func notice(_ kind: String, netns: String?, seconds: Int, micros: Int, message: String) -> String {
         var j = header(kind, netns: netns, seconds: seconds, micros: micros)
         j.add("message", message)

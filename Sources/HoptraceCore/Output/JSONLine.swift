@@ -10,6 +10,8 @@ public struct JSONLine {
     public mutating func add(_ key: String, _ value: [String]) { field(key, "[" + value.map(Self.quote).joined(separator: ",") + "]") }
     public mutating func add(_ key: String, _ object: JSONLine) { field(key, object.text) }
     public mutating func addNull(_ key: String) { field(key, "null") }
+    /// `raw` must already be JSON (an array built from JSONLine texts).
+    public mutating func addRaw(_ key: String, _ raw: String) { field(key, raw) }
 
     private mutating func field(_ key: String, _ raw: String) {
         if !body.isEmpty { body += "," }
