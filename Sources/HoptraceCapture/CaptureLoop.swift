@@ -42,7 +42,7 @@ public final class CaptureLoop {
             if Monotonic.now >= nextStats {
                 nextStats += statsInterval
                 handle(.stats(CaptureStats(
-                    points: sources.map { ($0.point, $0.stats.received, $0.stats.dropped) },
+                    points: sources.map { s in let st = s.stats; return (s.point, st.received, st.dropped) },
                     conntrackEvents: conntrackEvents, conntrackOverruns: conntrack.reduce(0) { $0 + $1.overruns })))
             }
             var fds = (sources.map(\.fd) + conntrack.map(\.fd)).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }

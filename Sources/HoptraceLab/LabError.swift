@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the lab can refuse or fail at, each with a sentence a user can act on.
 public enum LabError: Error, Equatable, CustomStringConvertible {
     case invalidPrefix(String)
@@ -9,6 +11,7 @@ public enum LabError: Error, Equatable, CustomStringConvertible {
     case notUp(prefix: String)
     case unknownScenario(String)
     case probeFailed(String)
+    case invalidSetting(String)
 
     public var description: String {
         switch self {
@@ -29,10 +32,8 @@ public enum LabError: Error, Equatable, CustomStringConvertible {
             return "the lab with prefix '\(prefix)' is not up: run 'hoptrace lab up' first"
         case .unknownScenario(let s):
             return "unknown scenario '\(s)': use one of \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))"
-        case .probeFailed(let why):
+        case .probeFailed(let why), .invalidSetting(let why):
             return why
         }
     }
 }
-
-import Foundation

@@ -120,7 +120,7 @@ extension LabToggle {
     public init(knob: String, value: String) throws {
         if knob == "forward" {
             guard let policy = LabSettings.ForwardPolicy(rawValue: value.lowercased()) else {
-                throw LabError.probeFailed("'forward' takes accept or drop, not '\(value)'")
+                throw LabError.invalidSetting("'forward' takes accept or drop, not '\(value)'")
             }
             self = .forward(policy)
             return
@@ -129,7 +129,7 @@ extension LabToggle {
         switch value.lowercased() {
         case "on", "1", "yes", "true": on = true
         case "off", "0", "no", "false": on = false
-        default: throw LabError.probeFailed("'\(knob)' takes on or off, not '\(value)'")
+        default: throw LabError.invalidSetting("'\(knob)' takes on or off, not '\(value)'")
         }
         switch knob {
         case "nat": self = .nat(on)
@@ -140,7 +140,7 @@ extension LabToggle {
         case "default-route": self = .defaultRoute(on)
         case "ip-forward": self = .ipForward(on)
         default:
-            throw LabError.probeFailed("unknown setting '\(knob)': use one of \(Self.knobs.joined(separator: ", "))")
+            throw LabError.invalidSetting("unknown setting '\(knob)': use one of \(Self.knobs.joined(separator: ", "))")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Quotes argv for messages, so a failing command can be pasted back into a shell.
 public enum ShellQuote {
     public static func join(_ argv: [String]) -> String {
@@ -13,5 +15,3 @@ public enum ShellQuote {
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
-
-import Foundation

@@ -123,7 +123,7 @@ struct LabIntegrationTests {
                      "nftables tracing", "tracefs"] {
             #expect(r.stdout.contains(name), "doctor did not check \(name)")
         }
-        #expect(r.stdout.contains("OK   libpcap  ") || r.stdout.contains("libpcap version"))
+        #expect(r.stdout.split(separator: "\n").contains { $0.hasPrefix("OK   libpcap ") && $0.contains("libpcap version") })
     }
 
     /// Runs last in this serialized suite: the whole lab cycle must leave the

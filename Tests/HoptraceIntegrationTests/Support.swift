@@ -84,7 +84,7 @@ enum RootNamespace {
                      ["/usr/sbin/ip", "route", "show", "table", "all"], ["/usr/sbin/ip", "rule", "show"],
                      ["/usr/sbin/nft", "list", "ruleset"]] {
             let r = try Hoptrace.exec(argv)
-            // Interface counters and timers change on their own; drop them.
+            // No -s: counters would change on their own and hide nothing we care about.
             parts.append(argv.joined(separator: " ") + "\n" + r.stdout + r.stderr)
         }
         for key in ["net/ipv4/ip_forward", "net/ipv4/conf/all/rp_filter", "net/ipv4/conf/all/forwarding",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of `hoptrace doctor`: what was checked, what was found, what to do.
 public struct DoctorCheck: Sendable, Equatable {
     public enum Status: String, Sendable {
@@ -62,5 +64,3 @@ public struct Capabilities: Sendable, Equatable {
 
     public func has(_ bit: Int) -> Bool { effective & (1 << UInt64(bit)) != 0 }
 }
-
-import Foundation
