@@ -24,8 +24,8 @@ import HoptraceCore
     @Test func conntrackLineHasTheDocumentedFields() {
         let e = ConntrackEvent(
             kind: .new, proto: 6,
-            orig: .init(src: IPv4Address(0xAC1F_2DAE), dst: IPv4Address(0xAC1F_2735), sport: 47814, dport: 80),
-            reply: .init(src: IPv4Address(0xAC12_0003), dst: IPv4Address(0xAC1F_2DAE), sport: 80, dport: 47814),
+            orig: .init(src: IPAddress.v4(IPv4Address(0xAC1F_2DAE)), dst: IPAddress.v4(IPv4Address(0xAC1F_2735)), sport: 47814, dport: 80),
+            reply: .init(src: IPAddress.v4(IPv4Address(0xAC12_0003)), dst: IPAddress.v4(IPv4Address(0xAC1F_2DAE)), sport: 80, dport: 47814),
             status: 1 << 3 | 1 << 5, tcpState: 1, timeout: 120)
         #expect(EventJSON.conntrack(e, netns: nil, seconds: 0, micros: 0) == #"{"type":"conntrack","time":"1970-01-01T00:00:00.000000Z","netns":null,"event":"new","proto":"tcp","orig":{"src":"172.31.45.174","dst":"172.31.39.53","sport":47814,"dport":80},"reply":{"src":"172.18.0.3","dst":"172.31.45.174","sport":80,"dport":47814},"status":["CONFIRMED","DST_NAT"],"state":"SYN_SENT","timeout":120,"mark":0,"zone":0,"id":0}"#)
     }

@@ -97,7 +97,7 @@ struct SplitMix64 {
 
 @Suite struct ConntrackTextTests {
     @Test func readsLikeConntrackE() {
-        let a = IPv4Address(0xAC12_0003), b = IPv4Address(0xAC1F_2DAE), nat = IPv4Address(0xAC1F_2735)
+        let a = IPAddress.v4(IPv4Address(0xAC12_0003)), b = IPAddress.v4(IPv4Address(0xAC1F_2DAE)), nat = IPAddress.v4(IPv4Address(0xAC1F_2735))
         var e = ConntrackEvent(
             kind: .new, proto: 1, orig: .init(src: a, dst: b, icmp: (8, 0, 27)),
             reply: .init(src: b, dst: nat, icmp: (0, 0, 27)), status: 1 << 3 | 1 << 4, timeout: 30)

@@ -95,7 +95,7 @@ public final class ConntrackSource: @unchecked Sendable {
         guard nfct_get_attr_u8(ct, ATTR_L3PROTO) == UInt8(AF_INET) else { return nil }  // IPv6: capture issue's work
         func has(_ a: nf_conntrack_attr) -> Bool { nfct_attr_is_set(ct, a) > 0 }
         func u16(_ a: nf_conntrack_attr) -> UInt16? { has(a) ? UInt16(bigEndian: nfct_get_attr_u16(ct, a)) : nil }
-        func addr(_ a: nf_conntrack_attr) -> IPv4Address { IPv4Address(UInt32(bigEndian: nfct_get_attr_u32(ct, a))) }
+        func addr(_ a: nf_conntrack_attr) -> IPAddress { .v4(IPv4Address(UInt32(bigEndian: nfct_get_attr_u32(ct, a)))) }
         let proto = nfct_get_attr_u8(ct, ATTR_L4PROTO)
         var orig = ConntrackEvent.Tuple(src: addr(ATTR_IPV4_SRC), dst: addr(ATTR_IPV4_DST))
         var reply = ConntrackEvent.Tuple(src: addr(ATTR_REPL_IPV4_SRC), dst: addr(ATTR_REPL_IPV4_DST))

@@ -4,14 +4,14 @@ public struct ConntrackEvent: Sendable, Equatable {
     public enum Kind: String, Sendable { case new, update, destroy, existing }
 
     public struct Tuple: Sendable, Equatable {
-        public var src: IPv4Address
-        public var dst: IPv4Address
+        public var src: IPAddress
+        public var dst: IPAddress
         public var sport: UInt16?
         public var dport: UInt16?
         /// ICMP type, code, id (echo flows are keyed by id).
         public var icmp: (type: UInt8, code: UInt8, id: UInt16)?
 
-        public init(src: IPv4Address, dst: IPv4Address, sport: UInt16? = nil, dport: UInt16? = nil,
+        public init(src: IPAddress, dst: IPAddress, sport: UInt16? = nil, dport: UInt16? = nil,
                     icmp: (type: UInt8, code: UInt8, id: UInt16)? = nil) {
             self.src = src
             self.dst = dst

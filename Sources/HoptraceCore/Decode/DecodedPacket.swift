@@ -16,19 +16,10 @@ public struct DecodedPacket: Sendable, Equatable {
 
     public var direction: PacketDirection
     public var etherType: UInt16
-    public var src: IPv4Address?
-    public var dst: IPv4Address?
+    public var src: IPAddress?
+    public var dst: IPAddress?
     public var ipID: UInt16 = 0
     public var ttl: UInt8 = 0
     public var length: Int
     public var transport: Transport?
-}
-
-/// An IPv4 address as a value; printing is the only thing that makes it text.
-public struct IPv4Address: Sendable, Hashable, CustomStringConvertible {
-    public var raw: UInt32
-    public init(_ raw: UInt32) { self.raw = raw }
-    public var description: String {
-        "\(raw >> 24).\((raw >> 16) & 0xFF).\((raw >> 8) & 0xFF).\(raw & 0xFF)"
-    }
 }

@@ -59,8 +59,8 @@ public enum PacketDecoder {
         p.ttl = try c.u8("ipv4")
         let proto = try c.u8("ipv4")
         try c.skip(2, "ipv4")
-        p.src = IPv4Address(try c.u32("ipv4"))
-        p.dst = IPv4Address(try c.u32("ipv4"))
+        p.src = .v4(IPv4Address(try c.u32("ipv4")))
+        p.dst = .v4(IPv4Address(try c.u32("ipv4")))
         try c.skip(headerLength - (c.offset - start), "ipv4")
         // Only a first fragment carries the transport header.
         guard fragment & 0x1FFF == 0 else {

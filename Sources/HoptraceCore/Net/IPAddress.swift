@@ -1,0 +1,80 @@
+/// An IP address as a value; printing is the only thing that makes it text.
+public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    public var description: String {
+        switch self {
+        case .v4(let a): a.description
+        case .v6(let a): a.description
+        }
+    }
+
+    public var v4: IPv4Address? { if case .v4(let a) = self { a } else { nil } }
+
+    /// RFC 1918 private IPv4 space, or IPv6 unique-local (RFC 4193): what must not leave an uplink untranslated.
+    public var isPrivate: Bool {
+        switch self {
+        case .v4(let a):
+            a.raw >> 24 == 10 || a.raw >> 20 == 0xAC1 || a.raw >> 16 == 0xC0A8
+        case .v6(let a):
+            a.high >> 57 == 0x7E  // fc00::/7
+        }
+    }
+}
+
+/// An IPv4 address, host byte order.
+public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var raw: UInt32
+    public init(_ raw: UInt32) { self.raw = raw }
+
+    /// Parses dotted quad text ("172.18.0.3").
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var raw: UInt32 = 0
+        for part in parts {
+            guard part.count <= 3, let v = UInt32(part), v < 256 else { return nil }
+            raw = raw << 8 | v
+        }
+        self.raw = raw
+    }
+
+    public var description: String {
+        "\(raw >> 24).\((raw >> 16) & 0xFF).\((raw >> 8) & 0xFF).\(raw & 0xFF)"
+    }
+
+    public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.raw < b.raw }
+}
+
+/// An IPv6 address as two 64-bit halves, network order within each.
+public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The eight 16-bit groups.
+    public var groups: [UInt16] {
+        (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64($0))) }
+            + (0..<4).map { UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64($0))) }
+    }
+
+    /// RFC 5952 text: lower case, the longest run (≥ 2) of zero groups as "::".
+    public var description: String {
+        let g = groups
+        var bestStart = -1, bestLength = 1, i = 0
+        while i < 8 {
+            guard g[i] == 0 else { i += 1; continue }
+            var j = i
+            while j < 8 && g[j] == 0 { j += 1 }
+            if j - i > bestLength { bestStart = i; bestLength = j - i }
+            i = j
+        }
+        func hex(_ r: Range<Int>) -> String { r.map { String(g[$0], radix: 16) }.joined(separator: ":") }
+        guard bestStart >= 0 else { return hex(0..<8) }
+        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+    }
+}
