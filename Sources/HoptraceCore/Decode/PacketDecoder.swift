@@ -85,7 +85,8 @@ public enum PacketDecoder {
             let sport = try c.u16("tcp"), dport = try c.u16("tcp")
             let seq = try c.u32("tcp"), ack = try c.u32("tcp")
             try c.skip(1, "tcp")
-            return .tcp(sport: sport, dport: dport, flags: try c.u8("tcp"), seq: seq, ack: ack)
+            let flags = try c.u8("tcp")
+            return .tcp(sport: sport, dport: dport, flags: flags, seq: seq, ack: ack, window: try c.u16("tcp"))
         case 17:
             return .udp(sport: try c.u16("udp"), dport: try c.u16("udp"))
         default:

@@ -16,10 +16,12 @@ public enum PacketText {
             }
             let ids = id.map { ", id \($0), seq \(seq ?? 0)" } ?? ""
             return "\(head) IP \(src) > \(dst): ICMP \(what)\(ids), ttl \(p.ttl), length \(p.length)"
-        case .tcp(let sport, let dport, let flags, let seq, let ack):
+        case .tcp(let sport, let dport, let flags, let seq, let ack, _):
             return "\(head) IP \(src).\(sport) > \(dst).\(dport): Flags [\(tcpFlags(flags))], seq \(seq), ack \(ack), length \(p.length)"
         case .udp(let sport, let dport):
             return "\(head) IP \(src).\(sport) > \(dst).\(dport): UDP, length \(p.length)"
+        case .icmpv6(let type, let code, _, _):
+            return "\(head) IP6 \(src) > \(dst): ICMP6 type \(type) code \(code), length \(p.length)"
         case .other(let proto), .truncated(let proto):
             return "\(head) IP \(src) > \(dst): proto \(proto), length \(p.length)"
         case nil:

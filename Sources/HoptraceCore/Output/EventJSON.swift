@@ -22,7 +22,15 @@ public enum EventJSON {
             if let id { icmp.add("id", Int(id)) }
             if let seq { icmp.add("seq", Int(seq)) }
             j.add("icmp", icmp)
-        case .tcp(let sport, let dport, let flags, let seq, let ack):
+        case .icmpv6(let type, let code, let id, let seq):
+            j.add("proto", "icmp6")
+            var icmp = JSONLine()
+            icmp.add("type", Int(type))
+            icmp.add("code", Int(code))
+            if let id { icmp.add("id", Int(id)) }
+            if let seq { icmp.add("seq", Int(seq)) }
+            j.add("icmp", icmp)
+        case .tcp(let sport, let dport, let flags, let seq, let ack, _):
             j.add("proto", "tcp")
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
