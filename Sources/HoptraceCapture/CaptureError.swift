@@ -5,6 +5,8 @@ public enum CaptureError: Error, CustomStringConvertible {
     case namespace(path: String, errno: Int32)
     case pcap(point: String, function: String, message: String)
     case filter(expression: String, message: String)
+    case file(path: String, errno: Int32)
+    case replay(path: String, message: String, packetsBefore: Int)
 
     public var description: String {
         switch self {
@@ -16,6 +18,10 @@ public enum CaptureError: Error, CustomStringConvertible {
             return "\(point): \(function): \(message)"
         case .filter(let expression, let message):
             return "invalid capture filter '\(expression)': \(message)"
+        case .file(let path, let e):
+            return "\(path): \(String(cString: strerror(e)))"
+        case .replay(let path, let message, let before):
+            return "\(path): \(message); the \(before) packets before it were replayed"
         }
     }
 }

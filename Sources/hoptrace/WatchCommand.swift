@@ -33,6 +33,10 @@ struct WatchCommand: ParsableCommand {
     var duration: Double?
     @Option(help: "Kernel capture buffer per interface, in MiB.")
     var bufferSize: Int32 = 32
+    @Option(name: [.customShort("w"), .customLong("write")], help: "Also record every capture point and conntrack event into this pcapng file.")
+    var writeFile: String?
+    @Option(name: [.customShort("r"), .customLong("read")], help: "Replay a recording (hoptrace's pcapng, or any pcapng/pcap file) instead of capturing.")
+    var readFile: String?
     @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
     var filter: [String] = []
 
@@ -50,7 +54,25 @@ struct WatchCommand: ParsableCommand {
         return points
     }
 
+    func validate() throws {
+        if readFile != nil && (lab || !interfaces.isEmpty) {
+            throw ValidationError("-r replays a file: it takes no -i or --lab")
+        }
+        if readFile != nil && writeFile != nil { throw ValidationError("-r and -w do not combine") }
+    }
+
     func run() throws {
+        if let readFile {
+            do {
+                try ReplaySource(path: readFile).run(limit: count) { event in
+                    emit(json ? Self.json(event) : Self.text(event))
+                }
+            } catch let e as CaptureError {
+                FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+                throw ExitCode.failure
+            }
+            return
+        }
         let points = try points()
         var options = PcapSource.Options()
         options.filter = filter.joined(separator: " ")
@@ -74,11 +96,24 @@ struct WatchCommand: ParsableCommand {
         FileHandle.standardError.write(Data((
             "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
+        var recorder: CaptureRecorder?
+        if let writeFile {
+            do {
+                recorder = try CaptureRecorder(path: writeFile, interfaces: sources.map {
+                    RecordedInterface(point: $0.point, linkType: Int($0.linkType), snapLength: Int($0.snapLength), mac: $0.ownMAC)
+                })
+            } catch let e as CaptureError {
+                FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
         loop.run(limit: count, duration: duration) { event in
+            recorder?.record(event)
             emit(json ? Self.json(event) : Self.text(event))
         }
+        recorder?.close()
     }
 
     static func text(_ event: CaptureLoop.Event) -> String {

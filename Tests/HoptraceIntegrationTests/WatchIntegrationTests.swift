@@ -138,4 +138,34 @@ struct WatchIntegrationTests {
             #expect(filter.status != 0 && filter.stderr.contains("invalid capture filter 'icmp or bogus': syntax error"))
         }
     }
+
+    /// `-w` records the live run; `-r` replays it into the same lines; tshark reads the file and its interface names.
+    @Test func recordThenReplayReproducesTheLines() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ht-rec-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try withLab("wr", scenario: "S2") { prefix throws in
+            for format in ["--json", "--text"] {
+                let live = try watch(["--lab", "--prefix", prefix, format, "-w", file, "--stats-interval", "60", "--", "icmp"]) { () throws in
+                    #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+                }
+                let replay = try Hoptrace.run(["watch", "-r", file, format])
+                #expect(replay.status == 0, "\(replay.stderr)")
+                #expect(live.count >= 12, "\(live)")  // 10 packets (5 hops, both ways) and 2 conntrack events
+                #expect(replay.stdout.split(separator: "\n").map(String.init) == live)
+            }
+            let tshark = try Hoptrace.exec(["/usr/bin/tshark", "-r", file, "-T", "fields", "-e", "frame.interface_name", "-e", "ip.src"])
+            #expect(tshark.status == 0, "\(tshark.stderr)")
+            for point in ["ns1:eth0\t172.18.0.3", "host:veth1\t172.18.0.3", "host:docker1\t172.18.0.3",
+                          "host:enX0\t172.31.39.53", "remote:enX0\t172.31.39.53"] {
+                #expect(tshark.stdout.contains(prefix + point), "\(point) in \(tshark.stdout)")
+            }
+            // Cut the file mid-block: what came before is still replayed, the error names the offset.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+            try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: file))
+            let cut = try Hoptrace.run(["watch", "-r", file, "--text"])
+            #expect(cut.status != 0)
+            #expect(cut.stderr.contains("truncated record") && cut.stderr.contains("at byte offset"), "\(cut.stderr)")
+            #expect(cut.stdout.split(separator: "\n").count >= 10)
+        }
+    }
 }

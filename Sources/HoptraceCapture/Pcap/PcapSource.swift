@@ -18,9 +18,10 @@ public final class PcapSource: @unchecked Sendable {
     public let point: CapturePoint
     let handle: OpaquePointer
     public let fd: Int32
-    let linkType: Int32
+    public let linkType: Int32
+    public let snapLength: Int32
     /// The interface's own MAC, read in its namespace: tells in from out.
-    let ownMAC: [UInt8]
+    public let ownMAC: [UInt8]
 
     /// Opens the handle inside the point's namespace (on a thread that entered it).
     public static func open(_ point: CapturePoint, options: Options) throws -> PcapSource {
@@ -34,6 +35,7 @@ public final class PcapSource: @unchecked Sendable {
             throw CaptureError.pcap(point: point.description, function: "pcap_create", message: Self.text(err))
         }
         handle = h
+        snapLength = o.snapLength
         pcap_set_snaplen(h, o.snapLength)
         pcap_set_buffer_size(h, o.bufferSize)
         pcap_set_timeout(h, o.timeoutMs)
@@ -46,7 +48,7 @@ public final class PcapSource: @unchecked Sendable {
             throw CaptureError.pcap(point: point.description, function: "pcap_activate", message: hint)
         }
         linkType = pcap_datalink(h)
-        guard linkType == DLT_EN10MB || linkType == DLT_LINUX_SLL2 else {
+        guard LinkType.isSupported(Int(linkType)) else {
             pcap_close(h)
             throw CaptureError.pcap(point: point.description, function: "pcap_datalink",
                                     message: "link type \(linkType) is not supported yet (Ethernet and veth are)")
@@ -96,9 +98,7 @@ public final class PcapSource: @unchecked Sendable {
 
     /// Decodes one packet of this point's link type.
     public func decode(_ pkt: PcapPacket) throws(DecodeError) -> DecodedPacket {
-        linkType == DLT_LINUX_SLL2
-            ? try PacketDecoder.decodeSLL2(pkt.bytes, wireLength: pkt.wireLength)
-            : try PacketDecoder.decodeEthernet(pkt.bytes, wireLength: pkt.wireLength, ownMAC: ownMAC)
+        try LinkType.decode(pkt.bytes, wireLength: pkt.wireLength, linkType: Int(linkType), ownMAC: ownMAC)
     }
 
     /// getifaddrs answers for the calling thread's namespace, which is the point's here.
@@ -136,6 +136,13 @@ public struct PcapPacket {
     public let micros: Int
     public let bytes: [UInt8]
     public let wireLength: Int
+
+    public init(seconds: Int, micros: Int, bytes: [UInt8], wireLength: Int) {
+        self.seconds = seconds
+        self.micros = micros
+        self.bytes = bytes
+        self.wireLength = wireLength
+    }
 }
 
 private struct HandlerBox {
