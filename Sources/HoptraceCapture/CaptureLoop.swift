@@ -69,6 +69,10 @@ public final class CaptureLoop {
                     handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros))
                 }
                 if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
+                if let entries = source.resynchroniseIfDue(now: Monotonic.now) {
+                    let now = Timestamp.now
+                    for event in entries { handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros)) }
+                }
             }
             for i in lost.reversed() {
                 handle(.pointLost(sources[i].point, reason: sources[i].lastError))

@@ -15,6 +15,8 @@ struct WatchCommand: ParsableCommand {
 
     @Option(name: .customShort("i"), help: "Capture point [NETNS:]IFACE (repeatable). NETNS: a name in /run/netns or a path.")
     var interfaces: [String] = []
+    @Option(help: "Capture on every interface that is up in this namespace (repeatable; a name in /run/netns or a path).")
+    var netns: [String] = []
     @Flag(help: "Capture on the lab's five hop interfaces (see 'hoptrace lab').")
     var lab = false
     @Option(help: "Prefix of the lab's namespaces, with --lab.")
@@ -27,6 +29,8 @@ struct WatchCommand: ParsableCommand {
     var statsInterval: Double = 5
     @Flag(help: "Do not subscribe to conntrack events.")
     var noConntrack = false
+    @Option(help: "Receive buffer of each conntrack event socket, in KiB (small values provoke lost events).")
+    var conntrackBuffer: Int32 = 8192
     @Option(help: "Stop after this many packets.")
     var count: Int?
     @Option(help: "Stop after this many seconds.")
@@ -46,30 +50,40 @@ struct WatchCommand: ParsableCommand {
             guard let p = CapturePoint(parsing: text) else { throw ValidationError("bad capture point '\(text)': use [NETNS:]IFACE") }
             points.append(p)
         }
+        for ns in netns {
+            let path = ns.hasPrefix("/") ? ns : "/run/netns/" + ns
+            let found = try InterfaceDiscovery.capturePoints(netns: ns, netnsPath: path)
+            guard !found.isEmpty else { throw CaptureError.pcap(point: ns, function: "pcap_findalldevs", message: "no interface is up in namespace \(ns)") }
+            points += found.filter { !points.contains($0) }
+        }
         if lab {
             let t = try LabTopology(prefix: prefix)
             points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
         }
-        guard !points.isEmpty else { throw ValidationError("nothing to watch: give -i [NETNS:]IFACE or --lab") }
+        guard !points.isEmpty else { throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS or --lab") }
         return points
     }
 
     func validate() throws {
-        if readFile != nil && (lab || !interfaces.isEmpty) {
-            throw ValidationError("-r replays a file: it takes no -i or --lab")
+        if readFile != nil && (lab || !interfaces.isEmpty || !netns.isEmpty) {
+            throw ValidationError("-r replays a file: it takes no -i, --netns or --lab")
         }
         if readFile != nil && writeFile != nil { throw ValidationError("-r and -w do not combine") }
     }
 
     func run() throws {
+        do {
+            try runCatchingCaptureErrors()
+        } catch let e as CaptureError {
+            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    func runCatchingCaptureErrors() throws {
         if let readFile {
-            do {
-                try ReplaySource(path: readFile).run(limit: count) { event in
-                    emit(json ? Self.json(event) : Self.text(event))
-                }
-            } catch let e as CaptureError {
-                FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
-                throw ExitCode.failure
+            try ReplaySource(path: readFile).run(limit: count) { event in
+                emit(json ? Self.json(event) : Self.text(event))
             }
             return
         }
@@ -77,35 +91,22 @@ struct WatchCommand: ParsableCommand {
         var options = PcapSource.Options()
         options.filter = filter.joined(separator: " ")
         options.bufferSize = bufferSize << 20
-        let sources: [PcapSource]
-        var conntrack: [ConntrackSource] = []
-        do {
-            sources = try points.map { try PcapSource.open($0, options: options) }
-            // One subscription per watched namespace; one without conntrack simply stays quiet.
-            var namespaces: [CapturePoint] = []
-            for p in points where !namespaces.contains(where: { $0.netns == p.netns }) { namespaces.append(p) }
-            if !noConntrack {
-                conntrack = try namespaces.map { try ConntrackSource.open(netns: $0.netns, netnsPath: $0.netnsPath) }
-            }
-        } catch let e as CaptureError {
-            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
-            throw ExitCode.failure
+        let sources = try points.map { try PcapSource.open($0, options: options) }
+        // One subscription per watched namespace; one without conntrack simply stays quiet.
+        var namespaces: [CapturePoint] = []
+        for p in points where !namespaces.contains(where: { $0.netns == p.netns }) { namespaces.append(p) }
+        let conntrack = noConntrack ? [] : try namespaces.map { 
+            try ConntrackSource.open(netns: $0.netns, netnsPath: $0.netnsPath, receiveBuffer: conntrackBuffer << 10)
         }
         // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
         let ct = conntrack.map { $0.netns ?? "(current)" }
         FileHandle.standardError.write(Data((
             "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
-        var recorder: CaptureRecorder?
-        if let writeFile {
-            do {
-                recorder = try CaptureRecorder(path: writeFile, interfaces: sources.map {
-                    RecordedInterface(point: $0.point, linkType: Int($0.linkType), snapLength: Int($0.snapLength), mac: $0.ownMAC)
-                })
-            } catch let e as CaptureError {
-                FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
-                throw ExitCode.failure
-            }
+        let recorder = try writeFile.map { path in
+            try CaptureRecorder(path: path, interfaces: sources.map {
+                RecordedInterface(point: $0.point, linkType: Int($0.linkType), snapLength: Int($0.snapLength), mac: $0.ownMAC)
+            })
         }
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
@@ -127,7 +128,7 @@ struct WatchCommand: ParsableCommand {
         case .conntrack(let netns, let event, let seconds, let micros):
             return ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros))
         case .conntrackLost(let netns, let overruns):
-            return "hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times)"
+            return "hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times); the table is dumped again"
         case .stats(let st):
             let points = st.points.map { "\($0.point) recv \($0.received) drop \($0.dropped)" }.joined(separator: ", ")
             return "hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns)"
@@ -150,7 +151,7 @@ struct WatchCommand: ParsableCommand {
         case .conntrackLost(let netns, let overruns):
             let now = Timestamp.now
             return EventJSON.notice("conntrack-lost", netns: netns, seconds: now.seconds, micros: now.micros,
-                                    message: "ENOBUFS: events lost (\(overruns) times)")
+                                    message: "ENOBUFS: events lost (\(overruns) times); the table is dumped again (event: existing)")
         case .stats(let st):
             let now = Timestamp.now
             return EventJSON.stats(

@@ -7,7 +7,7 @@ struct WatchIntegrationTests {
     init() { Privilege.ciRequiresRoot() }
 
     /// Runs `hoptrace watch ARGS --duration 4` while `action` generates traffic; returns its lines.
-    func watch(_ args: [String], during action: () throws -> Void) throws -> [String] {
+    func watch(_ args: [String], during action: () throws -> Void, announced: (String) -> Void = { _ in }) throws -> [String] {
         let watcher = Process()
         watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
         watcher.arguments = ["watch", "--duration", "6"] + args
@@ -24,8 +24,9 @@ struct WatchIntegrationTests {
         }
         try action()
         watcher.waitUntilExit()
-        return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
-            .filter { !$0.hasPrefix("hoptrace: watching") }
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines.first { $0.hasPrefix("hoptrace: watching") }.map(announced)
+        return lines.filter { !$0.hasPrefix("hoptrace: watching") }
     }
 
     @Test func s2PingIsSeenOnEveryHopWithTheSnatSourceAndItsConntrackEvents() throws {
@@ -166,6 +167,41 @@ struct WatchIntegrationTests {
             #expect(cut.status != 0)
             #expect(cut.stderr.contains("truncated record") && cut.stderr.contains("at byte offset"), "\(cut.stderr)")
             #expect(cut.stdout.split(separator: "\n").count >= 10)
+        }
+    }
+
+    /// `--netns` finds every interface that is up in the namespace (not lo) and captures on it.
+    @Test func netnsDiscoversTheInterfacesThatAreUp() throws {
+        try withLab("wn", scenario: "S2") { prefix throws in
+            var announced = ""
+            let lines = try watch(["--netns", "\(prefix)host", "--text", "--", "icmp"]) { () throws in
+                #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
+            } announced: { announced = $0 }
+            #expect(announced.contains("\(prefix)host:docker1, \(prefix)host:enX0, \(prefix)host:veth0, \(prefix)host:veth1;"), "\(announced)")
+            #expect(!announced.contains(":lo"))
+            #expect(lines.contains { $0.contains("\(prefix)host:enX0 out IP 172.31.39.53 > 172.31.45.174: ICMP echo request") })
+            let none = try Hoptrace.run(["watch", "--netns", "hti-nosuch-ns", "--duration", "1"])
+            #expect(none.status != 0 && none.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))
+        }
+    }
+
+    /// A 1 KiB event socket overflows under a burst of new flows: the loss is counted and
+    /// reported, and a fresh table dump brings back the entries the lost events described.
+    @Test func lostConntrackEventsAreReportedAndTheTableDumpedAgain() throws {
+        try withLab("wl", scenario: "S2") { prefix throws in
+            let lines = try watch(["-i", "\(prefix)host:enX0", "--json", "--conntrack-buffer", "1", "--", "icmp"]) { () throws in
+                // 3000 UDP datagrams from fresh sockets: 3000 new NAT flows in a fraction of a second.
+                let burst = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(prefix)ns1", "/bin/bash", "-c",
+                                               "for i in $(seq 3000); do echo x > /dev/udp/172.31.45.174/$((10000+i)); done"])
+                #expect(burst.status == 0, "\(burst.stderr)")
+            }
+            let lost = lines.firstIndex { $0.contains(#""type":"conntrack-lost""#) }
+            #expect(lost != nil, "no overrun with a 1 KiB buffer: \(lines.count) lines")
+            if let lost {
+                #expect(lines[lost].contains("ENOBUFS: events lost"))
+                let resynced = lines[lost...].filter { $0.contains(#""event":"existing""#) && $0.contains(#""proto":"udp""#) }
+                #expect(resynced.count >= 1000, "the dump after the overrun should list the burst's flows: \(resynced.count)")
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import HoptraceCore
 /// Its descriptor joins the capture loop's poll; `drain` reads what is queued.
 public final class ConntrackSource: @unchecked Sendable {
     public let netns: String?
+    let netnsPath: String?
     let handle: OpaquePointer
     public let fd: Int32
     /// Times the kernel said ENOBUFS: events were lost because we read too slowly.
@@ -14,9 +15,9 @@ public final class ConntrackSource: @unchecked Sendable {
 
     /// Subscribes inside `netns` (on a thread that entered it), with an 8 MiB
     /// receive buffer: `conntrack -E`'s default loses events under a flood.
-    public static func open(netns: String?, netnsPath: String?) throws -> ConntrackSource {
+    public static func open(netns: String?, netnsPath: String?, receiveBuffer: Int32 = 8 << 20) throws -> ConntrackSource {
         try NetnsThread.run(in: netnsPath) {
-            let source = try ConntrackSource(netns: netns)
+            let source = try ConntrackSource(netns: netns, netnsPath: netnsPath, receiveBuffer: receiveBuffer)
             source.existing = ConntrackSource.dumpTable()
             return source
         }
@@ -25,6 +26,21 @@ public final class ConntrackSource: @unchecked Sendable {
     /// Entries that were already in the table when the subscription started, so
     /// long-lived flows appear; taken after subscribing, so nothing falls between.
     public private(set) var existing: [ConntrackEvent] = []
+
+    /// Set by ENOBUFS; cleared by the next resynchronisation.
+    public private(set) var resyncPending = false
+    private var lastResync = -Double.infinity
+
+    /// After ENOBUFS the events in between are gone for good: a fresh dump (taken in
+    /// the source's namespace) tells what the table holds now, so no flow is silently
+    /// missed. At most once a second: under a sustained flood, dumping on every
+    /// overrun would cost more than the events it recovers.
+    public func resynchroniseIfDue(now: Double) -> [ConntrackEvent]? {
+        guard resyncPending, now - lastResync >= 1 else { return nil }
+        resyncPending = false
+        lastResync = now
+        return (try? NetnsThread.run(in: netnsPath) { ConntrackSource.dumpTable() }) ?? []
+    }
 
     static func dumpTable() -> [ConntrackEvent] {
         guard let h = nfct_open(UInt8(CONNTRACK), 0) else { return [] }
@@ -45,8 +61,9 @@ public final class ConntrackSource: @unchecked Sendable {
         return box.events
     }
 
-    private init(netns: String?) throws {
+    private init(netns: String?, netnsPath: String?, receiveBuffer: Int32) throws {
         self.netns = netns
+        self.netnsPath = netnsPath
         let groups = UInt32(NF_NETLINK_CONNTRACK_NEW) | UInt32(NF_NETLINK_CONNTRACK_UPDATE)
             | UInt32(NF_NETLINK_CONNTRACK_DESTROY)
         guard let h = nfct_open(UInt8(CONNTRACK), groups) else {
@@ -55,7 +72,7 @@ public final class ConntrackSource: @unchecked Sendable {
         }
         handle = h
         fd = nfct_fd(h)
-        var size: Int32 = 8 << 20
+        var size = receiveBuffer
         setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
         _ = CHoptraceShims_set_nonblocking(fd)
     }
@@ -76,7 +93,10 @@ public final class ConntrackSource: @unchecked Sendable {
                     if nfct_catch(handle) >= 0 { continue }
                     switch errno {
                     case EAGAIN, EINTR: return true
-                    case ENOBUFS: overruns += 1; continue
+                    case ENOBUFS:
+                        overruns += 1
+                        resyncPending = true
+                        continue
                     default: return false
                     }
                 }
