@@ -36,6 +36,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Figures, not tests: hoptrace next to tcpdump and conntrack -E on the lab (see README).
+        .executableTarget(name: "hoptrace-bench", dependencies: ["HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
+
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),
         .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI"]),

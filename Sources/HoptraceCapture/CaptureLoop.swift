@@ -17,6 +17,15 @@ public final class CaptureLoop {
     }
 
     public var statsInterval: Double = 5
+    /// Conntrack events read so far (all namespaces).
+    public private(set) var conntrackEvents = 0
+
+    /// Kernel counters per point (pcap_stats) and conntrack totals, now.
+    public var stats: CaptureStats {
+        CaptureStats(
+            points: sources.map { s in let st = s.stats; return (s.point, st.received, st.dropped) },
+            conntrackEvents: conntrackEvents, conntrackOverruns: conntrack.reduce(0) { $0 + $1.overruns })
+    }
 
     var sources: [PcapSource]
     var conntrack: [ConntrackSource]
@@ -25,7 +34,9 @@ public final class CaptureLoop {
         self.conntrack = conntrack
     }
 
-    public func run(limit: Int? = nil, duration: Double? = nil, _ handle: (Event) -> Void) {
+    /// `turnEnded` runs after each pass over the descriptors: where output is flushed.
+    public func run(limit: Int? = nil, duration: Double? = nil, turnEnded: () -> Void = {}, _ handle: (Event) -> Void) {
+        defer { turnEnded() }
         StopSignal.install()
         let start = Timestamp.now
         for source in conntrack {
@@ -34,16 +45,13 @@ public final class CaptureLoop {
             }
         }
         var seen = 0
-        var conntrackEvents = 0
         let deadline = duration.map { Monotonic.now + $0 }
         var nextStats = Monotonic.now + statsInterval
         while !sources.isEmpty && !StopSignal.requested {
             if let deadline, Monotonic.now >= deadline { return }
             if Monotonic.now >= nextStats {
                 nextStats += statsInterval
-                handle(.stats(CaptureStats(
-                    points: sources.map { s in let st = s.stats; return (s.point, st.received, st.dropped) },
-                    conntrackEvents: conntrackEvents, conntrackOverruns: conntrack.reduce(0) { $0 + $1.overruns })))
+                handle(.stats(stats))
             }
             var fds = (sources.map(\.fd) + conntrack.map(\.fd)).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
@@ -78,6 +86,7 @@ public final class CaptureLoop {
                 handle(.pointLost(sources[i].point, reason: sources[i].lastError))
                 sources.remove(at: i)
             }
+            turnEnded()
         }
     }
 }

@@ -31,6 +31,8 @@ struct WatchCommand: ParsableCommand {
     var noConntrack = false
     @Option(help: "Receive buffer of each conntrack event socket, in KiB (small values provoke lost events).")
     var conntrackBuffer: Int32 = 8192
+    @Flag(help: "On exit, print totals to stderr: per point packets received and dropped by the kernel and decoded by hoptrace; conntrack events and losses.")
+    var summary = false
     @Option(help: "Stop after this many packets.")
     var count: Int?
     @Option(help: "Stop after this many seconds.")
@@ -82,6 +84,7 @@ struct WatchCommand: ParsableCommand {
 
     func runCatchingCaptureErrors() throws {
         if let readFile {
+            defer { Output.flush() }
             try ReplaySource(path: readFile).run(limit: count) { event in
                 emit(json ? Self.json(event) : Self.text(event))
             }
@@ -110,11 +113,19 @@ struct WatchCommand: ParsableCommand {
         }
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
-        loop.run(limit: count, duration: duration) { event in
+        var decoded: [CapturePoint: Int] = [:]
+        loop.run(limit: count, duration: duration, turnEnded: Output.flush) { event in
+            if summary, case .packet(let point, _, _) = event { decoded[point, default: 0] += 1 }
             recorder?.record(event)
             emit(json ? Self.json(event) : Self.text(event))
         }
         recorder?.close()
+        if summary {
+            let st = loop.stats
+            let points = st.points.map { "\($0.point) received \($0.received) dropped \($0.dropped) decoded \(decoded[$0.point] ?? 0)" }
+            FileHandle.standardError.write(Data(
+                "hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns)\n".utf8))
+        }
     }
 
     static func text(_ event: CaptureLoop.Event) -> String {
@@ -166,7 +177,32 @@ struct WatchCommand: ParsableCommand {
     }
 }
 
-/// One line to stdout, unbuffered: a pipe reader (or a test) sees it at once.
+/// One line to stdout. Lines collect in a buffer written once per loop turn (or
+/// every 64 KiB): one write per packet would cost more than decoding it, and a
+/// turn lasts at most the poll timeout, so a reader still sees lines at once.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    Output.buffer.append(contentsOf: line.utf8)
+    Output.buffer.append(0x0A)
+    if Output.buffer.count >= 1 << 16 { Output.flush() }
+}
+
+enum Output {
+    nonisolated(unsafe) static var buffer: [UInt8] = {
+        var b = [UInt8]()
+        b.reserveCapacity(1 << 17)
+        return b
+    }()
+
+    static func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var at = 0
+            while at < raw.count {
+                let n = write(1, raw.baseAddress! + at, raw.count - at)
+                if n <= 0 { if errno == EINTR { continue } else { break } }
+                at += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
 }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// (a) Packets through the whole path, hoptrace and tcpdump capturing side by side.
+struct PacketRateBench {
+    let prefix: String
+    let hoptrace: String
+    let seconds: Double
+    var points: [(netns: String, iface: String)] {
+        [("\(prefix)ns1", "eth0"), ("\(prefix)host", "veth1"), ("\(prefix)host", "docker1"), ("\(prefix)host", "enX0"), ("\(prefix)remote", "enX0")]
+    }
+    let filter = ["udp", "and", "dst", "port", "9000"]
+
+    func run(rates: [Double]) throws {
+        print("\n(a) UDP 64-byte frames ns1 → docker1 → enX0 → remote, \(seconds) s per rate; hoptrace watch --lab --json and 5× tcpdump -n, same run")
+        print("target pps | sent pps | hoptrace: captured (min of 5 points)  kernel drops  CPU s  CPU s/Mpkt | tcpdump: captured (min)  kernel drops  CPU s | ratio")
+        var cleanMax: Double = 0
+        for rate in rates where BenchAbort.requested == 0 {
+            let r = try once(rate: rate)
+            let hopPct = 100 * Double(r.hoptraceMin) / Double(max(1, r.sent))
+            let tcpPct = 100 * Double(r.tcpdumpMin) / Double(max(1, r.sent))
+            let perM = r.hoptraceCPU / (Double(max(1, r.hoptraceTotal)) / 1e6)
+            print(String(format: "%10.0f | %8.0f | %9.2f%% %12d %6.2f %10.2f | %8.2f%% %12d %6.2f | %.3f",
+                         rate, r.achieved, hopPct, r.hoptraceDrops, r.hoptraceCPU, perM, tcpPct, r.tcpdumpDrops, r.tcpdumpCPU,
+                         Double(r.hoptraceMin) / Double(max(1, r.tcpdumpMin))))
+            if r.hoptraceMin >= r.sent && r.hoptraceDrops == 0 { cleanMax = max(cleanMax, r.achieved) }
+        }
+        print(String(format: "highest rate with nothing lost by hoptrace on any point: %.0f pps", cleanMax))
+    }
+
+    struct Result {
+        var sent = 0, achieved = 0.0
+        var hoptraceMin = 0, hoptraceTotal = 0, hoptraceDrops = 0, hoptraceCPU = 0.0
+        var tcpdumpMin = 0, tcpdumpDrops = 0, tcpdumpCPU = 0.0
+    }
+
+    func once(rate: Double) throws -> Result {
+        let watcher = try Observed("hoptrace", [hoptrace, "watch", "--lab", "--prefix", prefix, "--json", "--summary",
+                                                "--stats-interval", "3600", "--"] + filter)
+        let dumps = try points.map { p in
+            try Observed("tcpdump-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
+                                                       "-i", p.iface, "-s", "256", "-B", "32768"] + filter)
+        }
+        try watcher.waitFor("hoptrace: watching")
+        for d in dumps { try d.waitFor("listening on") }
+        let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
+        let (sent, took) = load.send(to: "172.31.45.174", ports: 9000...9000, total: Int(rate * seconds), rate: rate)
+        usleep(1_000_000)  // let every buffer drain
+        var r = Result(sent: sent, achieved: Double(sent) / took)
+        r.hoptraceCPU = watcher.cpuSeconds
+        r.tcpdumpCPU = dumps.reduce(0) { $0 + $1.cpuSeconds }
+        watcher.stop()
+        dumps.forEach { $0.stop() }
+        // "hoptrace: summary P received R dropped D decoded N; …"
+        let summary = watcher.stderr.split(separator: "\n").first { $0.hasPrefix("hoptrace: summary") } ?? ""
+        let perPoint = summary.matches(of: #/received (\d+) dropped (\d+) decoded (\d+)/#)
+        let decoded = perPoint.map { Int($0.3)! }
+        r.hoptraceMin = decoded.count == points.count ? decoded.min()! : 0
+        r.hoptraceTotal = decoded.reduce(0, +)
+        r.hoptraceDrops = perPoint.reduce(0) { $0 + Int($1.2)! }
+        let captured = dumps.map { d in Int(d.stderr.firstMatch(of: #/(\d+) packets captured/#)?.1 ?? "0")! }
+        r.tcpdumpMin = captured.min() ?? 0
+        r.tcpdumpDrops = dumps.reduce(0) { $0 + Int($1.stderr.firstMatch(of: #/(\d+) packets dropped by kernel/#)?.1 ?? "0")! }
+        return r
+    }
+}

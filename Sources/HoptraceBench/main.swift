@@ -1,0 +1,70 @@
+import Foundation
+import Glibc
+
+// hoptrace-bench: figures, not a timed test. Builds its own lab (prefix htb), then
+// (a) sends UDP through ns1 → docker1 → enX0 → remote at rising rates while hoptrace
+//     and tcpdump (one `tcpdump -n` per interface) capture on all five hop interfaces
+//     side by side, and reports what each captured and dropped and hoptrace's CPU;
+// (b) creates new NAT flows at rising rates while hoptrace and `conntrack -E` listen
+//     in the host namespace, and reports the NEW events each saw.
+// Usage: hoptrace-bench [--rates 100000,200000] [--flow-rates 50000,100000] [--seconds 2]
+
+let options = BenchOptions(CommandLine.arguments.dropFirst())
+let prefix = options.prefix
+let hoptrace = options.hoptrace
+let lab = LabHandle(hoptrace: hoptrace, prefix: prefix)
+signal(SIGINT) { _ in BenchAbort.requested = 1 }
+do {
+    try lab.up()
+    defer { lab.down() }
+    // The remote drops the load quietly: no ICMP port-unreachable flood coming back.
+    try sh(["/usr/sbin/ip", "netns", "exec", "\(prefix)remote", "/usr/sbin/iptables", "-A", "INPUT", "-p", "udp", "-j", "DROP"])
+    print("hoptrace-bench on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; lab \(prefix); hoptrace \(hoptrace)")
+    if !options.rates.isEmpty { try PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(rates: options.rates) }
+    if !options.flowRates.isEmpty { try FlowRateBench(prefix: prefix, hoptrace: hoptrace).run(rates: options.flowRates) }
+} catch {
+    FileHandle.standardError.write(Data("hoptrace-bench: \(error)\n".utf8))
+    exit(1)
+}
+
+enum BenchAbort {
+    nonisolated(unsafe) static var requested: sig_atomic_t = 0
+}
+
+struct BenchOptions {
+    var rates: [Double] = [50_000, 100_000, 200_000, 300_000, 400_000]
+    var flowRates: [Double] = [25_000, 50_000, 100_000, 150_000]
+    var seconds: Double = 2
+    var prefix = "htb"
+    var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
+
+    init(_ args: ArraySlice<String>) {
+        var it = args.makeIterator()
+        func numbers(_ s: String?) -> [Double] { (s ?? "").split(separator: ",").compactMap { Double($0) } }
+        while let a = it.next() {
+            switch a {
+            case "--rates": rates = numbers(it.next())
+            case "--flow-rates": flowRates = numbers(it.next())
+            case "--seconds": seconds = Double(it.next() ?? "") ?? seconds
+            case "--prefix": prefix = it.next() ?? prefix
+            case "--hoptrace": hoptrace = it.next() ?? hoptrace
+            default:
+                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--seconds S] [--prefix P] [--hoptrace PATH]")
+                exit(a == "--help" || a == "-h" ? 0 : 2)
+            }
+        }
+    }
+}
+
+struct LabHandle {
+    let hoptrace: String
+    let prefix: String
+    func up() throws {
+        let out = try Observed("lab-up", [hoptrace, "lab", "up", "--prefix", prefix, "--scenario", "S2"])
+        out.process.waitUntilExit()
+        guard out.process.terminationStatus == 0 else { throw BenchError("lab up failed: \(out.stderr)") }
+    }
+    func down() {
+        if let out = try? Observed("lab-down", [hoptrace, "lab", "down", "--prefix", prefix]) { out.process.waitUntilExit() }
+    }
+}
