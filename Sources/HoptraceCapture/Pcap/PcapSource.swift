@@ -46,10 +46,10 @@ public final class PcapSource: @unchecked Sendable {
             throw CaptureError.pcap(point: point.description, function: "pcap_activate", message: hint)
         }
         linkType = pcap_datalink(h)
-        guard linkType == DLT_EN10MB || linkType == DLT_LINUX_SLL2 else {
+        guard [DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_IPV4, DLT_IPV6].contains(linkType) else {
             pcap_close(h)
             throw CaptureError.pcap(point: point.description, function: "pcap_datalink",
-                                    message: "link type \(linkType) is not supported yet (Ethernet and veth are)")
+                                    message: "link type \(linkType) is not supported yet (Ethernet, Linux cooked and raw IP are)")
         }
         ownMAC = Self.macAddress(of: point.iface)
         if !o.filter.isEmpty {
@@ -96,9 +96,12 @@ public final class PcapSource: @unchecked Sendable {
 
     /// Decodes one packet of this point's link type.
     public func decode(_ pkt: PcapPacket) throws(DecodeError) -> DecodedPacket {
-        linkType == DLT_LINUX_SLL2
-            ? try PacketDecoder.decodeSLL2(pkt.bytes, wireLength: pkt.wireLength)
-            : try PacketDecoder.decodeEthernet(pkt.bytes, wireLength: pkt.wireLength, ownMAC: ownMAC)
+        switch linkType {
+        case DLT_LINUX_SLL2: try PacketDecoder.decodeSLL2(pkt.bytes, wireLength: pkt.wireLength)
+        case DLT_LINUX_SLL: try PacketDecoder.decodeSLL(pkt.bytes, wireLength: pkt.wireLength)
+        case DLT_RAW, DLT_IPV4, DLT_IPV6: try PacketDecoder.decodeRawIP(pkt.bytes, wireLength: pkt.wireLength)
+        default: try PacketDecoder.decodeEthernet(pkt.bytes, wireLength: pkt.wireLength, ownMAC: ownMAC)
+        }
     }
 
     /// getifaddrs answers for the calling thread's namespace, which is the point's here.
