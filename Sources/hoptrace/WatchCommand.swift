@@ -108,7 +108,7 @@ struct WatchCommand: ParsableCommand {
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
         let recorder = try writeFile.map { path in
             try CaptureRecorder(path: path, interfaces: sources.map {
-                RecordedInterface(point: $0.point, linkType: Int($0.linkType), snapLength: Int($0.snapLength), mac: $0.ownMAC)
+                RecordedInterface(point: $0.point, linkType: LinkType.fileLinkType(ofDLT: Int($0.linkType)), snapLength: Int($0.snapLength), mac: $0.ownMAC)
             })
         }
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)

@@ -21,6 +21,38 @@ import HoptraceCore
         #expect(line == #"{"type":"packet","time":"1970-01-01T00:00:00.000005Z","netns":"hthost","iface":"enX0","dir":"out","len":84,"src":"172.31.39.53","dst":"172.31.45.174","ttl":63,"ipid":7,"proto":"icmp","icmp":{"type":8,"code":0,"id":27,"seq":3}}"#)
     }
 
+    static func json(_ f: [UInt8]) throws -> String {
+        let p = try PacketDecoder.decodeEthernet(f, wireLength: f.count, ownMAC: Frames.ownMAC)
+        return EventJSON.packet(p, at: CapturePoint(netns: "hthost", iface: "enX0"), seconds: 0, micros: 5)
+    }
+
+    static let head = #"{"type":"packet","time":"1970-01-01T00:00:00.000005Z","netns":"hthost","iface":"enX0","#
+
+    @Test func icmpErrorsCarryTheQuotedDatagram() throws {
+        #expect(try Self.json(Frames.portUnreachable) == Self.head + #""dir":"in","len":56,"src":"172.31.45.174","dst":"172.18.0.3","ttl":64,"ipid":257,"proto":"icmp","icmp":{"type":3,"code":3},"quoted":{"src":"172.18.0.3","dst":"172.31.45.174","proto":"udp","ipid":16962,"sport":40000,"dport":53}}"#)
+        #expect(try Self.json(Frames.timeExceeded) == Self.head + #""dir":"in","len":56,"src":"172.18.0.1","dst":"172.18.0.3","ttl":64,"ipid":514,"proto":"icmp","icmp":{"type":11,"code":0},"quoted":{"src":"172.18.0.3","dst":"172.31.45.174","proto":"icmp","ipid":7,"icmp":{"id":27,"seq":1}}}"#)
+        #expect(try Self.json(Frames.icmpv6PortUnreachable) == Self.head + #""dir":"in","len":100,"src":"2001:db8::2","dst":"2001:db8::1","ttl":64,"ipid":0,"proto":"icmp6","icmp":{"type":1,"code":4},"quoted":{"src":"2001:db8::1","dst":"2001:db8::2","proto":"udp","ipid":0,"sport":5353,"dport":53}}"#)
+    }
+
+    @Test func icmpv6EchoUsesTheIcmpObject() throws {
+        #expect(try Self.json(Frames.icmpv6Echo) == Self.head + #""dir":"in","len":56,"src":"2001:db8::1","dst":"2001:db8::2","ttl":64,"ipid":0,"proto":"icmp6","icmp":{"type":128,"code":0,"id":5,"seq":1}}"#)
+    }
+
+    @Test func fragmentsCarryFrag() throws {
+        #expect(try Self.json(Frames.ipv6Fragmented()) == Self.head + #""dir":"in","len":68,"src":"2001:db8::1","dst":"2001:db8::2","ttl":64,"ipid":48879,"proto":"udp","sport":5353,"dport":53,"frag":{"offset":0,"more":true}}"#)
+        let later = Frames.ethernet(0x0800, Frames.ipv4(17, flagsOffset: 185, totalLength: 548, [1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(try Self.json(later) == Self.head + #""dir":"in","len":548,"src":"172.18.0.3","dst":"172.31.45.174","ttl":64,"ipid":4660,"proto":"udp","frag":{"offset":1480,"more":false}}"#)
+    }
+
+    @Test func arpAndTcpWindow() throws {
+        #expect(try Self.json(Frames.arpRequest) == Self.head + #""dir":"host","len":28,"proto":"arp","arp":{"op":"request","sender":"172.18.0.3","target":"172.18.0.1"}}"#)
+        let reply = Frames.ethernet(0x0806, Frames.arp(op: 2, senderIP: Frames.bridge, targetIP: Frames.ns1))
+        #expect(try Self.json(reply) == Self.head + #""dir":"in","len":28,"proto":"arp","arp":{"op":"reply","sender":"172.18.0.1","target":"172.18.0.3"}}"#)
+        let rarp = Frames.ethernet(0x0806, Frames.arp(op: 3, senderIP: Frames.bridge, targetIP: Frames.ns1))
+        #expect(try Self.json(rarp).hasSuffix(#""arp":{"op":3,"sender":"172.18.0.1","target":"172.18.0.3"}}"#))
+        #expect(try Self.json(Frames.tcpSyn) == Self.head + #""dir":"in","len":40,"src":"172.18.0.3","dst":"172.31.45.174","ttl":64,"ipid":4660,"proto":"tcp","sport":40001,"dport":80,"flags":"S","seq":1000,"ack":0,"window":64240}"#)
+    }
+
     @Test func conntrackLineHasTheDocumentedFields() {
         let e = ConntrackEvent(
             kind: .new, proto: 6,

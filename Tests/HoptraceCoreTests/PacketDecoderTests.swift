@@ -53,23 +53,58 @@ import HoptraceCore
         }
     }
 
-    /// A seeded random loop over garbage and mutated frames: nothing may trap.
+    /// Valid frames for every entry point, to be mutated: each holds a shape worth reaching.
+    static let fuzzSeeds: [[UInt8]] = [
+        echoRequest(), echoRequest(vlan: true), Frames.tcpSyn, Frames.portUnreachable, Frames.timeExceeded,
+        Frames.icmpv6Echo, Frames.icmpv6PortUnreachable, Frames.ipv6Fragmented(), Frames.ipv6Fragmented(offset: 8, more: false),
+        Frames.arpRequest,
+        Frames.sll(packetType: 0, 0x0800, Array(Frames.portUnreachable.dropFirst(14))),
+        Frames.sll(packetType: 4, 0x0806, Array(Frames.arpRequest.dropFirst(14))),
+        Frames.sll2(packetType: 0, 0x86DD, Array(Frames.ipv6Fragmented().dropFirst(14))),
+        Array(Frames.timeExceeded.dropFirst(14)), Array(Frames.icmpv6PortUnreachable.dropFirst(14)),
+    ]
+
+    /// A seeded random loop over garbage and mutated frames through every entry point: nothing may trap.
     @Test func survivesRandomBytes() {
         var rng = SplitMix64(seed: 0x5eed)
-        var decoded = 0
+        var decoded = [0, 0, 0, 0]  // Ethernet, SLL, SLL2, raw IP
+        var quoted = 0, arp = 0, ipv6 = 0, fragments = 0
         for i in 0..<1_000_000 {
             var bytes: [UInt8]
             if i % 2 == 0 {
-                bytes = (0..<Int(rng.next() % 80)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes = (0..<Int(rng.next() % 120)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             } else {
-                bytes = Self.echoRequest()
-                for _ in 0..<4 { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
-                bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
+                bytes = Self.fuzzSeeds[Int(rng.next() % UInt64(Self.fuzzSeeds.count))]
+                for _ in 0..<Int(rng.next() % 5) {
+                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                // Half are cut short somewhere; half keep their length, so whole shapes get through too.
+                if rng.next() % 2 == 0 { bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1)))) }
             }
-            if (try? PacketDecoder.decodeEthernet(bytes, wireLength: bytes.count, ownMAC: Self.ownMAC)) != nil { decoded += 1 }
-            _ = try? PacketDecoder.decodeSLL2(bytes, wireLength: bytes.count)
+            let results = [
+                try? PacketDecoder.decodeEthernet(bytes, wireLength: bytes.count, ownMAC: Self.ownMAC),
+                try? PacketDecoder.decodeSLL(bytes, wireLength: bytes.count),
+                try? PacketDecoder.decodeSLL2(bytes, wireLength: bytes.count),
+                try? PacketDecoder.decodeRawIP(bytes, wireLength: bytes.count),
+            ]
+            for (k, r) in results.enumerated() {
+                guard let p = r else { continue }
+                decoded[k] += 1
+                if p.quoted != nil { quoted += 1 }
+                if p.arp != nil { arp += 1 }
+                if case .v6 = p.src { ipv6 += 1 }
+                if p.fragment != nil { fragments += 1 }
+                // The printers see the same odd values now and then.
+                if i % 64 == 1 {
+                    _ = PacketText.line(p, at: CapturePoint(netns: nil, iface: "f"), time: "T")
+                    _ = EventJSON.packet(p, at: CapturePoint(netns: nil, iface: "f"), seconds: 0, micros: 0)
+                }
+            }
         }
-        #expect(decoded > 0)
+        // Every entry point decoded plenty, and the mutated seeds reached every new shape.
+        #expect(decoded.allSatisfy { $0 > 10_000 }, "decoded per entry point: \(decoded)")
+        #expect(quoted > 10_000 && arp > 10_000 && ipv6 > 10_000 && fragments > 10_000,
+                "quoted \(quoted), arp \(arp), ipv6 \(ipv6), fragments \(fragments)")
     }
 
     @Test func capturePointsParse() {

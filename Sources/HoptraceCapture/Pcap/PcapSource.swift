@@ -51,7 +51,7 @@ public final class PcapSource: @unchecked Sendable {
         guard LinkType.isSupported(Int(linkType)) else {
             pcap_close(h)
             throw CaptureError.pcap(point: point.description, function: "pcap_datalink",
-                                    message: "link type \(linkType) is not supported yet (Ethernet and veth are)")
+                                    message: "link type \(linkType) is not supported yet (Ethernet, Linux cooked and raw IP are)")
         }
         ownMAC = Self.macAddress(of: point.iface)
         if !o.filter.isEmpty {

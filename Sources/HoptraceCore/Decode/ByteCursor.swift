@@ -3,13 +3,23 @@
 public struct ByteCursor {
     public let bytes: [UInt8]
     public private(set) var offset: Int
+    /// Reads stop here: the end of the captured bytes, or of the datagram when its
+    /// own length field says it ends earlier (Ethernet padding is not payload).
+    public private(set) var end: Int
 
     public init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
+        self.end = bytes.count
     }
 
-    public var remaining: Int { bytes.count - offset }
+    public var remaining: Int { end - offset }
+
+    /// Narrows the readable bytes to the next `n` (never widens them).
+    public mutating func limit(to n: Int) {
+        guard n >= 0 else { return }
+        end = min(end, offset + n)
+    }
 
     public mutating func u8(_ layer: String) throws(DecodeError) -> UInt8 {
         guard remaining >= 1 else { throw .truncated(layer: layer) }
@@ -28,6 +38,19 @@ public struct ByteCursor {
         defer { offset += 4 }
         return UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
             | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    }
+
+    public mutating func u64(_ layer: String) throws(DecodeError) -> UInt64 {
+        let high = try u32(layer)
+        let low = try u32(layer)
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// `n` bytes as a new array (MAC addresses and the like).
+    public mutating func take(_ n: Int, _ layer: String) throws(DecodeError) -> [UInt8] {
+        guard n >= 0, remaining >= n else { throw .truncated(layer: layer) }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
     }
 
     public mutating func skip(_ n: Int, _ layer: String) throws(DecodeError) {

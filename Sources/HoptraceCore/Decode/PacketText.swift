@@ -1,31 +1,35 @@
 /// tcpdump-like one-line summaries, prefixed with where the packet was seen.
+/// Payload bytes are never printed: only decoded header fields.
 public enum PacketText {
     public static func line(_ p: DecodedPacket, at point: CapturePoint, time: String) -> String {
         let head = "\(time) \(point) \(p.direction.rawValue)"
+        if let arp = p.arp {
+            return "\(head) ARP, \(ICMPText.arp(arp)), length \(p.length)"
+        }
         guard let src = p.src, let dst = p.dst else {
             return "\(head) ethertype 0x\(String(p.etherType, radix: 16)), length \(p.length)"
         }
+        let ip = if case .v6 = src { "IP6" } else { "IP" }
+        let frag = p.fragment.map { ", frag offset \($0.offset)" + ($0.more ? " [more fragments]" : "") } ?? ""
+        let quote = p.quoted.map { ", quoting " + ICMPText.quoted($0) } ?? ""
+        let tail = "\(frag), length \(p.length)"
         switch p.transport {
         case .icmp(let type, let code, let id, let seq):
-            let what = switch type {
-            case 8: "echo request"
-            case 0: "echo reply"
-            case 3: "destination unreachable code \(code)"
-            case 11: "time exceeded"
-            default: "type \(type) code \(code)"
-            }
             let ids = id.map { ", id \($0), seq \(seq ?? 0)" } ?? ""
-            return "\(head) IP \(src) > \(dst): ICMP \(what)\(ids), ttl \(p.ttl), length \(p.length)"
-        case .tcp(let sport, let dport, let flags, let seq, let ack, _):
-            return "\(head) IP \(src).\(sport) > \(dst).\(dport): Flags [\(tcpFlags(flags))], seq \(seq), ack \(ack), length \(p.length)"
+            return "\(head) \(ip) \(src) > \(dst): ICMP \(ICMPText.icmp(type: type, code: code))\(ids)\(quote), ttl \(p.ttl)\(tail)"
+        case .icmpv6(let type, let code, let id, let seq):
+            let ids = id.map { ", id \($0), seq \(seq ?? 0)" } ?? ""
+            return "\(head) \(ip) \(src) > \(dst): ICMP6, \(ICMPText.icmpv6(type: type, code: code))\(ids)\(quote), hlim \(p.ttl)\(tail)"
+        case .tcp(let sport, let dport, let flags, let seq, let ack, let window):
+            return "\(head) \(ip) \(src).\(sport) > \(dst).\(dport): Flags [\(tcpFlags(flags))], seq \(seq), ack \(ack), win \(window)\(tail)"
         case .udp(let sport, let dport):
-            return "\(head) IP \(src).\(sport) > \(dst).\(dport): UDP, length \(p.length)"
-        case .icmpv6(let type, let code, _, _):
-            return "\(head) IP6 \(src) > \(dst): ICMP6 type \(type) code \(code), length \(p.length)"
-        case .other(let proto), .truncated(let proto):
-            return "\(head) IP \(src) > \(dst): proto \(proto), length \(p.length)"
+            return "\(head) \(ip) \(src).\(sport) > \(dst).\(dport): UDP\(tail)"
+        case .other(let proto):
+            return "\(head) \(ip) \(src) > \(dst): proto \(proto)\(tail)"
+        case .truncated(let proto):
+            return "\(head) \(ip) \(src) > \(dst): proto \(proto) [|truncated]\(tail)"
         case nil:
-            return "\(head) IP \(src) > \(dst), length \(p.length)"
+            return "\(head) \(ip) \(src) > \(dst)\(tail)"
         }
     }
 

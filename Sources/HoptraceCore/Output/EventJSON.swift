@@ -5,6 +5,11 @@ public enum EventJSON {
         j.add("iface", point.iface)
         j.add("dir", p.direction.rawValue)
         j.add("len", p.length)
+        if let arp = p.arp {
+            j.add("proto", "arp")
+            j.add("arp", Self.arp(arp))
+            return j.text
+        }
         guard let src = p.src, let dst = p.dst else {
             j.add("proto", "ethertype-0x" + String(p.etherType, radix: 16))
             return j.text
@@ -16,37 +21,81 @@ public enum EventJSON {
         switch p.transport {
         case .icmp(let type, let code, let id, let seq):
             j.add("proto", "icmp")
-            var icmp = JSONLine()
-            icmp.add("type", Int(type))
-            icmp.add("code", Int(code))
-            if let id { icmp.add("id", Int(id)) }
-            if let seq { icmp.add("seq", Int(seq)) }
-            j.add("icmp", icmp)
+            j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
         case .icmpv6(let type, let code, let id, let seq):
             j.add("proto", "icmp6")
-            var icmp = JSONLine()
-            icmp.add("type", Int(type))
-            icmp.add("code", Int(code))
-            if let id { icmp.add("id", Int(id)) }
-            if let seq { icmp.add("seq", Int(seq)) }
-            j.add("icmp", icmp)
-        case .tcp(let sport, let dport, let flags, let seq, let ack, _):
+            j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
+        case .tcp(let sport, let dport, let flags, let seq, let ack, let window):
             j.add("proto", "tcp")
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
             j.add("flags", PacketText.tcpFlags(flags))
             j.add("seq", Int(seq))
             j.add("ack", Int(ack))
+            j.add("window", Int(window))
         case .udp(let sport, let dport):
             j.add("proto", "udp")
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
         case .other(let proto), .truncated(let proto):
-            j.add("proto", ConntrackText.protoName(proto))
+            j.add("proto", protoName(proto))
         case nil:
             j.add("proto", "ip")
         }
+        if let q = p.quoted { j.add("quoted", quoted(q)) }
+        if let f = p.fragment {
+            var frag = JSONLine()
+            frag.add("offset", f.offset)
+            frag.addRaw("more", f.more ? "true" : "false")
+            j.add("frag", frag)
+        }
         return j.text
+    }
+
+    /// IP protocol names as the packet lines use them (conntrack's, plus icmp6).
+    static func protoName(_ proto: UInt8) -> String {
+        proto == 58 ? "icmp6" : ConntrackText.protoName(proto)
+    }
+
+    static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?) -> JSONLine {
+        var icmp = JSONLine()
+        icmp.add("type", Int(type))
+        icmp.add("code", Int(code))
+        if let id { icmp.add("id", Int(id)) }
+        if let seq { icmp.add("seq", Int(seq)) }
+        return icmp
+    }
+
+    /// `{"op":"request"|"reply"|N,"sender":ip,"target":ip}`.
+    static func arp(_ a: DecodedPacket.ARP) -> JSONLine {
+        var j = JSONLine()
+        switch a.operation {
+        case 1: j.add("op", "request")
+        case 2: j.add("op", "reply")
+        default: j.add("op", Int(a.operation))
+        }
+        j.add("sender", a.senderIP.description)
+        j.add("target", a.targetIP.description)
+        return j
+    }
+
+    /// The datagram an ICMP error quotes: `{src,dst,proto,ipid}` + `sport`/`dport` or `icmp:{id,seq}`.
+    static func quoted(_ q: DecodedPacket.Quoted) -> JSONLine {
+        var j = JSONLine()
+        j.add("src", q.src.description)
+        j.add("dst", q.dst.description)
+        j.add("proto", protoName(q.proto))
+        j.add("ipid", Int(q.ipID))
+        if let sport = q.sport, let dport = q.dport {
+            j.add("sport", Int(sport))
+            j.add("dport", Int(dport))
+        } else if let id = q.icmpID, let seq = q.icmpSeq {
+            var icmp = JSONLine()
+            icmp.add("id", Int(id))
+            icmp.add("seq", Int(seq))
+            j.add("icmp", icmp)
+        }
+        return j
     }
 
     public static func conntrack(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int) -> String {
