@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Builds one NDJSON object by hand: field order is stable and nothing on the
 /// hot path goes through Foundation.
 public struct JSONLine {
@@ -13,15 +15,21 @@ public struct JSONLine {
     /// `raw` must already be JSON (an array built from JSONLine texts).
     public mutating func addRaw(_ key: String, _ raw: String) { field(key, raw) }
 
+    /// Keys are string literals in hoptrace's own code: plain ASCII, never escaped.
     private mutating func field(_ key: String, _ raw: String) {
         if !body.isEmpty { body += "," }
-        body += Self.quote(key) + ":" + raw
+        body += "\""
+        body += key
+        body += "\":"
+        body += raw
     }
 
     public var text: String { "{" + body + "}" }
 
     /// RFC 8259 string escaping; anything below 0x20 becomes \u00XX.
     public static func quote(_ s: String) -> String {
+        // Most values (addresses, names, times) need no escaping: one scan, one copy.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -45,7 +53,22 @@ public struct JSONLine {
 
 /// RFC 3339 UTC with microseconds: 2026-11-23T12:53:11.021755Z.
 public enum RFC3339 {
+    /// The date-and-seconds part of the last second formatted: consecutive events
+    /// mostly share it, so only the microseconds are new text.
+    /// Behind a lock: the event loop is the only writer in the tool, but tests format in parallel.
+    static let cache = Mutex<(second: Int, prefix: String)>((Int.min, ""))
+
     public static func format(seconds: Int, micros: Int) -> String {
+        let prefix = cache.withLock { c -> String in
+            if c.second != seconds { c = (seconds, String(formatUncached(seconds: seconds, micros: 0).dropLast(7))) }
+            return c.prefix
+        }
+        var us = String(micros)
+        if us.count < 6 { us = String(repeating: "0", count: 6 - us.count) + us }
+        return prefix + us + "Z"
+    }
+
+    static func formatUncached(seconds: Int, micros: Int) -> String {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secs = seconds - days * 86400
         // Howard Hinnant's civil_from_days.
