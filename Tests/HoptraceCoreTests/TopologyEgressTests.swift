@@ -42,4 +42,22 @@ import HoptraceCore
         #expect(lab.sourceBridge(for: ip("172.31.39.53")) == nil)
         #expect(lab.egressInfo(for: point("hthost:enX0"), source: ip("172.31.45.174"))?.source == nil)
     }
+
+    /// A bridge port counts as no uplink even when it carries an address (which the kernel then ignores).
+    @Test func addressedBridgePortIsStillNoUplink() throws {
+        let ns = NamespaceSnapshot(
+            name: "h",
+            interfaces: [
+                NetworkInterface(index: 2, name: "br0", kind: .bridge, addresses: [InterfaceAddress(ip("10.0.0.1"), prefixLength: 24)]),
+                NetworkInterface(index: 3, name: "eth0", kind: .other, master: "br0", addresses: [InterfaceAddress(ip("192.0.2.5"), prefixLength: 24)]),
+                NetworkInterface(index: 4, name: "eth1", kind: .other),
+                NetworkInterface(index: 5, name: "eth2", kind: .other),
+            ],
+            routes: [Route(destination: IPPrefix(parsing: "0.0.0.0/0")!, gateway: ip("198.51.100.1"), dev: "eth1")])
+        let topo = try Topology([ns])
+        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth0"))?.isUplink == false)
+        // Routed through without an address of its own: an uplink; neither address nor route: not one.
+        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth1"))?.isUplink == true)
+        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth2"))?.isUplink == false)
+    }
 }
