@@ -1,0 +1,170 @@
+import Foundation
+
+/// Building a snapshot from `ip -j` output. Foundation's JSONSerialization does the JSON; this
+/// file only checks the shape and never traps: anything unexpected is a `TopologyError`.
+extension NamespaceSnapshot {
+    /// - Parameters:
+    ///   - linkJSON: `ip -n NS -j -d link show` (the `-d` gives linkinfo: veth, bridge).
+    ///   - addrJSON: `ip -n NS -j addr show`.
+    ///   - routeJSON: `ip -n NS -j route show table main` (IPv4; "default" means 0.0.0.0/0).
+    ///   - nsidJSON: `ip -n NS -j netns list-id`.
+    ///   - route6JSON: optionally `ip -n NS -6 -j route show table main` ("default" means ::/0).
+    /// Empty output counts as an empty list (older iproute2 prints nothing for no entries).
+    public init(
+        name: String?, linkJSON: Data, addrJSON: Data, routeJSON: Data, nsidJSON: Data,
+        ipForward: Bool?, route6JSON: Data? = nil
+    ) throws(TopologyError) {
+        var reader = IprouteReader(netns: name, source: "ip -j -d link show")
+        var interfaces = try reader.objects(linkJSON).map { obj throws(TopologyError) in try reader.link(obj) }
+
+        reader.source = "ip -j addr show"
+        for obj in try reader.objects(addrJSON) {
+            let index = try reader.int(obj, "ifindex")
+            let addresses = try reader.addresses(obj)
+            // A link created between the two dumps is simply not known yet.
+            guard let i = interfaces.firstIndex(where: { $0.index == index }) else { continue }
+            interfaces[i].addresses = addresses
+        }
+
+        reader.source = "ip -j route show table main"
+        var routes = try reader.objects(routeJSON).map { obj throws(TopologyError) in
+            try reader.route(obj, defaultDestination: .any(like: .v4(IPv4Address(0))))
+        }
+        if let route6JSON {
+            reader.source = "ip -6 -j route show table main"
+            routes += try reader.objects(route6JSON).map { obj throws(TopologyError) in
+                try reader.route(obj, defaultDestination: .any(like: .v6(IPv6Address(high: 0, low: 0))))
+            }
+        }
+
+        reader.source = "ip -j netns list-id"
+        var ids: [Int: String] = [:]
+        for obj in try reader.objects(nsidJSON) {
+            let nsid = try reader.int(obj, "nsid")
+            if let nsName = try reader.optionalString(obj, "name") { ids[nsid] = nsName }
+        }
+        self.init(name: name, interfaces: interfaces, routes: routes, namespaceIDs: ids, ipForward: ipForward)
+    }
+}
+
+/// Typed access to iproute2's JSON objects, with errors that name the namespace and command.
+struct IprouteReader {
+    typealias Object = [String: Any]
+    let netns: String?
+    var source: String
+
+    init(netns: String?, source: String) {
+        self.netns = netns
+        self.source = source
+    }
+
+    func shape(_ detail: String) -> TopologyError {
+        .unexpectedShape(netns: netns, source: source, detail: detail)
+    }
+
+    func objects(_ data: Data) throws(TopologyError) -> [Object] {
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return [] }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw .malformedJSON(netns: netns, source: source, detail: "\(error.localizedDescription)")
+        }
+        guard let list = json as? [Any] else { throw shape("expected a JSON array") }
+        var out: [Object] = []
+        for (i, item) in list.enumerated() {
+            guard let obj = item as? Object else { throw shape("entry \(i) is not an object") }
+            out.append(obj)
+        }
+        return out
+    }
+
+    func int(_ obj: Object, _ key: String) throws(TopologyError) -> Int {
+        guard let v = try optionalInt(obj, key) else { throw shape("missing '\(key)'") }
+        return v
+    }
+
+    func optionalInt(_ obj: Object, _ key: String) throws(TopologyError) -> Int? {
+        guard let raw = obj[key] else { return nil }
+        guard let v = raw as? Int else {
+            throw shape("'\(key)' is not an integer")
+        }
+        return v
+    }
+
+    func string(_ obj: Object, _ key: String) throws(TopologyError) -> String {
+        guard let v = try optionalString(obj, key) else { throw shape("missing '\(key)'") }
+        return v
+    }
+
+    func optionalString(_ obj: Object, _ key: String) throws(TopologyError) -> String? {
+        guard let raw = obj[key] else { return nil }
+        guard let v = raw as? String else { throw shape("'\(key)' is not a string") }
+        return v
+    }
+
+    func address(_ text: String, _ key: String) throws(TopologyError) -> IPAddress {
+        guard let a = IPAddress(text) else { throw shape("'\(key)' is not an IP address: \(text)") }
+        return a
+    }
+
+    func link(_ obj: Object) throws(TopologyError) -> NetworkInterface {
+        let index = try int(obj, "ifindex"), name = try string(obj, "ifname")
+        let flags = obj["flags"] as? [String] ?? []
+        let info = obj["linkinfo"] as? Object
+        let kind: NetworkInterface.Kind
+        if try optionalString(obj, "link_type") == "loopback" || flags.contains("LOOPBACK") {
+            kind = .loopback
+        } else {
+            switch info?["info_kind"] as? String {
+            case "veth": kind = .veth
+            case "bridge": kind = .bridge
+            default: kind = .other
+            }
+        }
+        var peer: NetworkInterface.PeerReference?
+        // link_index also names a vlan's or macvlan's parent: only a veth's is a peer.
+        if kind == .veth, let peerIndex = try optionalInt(obj, "link_index") {
+            peer = .init(nsid: try optionalInt(obj, "link_netnsid"), ifindex: peerIndex)
+        }
+        return NetworkInterface(
+            index: index, name: name, kind: kind, master: try optionalString(obj, "master"), peer: peer,
+            isUp: flags.contains("UP"), mac: try optionalString(obj, "address"))
+    }
+
+    func addresses(_ obj: Object) throws(TopologyError) -> [InterfaceAddress] {
+        guard let raw = obj["addr_info"] else { return [] }
+        guard let list = raw as? [Object] else { throw shape("'addr_info' is not a list of objects") }
+        var out: [InterfaceAddress] = []
+        for info in list {
+            // Only inet/inet6 entries carry "local" (addr_info may be {} for a filtered family).
+            guard let local = try optionalString(info, "local") else { continue }
+            let address = try address(local, "local"), length = try int(info, "prefixlen")
+            guard length >= 0, length <= address.bitWidth else { throw shape("prefixlen \(length) for \(local)") }
+            let scope = InterfaceAddress.Scope(rawValue: try optionalString(info, "scope") ?? "global") ?? .global
+            out.append(InterfaceAddress(address, prefixLength: length, scope: scope))
+        }
+        return out
+    }
+
+    func route(_ obj: Object, defaultDestination: IPPrefix) throws(TopologyError) -> Route {
+        let dst = try string(obj, "dst")
+        var gateway = try optionalString(obj, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
+        var dev = try optionalString(obj, "dev")
+        // Multipath routes list their hops in "nexthops"; the first one stands for all.
+        if dev == nil, let hops = obj["nexthops"] as? [Object], let first = hops.first {
+            dev = try optionalString(first, "dev")
+            gateway = try optionalString(first, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
+        }
+        let destination: IPPrefix
+        if dst == "default" {
+            destination = gateway.map { IPPrefix.any(like: $0) } ?? defaultDestination
+        } else {
+            guard let prefix = IPPrefix(parsing: dst) else { throw shape("'dst' is not a prefix: \(dst)") }
+            destination = prefix
+        }
+        return Route(
+            destination: destination, gateway: gateway, dev: dev,
+            kind: .init(iproute2: try optionalString(obj, "type")), metric: try optionalInt(obj, "metric"))
+    }
+}
