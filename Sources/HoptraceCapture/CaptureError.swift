@@ -6,6 +6,7 @@ public enum CaptureError: Error, CustomStringConvertible {
     case pcap(point: String, function: String, message: String)
     case filter(expression: String, message: String)
     case file(path: String, errno: Int32)
+    case topology(String)
     case replay(path: String, message: String, packetsBefore: Int)
 
     public var description: String {
@@ -18,6 +19,8 @@ public enum CaptureError: Error, CustomStringConvertible {
             return "\(point): \(function): \(message)"
         case .filter(let expression, let message):
             return "invalid capture filter '\(expression)': \(message)"
+        case .topology(let message):
+            return "reading the namespaces' topology: \(message)"
         case .file(let path, let e):
             return "\(path): \(String(cString: strerror(e)))"
         case .replay(let path, let message, let before):

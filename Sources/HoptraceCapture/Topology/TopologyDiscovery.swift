@@ -1,0 +1,59 @@
+import Foundation
+import HoptraceCore
+
+/// Reads the watched namespaces' links, addresses, routes, namespace ids and
+/// ip_forward the way a user would (`ip -j …`), into a pure `Topology`.
+/// A named namespace is addressed with `ip -n NAME`; one given by path with
+/// `nsenter --net=PATH`; nil is the current namespace.
+public enum TopologyDiscovery {
+    public static func discover(namespaces: [String?]) throws -> Topology {
+        var snapshots: [NamespaceSnapshot] = []
+        for ns in namespaces {
+            func ip(_ args: [String]) throws -> Data {
+                let argv: [String]
+                switch ns {
+                case nil: argv = ["ip", "-j"] + args
+                case let path? where path.hasPrefix("/"): argv = ["nsenter", "--net=" + path, "ip", "-j"] + args
+                case let name?: argv = ["ip", "-n", name, "-j"] + args
+                }
+                return try run(argv)
+            }
+            let path = ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
+            let forward = try? NetnsThread.run(in: path) {
+                (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? ""
+            }
+            do {
+                snapshots.append(try NamespaceSnapshot(
+                    name: ns, linkJSON: try ip(["-d", "link", "show"]), addrJSON: try ip(["addr", "show"]),
+                    routeJSON: try ip(["route", "show", "table", "main"]), nsidJSON: try ip(["netns", "list-id"]),
+                    ipForward: forward.flatMap(NamespaceSnapshot.parseIPForward),
+                    route6JSON: try ip(["-6", "route", "show", "table", "main"])))
+            } catch let e as TopologyError {
+                throw CaptureError.topology(e.description)
+            }
+        }
+        do {
+            return try Topology(snapshots)
+        } catch {
+            throw CaptureError.topology(error.description)
+        }
+    }
+
+    static func run(_ argv: [String]) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { throw CaptureError.topology("\(argv.joined(separator: " ")): \(error)") }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw CaptureError.topology("\(argv.joined(separator: " ")) failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return data
+    }
+}
