@@ -1,6 +1,6 @@
 /// Every watched namespace, with veth pairs joined across them. Pure data: build it from
 /// snapshots (`NamespaceSnapshot`), then ask about routes (`route(in:to:)`), the path a
-/// packet should take (`walkPath`, `expectedPath`) and egress facts (`egressInfo(for:)`).
+/// packet should take (`walkPath`, `expectedPath`) and egress facts (`interfaceFacts(for:)`).
 public struct Topology: Sendable {
     public let namespaces: [NamespaceSnapshot]
     /// veth end → the other end, both as capture points (resolved once, at init).

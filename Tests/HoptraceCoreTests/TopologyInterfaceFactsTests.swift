@@ -4,7 +4,7 @@ import HoptraceCore
 @Suite struct TopologyEgressTests {
     @Test func hostUplinkIsEnX0WithItsSubnet() throws {
         let lab = try LabTopology.topology()
-        let info = try #require(lab.egressInfo(for: point("hthost:enX0")))
+        let info = try #require(lab.interfaceFacts(for: point("hthost:enX0")))
         #expect(info.isUplink)
         #expect(info.kind == .veth && info.bridge == nil)
         #expect(info.subnets == [IPPrefix(parsing: "172.31.32.0/20")!])
@@ -15,19 +15,19 @@ import HoptraceCore
 
     @Test func bridgeAndBridgePortAreNotUplinks() throws {
         let lab = try LabTopology.topology()
-        let docker1 = try #require(lab.egressInfo(for: point("hthost:docker1")))
+        let docker1 = try #require(lab.interfaceFacts(for: point("hthost:docker1")))
         #expect(!docker1.isUplink && docker1.kind == .bridge)
         #expect(docker1.subnets == [IPPrefix(parsing: "172.18.0.0/24")!])
-        let veth1 = try #require(lab.egressInfo(for: point("hthost:veth1")))
+        let veth1 = try #require(lab.interfaceFacts(for: point("hthost:veth1")))
         #expect(!veth1.isUplink && veth1.bridge == "docker1")
         #expect(veth1.subnets.isEmpty)
-        #expect(lab.egressInfo(for: point("hthost:lo"))?.isUplink == false)
-        #expect(lab.egressInfo(for: point("hthost:nope")) == nil)
+        #expect(lab.interfaceFacts(for: point("hthost:lo"))?.isUplink == false)
+        #expect(lab.interfaceFacts(for: point("hthost:nope")) == nil)
     }
 
     @Test func containerSourceSitsBehindDocker1() throws {
         let lab = try LabTopology.topology()
-        let info = try #require(lab.egressInfo(for: point("hthost:enX0"), source: ip("172.18.0.3")))
+        let info = try #require(lab.interfaceFacts(for: point("hthost:enX0"), source: ip("172.18.0.3")))
         let source = try #require(info.source)
         #expect(source == SourceBridge(
             source: ip("172.18.0.3"), netns: "hthost", bridge: "docker1", port: "veth1",
@@ -40,7 +40,7 @@ import HoptraceCore
             subnet: IPPrefix(parsing: "172.18.0.0/24")!))
         // The uplink's own address is behind no bridge.
         #expect(lab.sourceBridge(for: ip("172.31.39.53")) == nil)
-        #expect(lab.egressInfo(for: point("hthost:enX0"), source: ip("172.31.45.174"))?.source == nil)
+        #expect(lab.interfaceFacts(for: point("hthost:enX0"), source: ip("172.31.45.174"))?.source == nil)
     }
 
     /// A bridge port counts as no uplink even when it carries an address (which the kernel then ignores).
@@ -55,9 +55,9 @@ import HoptraceCore
             ],
             routes: [Route(destination: IPPrefix(parsing: "0.0.0.0/0")!, gateway: ip("198.51.100.1"), dev: "eth1")])
         let topo = try Topology([ns])
-        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth0"))?.isUplink == false)
+        #expect(topo.interfaceFacts(for: CapturePoint(netns: "h", iface: "eth0"))?.isUplink == false)
         // Routed through without an address of its own: an uplink; neither address nor route: not one.
-        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth1"))?.isUplink == true)
-        #expect(topo.egressInfo(for: CapturePoint(netns: "h", iface: "eth2"))?.isUplink == false)
+        #expect(topo.interfaceFacts(for: CapturePoint(netns: "h", iface: "eth1"))?.isUplink == true)
+        #expect(topo.interfaceFacts(for: CapturePoint(netns: "h", iface: "eth2"))?.isUplink == false)
     }
 }

@@ -1,6 +1,6 @@
 /// What the correlator needs to know about an interface a packet leaves through, to judge
 /// whether what left is right: e.g. S1's private source leaving the uplink untranslated.
-public struct EgressInfo: Sendable, Hashable {
+public struct InterfaceFacts: Sendable, Hashable {
     public var point: CapturePoint
     public var kind: NetworkInterface.Kind
     /// The bridge this interface is a port of.
@@ -59,11 +59,11 @@ public struct SourceBridge: Sendable, Hashable {
 extension Topology {
     /// Facts about `point`'s interface; with `source`, also the bridge that source sits behind
     /// (looked for first in `point`'s namespace). Nil if the interface is not in the topology.
-    public func egressInfo(for point: CapturePoint, source: IPAddress? = nil) -> EgressInfo? {
+    public func interfaceFacts(for point: CapturePoint, source: IPAddress? = nil) -> InterfaceFacts? {
         guard let ns = namespace(point.netns), let link = ns.interface(named: point.iface) else { return nil }
         let global = link.addresses.filter { $0.scope != .link && $0.scope != .host }
         let routed = !global.isEmpty || ns.routes.contains { $0.dev == link.name }
-        return EgressInfo(
+        return InterfaceFacts(
             point: point, kind: link.kind, bridge: link.master,
             isUplink: routed && link.master == nil && link.kind != .bridge && link.kind != .loopback,
             subnets: global.compactMap(\.subnet), addresses: link.addresses.map(\.address),
