@@ -37,8 +37,9 @@ extension Correlator {
     ///    path: a reply seen on the uplink and dropped in FORWARD is a failure, not "replied";
     /// 3. an ICMP error newer than the last delivered reply → icmp-error;
     /// 4. the latest finished request was delivered, lossTimeout passed and nothing answered
-    ///    it (ICMP echo: no reply with its seq; otherwise no reply journey after it and no
-    ///    SEEN_REPLY) → unreplied (with the S1 hint when it left an uplink untranslated);
+    ///    it (ICMP echo: no reply or error for its seq; TCP/UDP/other: the flow never had a
+    ///    reply journey or SEEN_REPLY, since a final ACK draws no answer) → unreplied (with
+    ///    the S1 hint when it left an uplink untranslated);
     /// 5. a reply journey was delivered (or, path unknown, seen), or conntrack saw a reply
     ///    we did not capture → replied;
     /// 6. the latest request was delivered and is still within lossTimeout → delivered, awaiting reply;
@@ -120,8 +121,9 @@ extension Correlator {
         if f.echo, let seq = r.icmpSeq {
             return later.contains { $0.leg == .error || $0.icmpSeq == seq }
         }
-        if !later.isEmpty { return true }
-        return f.seenReply && !f.journeys.contains { $0.leg == .reply }
+        // Not every TCP/UDP segment draws an answer (a final ACK never does): once the
+        // flow has been answered at all, only a vanished journey can make it fail again.
+        return !later.isEmpty || f.seenReply || f.journeys.contains { $0.leg == .reply }
     }
 
     /// S1: a request that left an uplink with a private source that is not the uplink's

@@ -56,7 +56,7 @@ public struct EgressInfo: Sendable, Equatable {
 /// else the longest containing `dst`, else a route with no destinations (a catch-all),
 /// else the first route containing the point. It returns that route from `firstSeen` on,
 /// or just `[firstSeen]` when no route contains it.
-public struct StaticPaths: HopPathProvider {
+public struct StaticPaths: HopPathProvider, Sendable {
     public struct Route: Sendable, Equatable {
         public var points: [CapturePoint]
         /// Destinations this route carries packets to; empty = any.
@@ -96,7 +96,7 @@ public struct StaticPaths: HopPathProvider {
 }
 
 /// No topology: every path is just the point where the packet was seen.
-public struct UnknownPaths: HopPathProvider {
+public struct UnknownPaths: HopPathProvider, Sendable {
     public init() {}
     public func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
         [firstSeen]
