@@ -72,6 +72,18 @@ public struct Flow: Sendable {
     /// The most recently started journey.
     public var latestJourney: Journey? { journeys.max { $0.firstTime < $1.firstTime } }
 
+    /// The latest journey, preceded by the request it answers when it is a reply or an
+    /// error (ICMP echo: the request with its seq): what one would show as "the last
+    /// exchange", request hops then reply hops.
+    public var latestExchange: [Journey] {
+        guard let last = latestJourney else { return [] }
+        guard last.leg != .request else { return [last] }
+        let request = journeys.filter {
+            $0.leg == .request && $0.firstTime <= last.firstTime && (!echo || last.icmpSeq == nil || $0.icmpSeq == last.icmpSeq)
+        }.max { $0.firstTime < $1.firstTime }
+        return (request.map { [$0] } ?? []) + [last]
+    }
+
     /// Keys of packets going the original way: before NAT (orig) and after (reply reversed).
     var requestKeys: [FlowKey] { [orig, reply?.reversed() ?? orig] }
     /// Keys of packets going the reply way.

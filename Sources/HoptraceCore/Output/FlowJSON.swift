@@ -1,5 +1,6 @@
 /// `type:"flow"` NDJSON lines (fields documented in README.md): a flow as the
-/// correlator sees it at `time`, with its latest journey's hops in path order.
+/// correlator sees it at `time`. `hops` is the latest exchange: the latest journey in
+/// path order, preceded by the request it answers (each hop says its `leg`).
 public enum FlowJSON {
     public static func line(_ f: Flow, time: EventTime) -> String {
         var j = EventJSON.header("flow", netns: f.conntrackNetns, seconds: time.seconds, micros: time.microsOfSecond)
@@ -8,9 +9,8 @@ public enum FlowJSON {
         j.add("orig", f.conntrackOrig.map(EventJSON.tuple) ?? tuple(f.orig, echo: f.echo, request: true))
         if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }
         j.addRaw("nat", "[" + f.nat.map { nat($0).text }.joined(separator: ",") + "]")
-        let journey = f.latestJourney
-        if let journey { j.add("leg", journey.leg.rawValue) } else { j.addNull("leg") }
-        j.addRaw("hops", "[" + (journey?.hops ?? []).map { hop($0).text }.joined(separator: ",") + "]")
+        let hops = f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg).text } }
+        j.addRaw("hops", "[" + hops.joined(separator: ",") + "]")
         j.add("verdict", verdict(f.verdict))
         if f.conntrackID != nil {
             var c = JSONLine()
@@ -54,8 +54,9 @@ public enum FlowJSON {
         return j
     }
 
-    static func hop(_ h: Hop) -> JSONLine {
+    static func hop(_ h: Hop, leg: Journey.Leg) -> JSONLine {
         var j = JSONLine()
+        j.add("leg", leg.rawValue)
         if let ns = h.point.netns { j.add("netns", ns) } else { j.addNull("netns") }
         j.add("iface", h.point.iface)
         j.add("dir", h.dir.rawValue)
