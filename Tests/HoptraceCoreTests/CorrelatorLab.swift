@@ -22,9 +22,16 @@ enum Lab {
             .init([ns0, veth0, docker1, enX0, remote], to: [net("172.31.32.0/20")]),
             .init([remote, enX0, docker1, veth1, ns1], to: [net("172.18.0.3/32"), net("172.31.39.53/32")]),
             .init([remote, enX0, docker1, veth0, ns0], to: [net("172.18.0.2/32")]),
+            // Container to container: bridged, never routed, so docker1 itself does not see it.
+            .init([ns1, veth1, veth0, ns0], to: [net("172.18.0.2/32")]),
+            .init([ns0, veth0, veth1, ns1], to: [net("172.18.0.3/32")]),
         ],
-        egress: [enX0: EgressInfo(ownSubnets: [net("172.31.32.0/20")], isUplink: true,
-                                  bridges: [.init(name: "docker1", subnet: net("172.18.0.0/24"))])])
+        egress: [
+            enX0: EgressInfo(ownSubnets: [net("172.31.32.0/20")], isUplink: true,
+                             bridges: [.init(name: "docker1", subnet: net("172.18.0.0/24"))]),
+            veth1: EgressInfo(isUplink: false, bridgePortOf: "docker1"),
+            veth0: EgressInfo(isUplink: false, bridgePortOf: "docker1"),
+        ])
 
     static func echo(_ src: String, _ dst: String, reply: Bool = false, id: UInt16, seq: UInt16, ipid: UInt16,
                      ttl: UInt8 = 64, dir: PacketDirection) -> DecodedPacket {

@@ -19,7 +19,11 @@ extension Correlator {
         let next = j.path[reached + 1]
         guard j.settled else { return Verdict(.inFlight, at: at, reason: "in flight after \(at), next \(next)") }
         var v = Verdict(.vanished, at: at, reason: "vanished after \(at), before \(next)")
-        if at.netns == next.netns {
+        if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
+           paths.egressInfo(for: next)?.bridgePortOf == bridge {
+            v.hint = "lost while bridged across \(bridge) in \(at.netns ?? "the current namespace"): with net.bridge.bridge-nf-call-iptables=1 bridged frames pass the iptables FORWARD chain"
+            v.fix = "iptables -A FORWARD -i \(bridge) -o \(bridge) -j ACCEPT"
+        } else if at.netns == next.netns {
             v.hint = "lost inside \(at.netns ?? "the current namespace") while forwarding from \(at.iface) to \(next.iface)"
         } else {
             v.hint = "lost on the link from \(at) to \(next)"

@@ -12,7 +12,10 @@ public final class Correlator {
         public var evicted = 0
         public var merged = 0
         public var ended = 0
+        /// Non-IP frames (ARP) and packets without addresses.
         public var ignored = 0
+        /// Non-first IP fragments: no transport header, so no flow key; not followed.
+        public var fragments = 0
     }
 
     /// Sizes of the internal collections, for tests and memory accounting.
@@ -74,6 +77,10 @@ public final class Correlator {
     // MARK: - Packets
 
     public func ingest(packet p: DecodedPacket, at point: CapturePoint, time: EventTime) -> [FlowChange] {
+        if let frag = p.fragment, frag.offset > 0 {
+            stats.fragments += 1
+            return []
+        }
         guard let key = FlowKey(packet: p), let src = p.src, let dst = p.dst else {
             stats.ignored += 1
             return []
@@ -336,7 +343,13 @@ public final class Correlator {
         let before = f.verdict
         var what = body(&f)
         f.verdict = flowVerdict(f)
-        if f.verdict != before { what.insert(.verdict) }
+        // A packet making progress (in flight after veth1, then after docker1) is not news;
+        // reaching a verdict, or a verdict changing, is.
+        let after = f.verdict
+        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
+            || (after.state != .inFlight && (after.reason != before.reason || after.at != before.at)) {
+            what.insert(.verdict)
+        }
         let next = f.journeys.filter { !$0.settled }.map { $0.lastTime.adding(seconds: lossTimeout) }.min()
         if let next, f.scheduled.map({ next < $0 }) ?? true {
             f.scheduled = next

@@ -98,6 +98,8 @@ public struct FlowChange: Sendable {
     public struct What: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The verdict's state, hint or fix changed, or its reason/point did outside in-flight
+        /// (a packet merely progressing hop by hop is not reported).
         public static let verdict = What(rawValue: 1)
         public static let nat = What(rawValue: 2)
         public static let conntrack = What(rawValue: 4)

@@ -22,7 +22,8 @@ extension HopPathProvider {
     public var knowsPaths: Bool { true }
 }
 
-/// An interface as a place packets leave a forwarding namespace through.
+/// What the topology knows about a capture point's interface: where packets leave a
+/// forwarding namespace, and which bridge it belongs to.
 public struct EgressInfo: Sendable, Equatable {
     /// The interface's own subnets (172.31.32.0/20 for enX0): its namespace's addresses.
     public var ownSubnets: [IPSubnet]
@@ -32,6 +33,9 @@ public struct EgressInfo: Sendable, Equatable {
     /// The bridges of the same namespace with their subnets (docker1, 172.18.0.0/24):
     /// the sources a MASQUERADE rule would cover.
     public var bridges: [Bridge]
+    /// The bridge this interface is a port of (veth1 → docker1), if any: a packet lost
+    /// between two ports of one bridge was dropped while bridged (S5).
+    public var bridgePortOf: String?
 
     public struct Bridge: Sendable, Equatable {
         public var name: String
@@ -42,10 +46,11 @@ public struct EgressInfo: Sendable, Equatable {
         }
     }
 
-    public init(ownSubnets: [IPSubnet], isUplink: Bool, bridges: [Bridge] = []) {
+    public init(ownSubnets: [IPSubnet] = [], isUplink: Bool, bridges: [Bridge] = [], bridgePortOf: String? = nil) {
         self.ownSubnets = ownSubnets
         self.isUplink = isUplink
         self.bridges = bridges
+        self.bridgePortOf = bridgePortOf
     }
 }
 
