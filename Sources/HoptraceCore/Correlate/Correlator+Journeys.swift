@@ -85,7 +85,7 @@ extension Correlator {
         if paths.knowsPaths {
             var bestScore = -1
             for h in j.hops.sorted(by: { $0.time < $1.time }) {
-                let p = paths.expectedPath(firstSeen: h.point, dst: h.dst, translatedDst: translatedDst(h.dst, in: f))
+                let p = expectedPath(firstSeen: h.point, dst: h.dst, translatedDst: translatedDst(h.dst, in: f))
                 let score = points.filter(p.contains).count
                 if score > bestScore {
                     path = p

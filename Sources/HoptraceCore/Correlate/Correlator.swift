@@ -28,6 +28,7 @@ public final class Correlator {
         public var maxJourneys: Int
         public var maxJourneyIndex: Int
         public var maxEvents: Int
+        public var pathCache: Int
     }
 
     public let paths: any HopPathProvider
@@ -46,6 +47,14 @@ public final class Correlator {
     private var compactAt = 4096
     private var nextFlowID = 1
     private var pending: [Pending] = []
+    private var pathCache: [PathQuery: [CapturePoint]] = [:]
+    private static let pathCacheLimit = 4096
+
+    private struct PathQuery: Hashable {
+        var firstSeen: CapturePoint
+        var dst: IPAddress
+        var translatedDst: IPAddress?
+    }
 
     public init(paths: any HopPathProvider, lossTimeout: Double = 1.0, maxFlows: Int = 50_000,
                 journeyWindow: Double = 2.0, maxJourneysPerFlow: Int = 32, maxEventsPerFlow: Int = 16) {
@@ -56,6 +65,20 @@ public final class Correlator {
         self.maxJourneysPerFlow = max(1, maxJourneysPerFlow)
         self.maxEventsPerFlow = max(1, maxEventsPerFlow)
     }
+
+    /// The provider's answer, remembered: a journey is re-placed on every sighting and
+    /// the real provider walks the topology. Bounded; `topologyChanged()` forgets it.
+    func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
+        let q = PathQuery(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
+        if let p = pathCache[q] { return p }
+        let p = paths.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
+        if pathCache.count >= Self.pathCacheLimit { pathCache.removeAll(keepingCapacity: true) }
+        pathCache[q] = p
+        return p
+    }
+
+    /// Call when links, routes or addresses changed: paths are asked for again.
+    public func topologyChanged() { pathCache.removeAll() }
 
     // MARK: - Reading
 
@@ -71,7 +94,7 @@ public final class Correlator {
         Sizes(flows: flows.count, keyIndex: keyIndex.count, lru: lru.count, deadlines: deadlines.count,
               maxJourneys: flows.values.map(\.journeys.count).max() ?? 0,
               maxJourneyIndex: flows.values.map(\.journeyIndex.count).max() ?? 0,
-              maxEvents: flows.values.map(\.events.count).max() ?? 0)
+              maxEvents: flows.values.map(\.events.count).max() ?? 0, pathCache: pathCache.count)
     }
 
     // MARK: - Packets
