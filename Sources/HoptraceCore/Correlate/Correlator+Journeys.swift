@@ -1,0 +1,168 @@
+/// Journeys: which sightings are the same packet, in what order, and what NAT did between them.
+extension Correlator {
+    /// Adds a sighting to the journey it continues, or starts one. Returns whether a NAT rewrite was learnt.
+    ///
+    /// A sighting continues a journey with the same signature (leg, IP id, length, L4
+    /// invariant) whose sightings are within `journeyWindow`, unless that journey was
+    /// already seen at this point (a packet crosses a point once: a repeat is a new packet).
+    func place(_ hop: Hop, signature sig: JourneySignature, echoSeq: UInt16?, error: (UInt8, UInt8)?,
+               in f: inout Flow) -> Bool {
+        if let jid = f.journeyIndex[sig], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+           abs(hop.time.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
+           abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
+           !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
+            f.journeys[i].hops.append(hop)
+            f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
+            f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
+            f.journeys[i].settled = false
+            return reorder(i, in: &f)
+        }
+        let j = Journey(id: f.nextJourneyID, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
+                        settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
+        f.nextJourneyID += 1
+        append(j, to: &f)
+        return reorder(f.journeys.count - 1, in: &f)
+    }
+
+    /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
+    func absorb(_ j: Journey, into f: inout Flow) {
+        if let jid = f.journeyIndex[j.signature], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+           abs(j.firstTime.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
+           !f.journeys[i].hops.contains(where: { h in j.hops.contains { $0.point == h.point } }) {
+            f.journeys[i].hops += j.hops
+            f.journeys[i].firstTime = min(f.journeys[i].firstTime, j.firstTime)
+            f.journeys[i].lastTime = max(f.journeys[i].lastTime, j.lastTime)
+            f.journeys[i].settled = f.journeys[i].settled && j.settled
+            return
+        }
+        var j = j
+        j.id = f.nextJourneyID
+        f.nextJourneyID += 1
+        append(j, to: &f)
+    }
+
+    /// Appends a journey, keeping the list sorted by first sighting and bounded, and its index in step.
+    private func append(_ j: Journey, to f: inout Flow) {
+        var i = f.journeys.count
+        while i > 0 && f.journeys[i - 1].firstTime > j.firstTime { i -= 1 }
+        f.journeys.insert(j, at: i)
+        if f.journeyIndex[j.signature].flatMap({ id in f.journeys.first { $0.id == id } })
+            .map({ $0.lastTime <= j.lastTime }) ?? true {
+            f.journeyIndex[j.signature] = j.id
+        }
+        while f.journeys.count > maxJourneysPerFlow {
+            let gone = f.journeys.removeFirst()
+            if f.journeyIndex[gone.signature] == gone.id { f.journeyIndex.removeValue(forKey: gone.signature) }
+        }
+    }
+
+    /// Re-places every journey (after conntrack told us the translated destination).
+    func reorderAll(_ f: inout Flow) -> Bool {
+        var learnt = false
+        for i in f.journeys.indices where reorder(i, in: &f) { learnt = true }
+        return learnt
+    }
+
+    /// Where a packet to `dst` is really going, as conntrack knows it: the DNAT target
+    /// for requests to the published address, the original source for replies to the
+    /// SNAT'd address.
+    func translatedDst(_ dst: IPAddress, in f: Flow) -> IPAddress? {
+        guard let r = f.reply else { return nil }
+        if dst == r.dst && r.dst != f.orig.src { return f.orig.src }
+        if dst == f.orig.dst && f.orig.dst != r.src { return r.src }
+        return nil
+    }
+
+    /// Orders a journey's hops by path position, then time; recomputes deltas and the
+    /// journey's verdict; learns NAT rewrites between consecutive points. Returns whether a rewrite was learnt.
+    ///
+    /// The origin is the sighting whose expected path covers the most of the journey's
+    /// points (the earliest sighting is tried first and usually covers them all).
+    func reorder(_ i: Int, in f: inout Flow) -> Bool {
+        var j = f.journeys[i]
+        let points = j.hops.map(\.point)
+        var path: [CapturePoint] = []
+        if paths.knowsPaths {
+            var bestScore = -1
+            for h in j.hops.sorted(by: { $0.time < $1.time }) {
+                let p = expectedPath(firstSeen: h.point, dst: h.dst, translatedDst: translatedDst(h.dst, in: f))
+                let score = points.filter(p.contains).count
+                if score > bestScore {
+                    path = p
+                    bestScore = score
+                }
+                if score == points.count { break }
+            }
+        }
+        j.path = path
+        func position(_ h: Hop) -> Int { path.firstIndex(of: h.point) ?? Int.max }
+        j.hops.sort { (position($0), $0.time) < (position($1), $1.time) }
+        for k in j.hops.indices {
+            j.hops[k].deltaMicros = k == 0 ? nil : j.hops[k].time.micros(since: j.hops[k - 1].time)
+        }
+        j.verdict = journeyVerdict(j)
+        f.journeys[i] = j
+        return learnNAT(from: j, in: &f)
+    }
+
+    /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
+    /// order when the path is unknown), in original-direction terms.
+    func learnNAT(from j: Journey, in f: inout Flow) -> Bool {
+        guard j.leg != .error, j.hops.count > 1 else { return false }
+        var learnt = false
+        let idField = "id"
+        for k in 1..<j.hops.count {
+            let a = j.hops[k - 1], b = j.hops[k]
+            if paths.knowsPaths {
+                guard let ia = j.path.firstIndex(of: a.point), let ib = j.path.firstIndex(of: b.point), ib == ia + 1
+                else { continue }
+            }
+            var found: [NATRewrite] = []
+            if j.leg == .request {
+                let between = (a.point, b.point)
+                if a.src != b.src { found.append(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
+                if a.dst != b.dst { found.append(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
+            } else {
+                // A reply undoes the rewrites: the original direction crosses b before a.
+                let between = (b.point, a.point)
+                if a.src != b.src { found.append(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
+                if a.dst != b.dst { found.append(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
+            }
+            for r in found where addNAT(r, to: &f) { learnt = true }
+        }
+        return learnt
+    }
+
+    /// Rewrites conntrack's tuples imply: orig.src ≠ reply.dst is SNAT, orig.dst ≠ reply.src is DNAT.
+    func learnNAT(fromConntrack e: ConntrackEvent, in f: inout Flow) -> Bool {
+        let o = e.orig, r = e.reply
+        var found: [NATRewrite] = []
+        if o.src != r.dst { found.append(.init(kind: .snat, field: "src", from: "\(o.src)", to: "\(r.dst)")) }
+        if o.dst != r.src { found.append(.init(kind: .dnat, field: "dst", from: "\(o.dst)", to: "\(r.src)")) }
+        if let oi = o.icmp, let ri = r.icmp, oi.id != ri.id {
+            found.append(.init(kind: .snat, field: "id", from: "\(oi.id)", to: "\(ri.id)"))
+        }
+        if let x = o.sport, let y = r.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)")) }
+        if let x = o.dport, let y = r.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)")) }
+        var learnt = false
+        for n in found where addNAT(n, to: &f) { learnt = true }
+        return learnt
+    }
+
+    /// Records a rewrite once; a sighting's place replaces conntrack's "somewhere".
+    private func addNAT(_ r: NATRewrite, to f: inout Flow) -> Bool {
+        if let i = f.nat.firstIndex(where: { $0.sameRewrite(as: r) }) {
+            guard f.nat[i].between == nil, r.between != nil else { return false }
+            f.nat[i].between = r.between
+            return true
+        }
+        f.nat.append(r)
+        return true
+    }
+}

@@ -1,0 +1,183 @@
+/// Verdicts: what became of a journey, and what a flow's journeys add up to.
+extension Correlator {
+    /// A journey on its own: delivered when it reached its path's last point; vanished
+    /// when settled (lossTimeout after its last sighting) short of it; otherwise in flight.
+    /// Without a known path it can only be "seen".
+    func journeyVerdict(_ j: Journey) -> Verdict {
+        guard let latest = j.hops.max(by: { $0.time < $1.time }) else {
+            return Verdict(.inFlight, at: nil, reason: "nothing seen yet")
+        }
+        guard paths.knowsPaths, !j.path.isEmpty else {
+            let seen = j.hops.map { "\($0.point)" }.joined(separator: ", ")
+            return Verdict(j.settled ? .seen : .inFlight, at: latest.point, reason: "seen at \(seen); path unknown")
+        }
+        let reached = j.hops.compactMap { j.path.firstIndex(of: $0.point) }.max() ?? 0
+        let at = j.path[reached]
+        if reached == j.path.count - 1 {
+            return Verdict(.delivered, at: at, reason: "delivered to \(at) in \(j.hops.count) hop\(j.hops.count == 1 ? "" : "s")")
+        }
+        let next = j.path[reached + 1]
+        guard j.settled else { return Verdict(.inFlight, at: at, reason: "in flight after \(at), next \(next)") }
+        var v = Verdict(.vanished, at: at, reason: "vanished after \(at), before \(next)")
+        if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
+           paths.egressInfo(for: next)?.bridgePortOf == bridge {
+            v.hint = "lost while bridged across \(bridge) in \(at.netns ?? "the current namespace"): with net.bridge.bridge-nf-call-iptables=1 bridged frames pass the iptables FORWARD chain"
+            v.fix = "iptables -A FORWARD -i \(bridge) -o \(bridge) -j ACCEPT"
+        } else if at.netns == next.netns {
+            v.hint = "lost inside \(at.netns ?? "the current namespace") while forwarding from \(at.iface) to \(next.iface)"
+        } else {
+            v.hint = "lost on the link from \(at) to \(next)"
+        }
+        return v
+    }
+
+    /// The flow's verdict. Precedence, first match wins — each step looks at the NEWEST
+    /// settled evidence, so a flow that breaks says so at once and one that recovers
+    /// reads well again (an old lost ping does not taint a working flow):
+    ///
+    /// 1. the latest finished request journey vanished → vanished (the request died on the way);
+    /// 2. the latest finished reply journey vanished → vanished, "reply vanished after …" (S4).
+    ///    A reply counts as an answer only when it reaches the originator's end of its
+    ///    path: a reply seen on the uplink and dropped in FORWARD is a failure, not "replied";
+    /// 3. an ICMP error newer than the last delivered reply → icmp-error;
+    /// 4. the latest finished request was delivered, lossTimeout passed and nothing answered
+    ///    it (ICMP echo: no reply or error for its seq; TCP/UDP/other: the flow never had a
+    ///    reply journey or SEEN_REPLY, since a final ACK draws no answer) → unreplied (with
+    ///    the S1 hint when it left an uplink untranslated);
+    /// 5. a reply journey was delivered (or, path unknown, seen), or conntrack saw a reply
+    ///    we did not capture → replied;
+    /// 6. the latest request was delivered and is still within lossTimeout → delivered, awaiting reply;
+    /// 7. otherwise in flight (or a conntrack entry without packets).
+    func flowVerdict(_ f: Flow) -> Verdict {
+        func finished(_ j: Journey) -> Bool { j.settled || j.verdict.state == .delivered }
+        func latest(_ leg: Journey.Leg, _ cond: (Journey) -> Bool) -> Journey? {
+            f.journeys.filter { $0.leg == leg && cond($0) }.max { $0.firstTime < $1.firstTime }
+        }
+        let request = latest(.request, finished)
+        let reply = latest(.reply, finished)
+        let answer = latest(.reply) { $0.verdict.state == .delivered || $0.verdict.state == .seen }
+
+        // 1.
+        if let r = request, r.verdict.state == .vanished {
+            var v = r.verdict
+            if let s1 = untranslatedSource(r) { (v.hint, v.fix) = (s1.hint, s1.fix) }
+            return v
+        }
+        // 2.
+        if let y = reply, y.verdict.state == .vanished {
+            var v = y.verdict
+            v.reason = "reply " + v.reason
+            if let at = v.at, let next = nextPoint(after: at, in: y), at.netns == next.netns,
+               f.conntrackID != nil, !f.seenReply {
+                v.hint = "the reply reached \(at) but \(at.netns ?? "the host") did not forward it to \(next.iface); conntrack never saw it pass: FORWARD lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
+                v.fix = "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+            }
+            return v
+        }
+        // 3.
+        if let e = latest(.error, { _ in true }), let err = f.lastError,
+           answer.map({ $0.firstTime < e.firstTime }) ?? true {
+            let at = e.hops.last?.point ?? err.at
+            return Verdict(.icmpError, at: at, reason: "\(Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)) from \(err.from), seen at \(at)")
+        }
+        // 4.
+        if let r = request, r.settled, r.verdict.state == .delivered || r.verdict.state == .seen, !answered(r, in: f) {
+            let at = r.verdict.at.map { "\($0)" } ?? "?"
+            let wait = Self.seconds(lossTimeout)
+            if let s1 = untranslatedSource(r) {
+                return Verdict(.unreplied, at: r.verdict.at,
+                               reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(wait)",
+                               hint: s1.hint, fix: s1.fix)
+            }
+            let seen = r.verdict.state == .seen ? "seen at \(at) (path unknown)" : "delivered to \(at)"
+            return Verdict(.unreplied, at: r.verdict.at, reason: "\(seen), no reply within \(wait)")
+        }
+        // 5.
+        if let y = answer {
+            let hops = y.hops.count
+            let path = y.verdict.state == .seen ? " (path unknown)" : ""
+            return Verdict(.replied, at: y.verdict.at, reason: "reply reached \(y.verdict.at.map { "\($0)" } ?? "?") in \(hops) hop\(hops == 1 ? "" : "s")\(path)")
+        }
+        if f.seenReply, !f.journeys.contains(where: { $0.leg == .reply }) {
+            return Verdict(.replied, at: request?.verdict.at, reason: "conntrack saw a reply (not captured at a watched point)")
+        }
+        // 6.
+        if let r = request, r.verdict.state == .delivered {
+            return Verdict(.delivered, at: r.verdict.at, reason: "\(r.verdict.reason), awaiting reply")
+        }
+        // 7.
+        if let j = f.journeys.max(by: { $0.lastTime < $1.lastTime }) {
+            var v = j.verdict
+            if j.leg == .reply { v.reason = "reply " + v.reason }
+            return v
+        }
+        return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
+    }
+
+    private func nextPoint(after at: CapturePoint, in j: Journey) -> CapturePoint? {
+        guard let i = j.path.firstIndex(of: at), i + 1 < j.path.count else { return nil }
+        return j.path[i + 1]
+    }
+
+    /// Did a reply (or an error) come back for this request?
+    private func answered(_ r: Journey, in f: Flow) -> Bool {
+        let later = f.journeys.filter { $0.leg != .request && $0.firstTime >= r.firstTime }
+        if f.echo, let seq = r.icmpSeq {
+            return later.contains { $0.leg == .error || $0.icmpSeq == seq }
+        }
+        // Not every TCP/UDP segment draws an answer (a final ACK never does): once the
+        // flow has been answered at all, only a vanished journey can make it fail again.
+        return !later.isEmpty || f.seenReply || f.journeys.contains { $0.leg == .reply }
+    }
+
+    /// S1: a request that left an uplink with a private source that is not the uplink's
+    /// own namespace's — nobody translated it where it left its forwarding namespace, so
+    /// replies have no way back. The provider says which interfaces are uplinks and
+    /// which bridge subnet the source belongs to.
+    func untranslatedSource(_ j: Journey) -> (point: CapturePoint, src: IPAddress, hint: String, fix: String)? {
+        guard j.leg == .request else { return nil }
+        for h in j.hops where h.dir == .outbound && h.src.isPrivate {
+            guard let e = paths.egressInfo(for: h.point), e.isUplink,
+                  !e.ownSubnets.contains(where: { $0.contains(h.src) }) else { continue }
+            if let b = e.bridges.first(where: { $0.subnet.contains(h.src) }) {
+                return (h.point, h.src,
+                        "no SNAT: replies cannot come back; add MASQUERADE for \(b.subnet) on \(h.point.iface)",
+                        "iptables -t nat -A POSTROUTING -s \(b.subnet) ! -o \(b.name) -j MASQUERADE")
+            }
+            let host = IPSubnet(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
+            return (h.point, h.src,
+                    "no SNAT: replies cannot come back; add MASQUERADE for \(h.src) on \(h.point.iface)",
+                    "iptables -t nat -A POSTROUTING -s \(host) -o \(h.point.iface) -j MASQUERADE")
+        }
+        return nil
+    }
+
+    static func icmpErrorName(type: UInt8, code: UInt8, v6: Bool) -> String {
+        if v6 {
+            switch (type, code) {
+            case (1, 4): return "ICMPv6 port unreachable"
+            case (1, 1): return "ICMPv6 administratively prohibited"
+            case (1, _): return "ICMPv6 destination unreachable (code \(code))"
+            case (2, _): return "ICMPv6 packet too big"
+            case (3, _): return "ICMPv6 hop limit exceeded"
+            default: return "ICMPv6 error type \(type) code \(code)"
+            }
+        }
+        switch (type, code) {
+        case (3, 0): return "ICMP net unreachable"
+        case (3, 1): return "ICMP host unreachable"
+        case (3, 3): return "ICMP port unreachable"
+        case (3, 4): return "ICMP fragmentation needed"
+        case (3, 9), (3, 10), (3, 13): return "ICMP administratively prohibited"
+        case (3, _): return "ICMP destination unreachable (code \(code))"
+        case (11, 0): return "ICMP TTL exceeded in transit"
+        case (11, _): return "ICMP fragment reassembly time exceeded"
+        default: return "ICMP error type \(type) code \(code)"
+        }
+    }
+
+    /// "1 s", "0.5 s".
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+    }
+}

@@ -1,0 +1,398 @@
+/// Joins packets seen at many capture points and conntrack events into flows: the
+/// same packet's hops in path order, the NAT rewrites between them, and a verdict.
+///
+/// Single-threaded: the one event loop owns it and feeds it events as they come
+/// (batched per capture point, not merged by time) and calls `advance(to:)` with its
+/// clock. Every operation is O(1) amortised in the number of flows: flows are found
+/// through a key index, expiry through a deadline heap, eviction through an LRU list.
+public final class Correlator {
+    public struct Stats: Sendable, Equatable {
+        public var live = 0
+        public var created = 0
+        public var evicted = 0
+        public var merged = 0
+        public var ended = 0
+        /// Non-IP frames (ARP) and packets without addresses.
+        public var ignored = 0
+        /// Non-first IP fragments: no transport header, so no flow key; not followed.
+        public var fragments = 0
+    }
+
+    /// Sizes of the internal collections, for tests and memory accounting.
+    public struct Sizes: Sendable, Equatable {
+        public var flows: Int
+        public var keyIndex: Int
+        public var lru: Int
+        public var deadlines: Int
+        /// The largest journey list and journey index of any flow.
+        public var maxJourneys: Int
+        public var maxJourneyIndex: Int
+        public var maxEvents: Int
+        public var pathCache: Int
+    }
+
+    public let paths: any HopPathProvider
+    public let lossTimeout: Double
+    public let maxFlows: Int
+    /// Sightings of the same packet further apart than this start a new journey.
+    public let journeyWindow: Double
+    public let maxJourneysPerFlow: Int
+    public let maxEventsPerFlow: Int
+    public private(set) var stats = Stats()
+
+    private(set) var flows: [Int: Flow] = [:]
+    private var keyIndex: [FlowKey: Int] = [:]
+    private var lru = LRUList()
+    private var deadlines = DeadlineHeap()
+    private var compactAt = 4096
+    private var nextFlowID = 1
+    private var pending: [Pending] = []
+    private var pathCache: [PathQuery: [CapturePoint]] = [:]
+    private static let pathCacheLimit = 4096
+
+    private struct PathQuery: Hashable {
+        var firstSeen: CapturePoint
+        var dst: IPAddress
+        var translatedDst: IPAddress?
+    }
+
+    public init(paths: any HopPathProvider, lossTimeout: Double = 1.0, maxFlows: Int = 50_000,
+                journeyWindow: Double = 2.0, maxJourneysPerFlow: Int = 32, maxEventsPerFlow: Int = 16) {
+        self.paths = paths
+        self.lossTimeout = lossTimeout
+        self.maxFlows = max(1, maxFlows)
+        self.journeyWindow = journeyWindow
+        self.maxJourneysPerFlow = max(1, maxJourneysPerFlow)
+        self.maxEventsPerFlow = max(1, maxEventsPerFlow)
+    }
+
+    /// The provider's answer, remembered: a journey is re-placed on every sighting and
+    /// the real provider walks the topology. Bounded; `topologyChanged()` forgets it.
+    func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
+        let q = PathQuery(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
+        if let p = pathCache[q] { return p }
+        let p = paths.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
+        if pathCache.count >= Self.pathCacheLimit { pathCache.removeAll(keepingCapacity: true) }
+        pathCache[q] = p
+        return p
+    }
+
+    /// Call when links, routes or addresses changed: paths are asked for again.
+    public func topologyChanged() { pathCache.removeAll() }
+
+    // MARK: - Reading
+
+    public func flow(_ id: Int) -> Flow? { flows[id] }
+
+    /// Every flow held, by id.
+    public var allFlows: [Flow] { flows.values.sorted { $0.id < $1.id } }
+
+    /// The live flow a packet with this key belongs to.
+    public func flowID(for key: FlowKey) -> Int? { keyIndex[key] }
+
+    public var sizes: Sizes {
+        Sizes(flows: flows.count, keyIndex: keyIndex.count, lru: lru.count, deadlines: deadlines.count,
+              maxJourneys: flows.values.map(\.journeys.count).max() ?? 0,
+              maxJourneyIndex: flows.values.map(\.journeyIndex.count).max() ?? 0,
+              maxEvents: flows.values.map(\.events.count).max() ?? 0, pathCache: pathCache.count)
+    }
+
+    // MARK: - Packets
+
+    public func ingest(packet p: DecodedPacket, at point: CapturePoint, time: EventTime) -> [FlowChange] {
+        if let frag = p.fragment, frag.offset > 0 {
+            stats.fragments += 1
+            return []
+        }
+        guard let key = FlowKey(packet: p), let src = p.src, let dst = p.dst else {
+            stats.ignored += 1
+            return []
+        }
+        var hop = Hop(point: point, dir: p.direction, time: time, src: src, dst: dst, ttl: p.ttl)
+        var echoSeq: UInt16?, echo = false, error: (UInt8, UInt8)?
+        switch p.transport {
+        case .icmp(let type, let code, let id, let seq), .icmpv6(let type, let code, let id, let seq):
+            let v6 = p.proto == 58
+            if type == (v6 ? 128 : 8) || type == (v6 ? 129 : 0) {
+                echo = true
+                echoSeq = seq
+                hop.icmpID = id
+            } else if p.quoted != nil && Self.isError(type: type, v6: v6) {
+                error = (type, code)
+            }
+        case .tcp(let s, let d, _, _, _, _), .udp(let s, let d):
+            hop.sport = s
+            hop.dport = d
+        default:
+            break
+        }
+
+        let fid: Int, leg: Journey.Leg
+        if let error, let q = p.quoted {
+            let qk = FlowKey(quoted: q)
+            if let id = keyIndex[qk] ?? keyIndex[qk.reversed()] {
+                fid = id
+            } else {
+                fid = createFlow(orig: qk, echo: q.icmpID != nil, time: time)
+            }
+            leg = .error
+            modify(fid) { f in
+                f.relatedPackets += 1
+                f.lastError = Flow.RelatedError(type: error.0, code: error.1, from: src, at: point, time: time)
+            }
+        } else if let id = keyIndex[key], let f = flows[id] {
+            fid = id
+            leg = f.requestKeys.contains(key) ? .request : .reply
+            modify(fid) { f in if leg == .request { f.requestPackets += 1 } else { f.replyPackets += 1 } }
+        } else {
+            fid = createFlow(orig: key, echo: echo, time: time)
+            leg = .request
+            modify(fid) { $0.requestPackets += 1 }
+        }
+        lru.touch(fid)
+        let sig = JourneySignature(packet: p, leg: leg)
+        update(fid) { f in
+            f.firstSeen = min(f.firstSeen, time)
+            f.lastSeen = max(f.lastSeen, time)
+            var what = FlowChange.What()
+            if self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f) { what.insert(.nat) }
+            return what
+        }
+        return flush()
+    }
+
+    static func isError(type: UInt8, v6: Bool) -> Bool {
+        v6 ? (1...4).contains(type) : [3, 4, 5, 11, 12].contains(type)
+    }
+
+    // MARK: - Conntrack
+
+    public func ingest(conntrack e: ConntrackEvent, netns: String?, time: EventTime) -> [FlowChange] {
+        let ok = FlowKey(tuple: e.orig, proto: e.proto), rk = FlowKey(tuple: e.reply, proto: e.proto)
+        if e.kind == .destroy {
+            guard let fid = keyIndex[ok] ?? keyIndex[rk] else { return [] }
+            update(fid) { f in
+                self.record(e, netns: netns, time: time, in: &f)
+                self.settle(&f, now: .distantFuture)
+                f.ended = true
+                return .conntrack
+            }
+            unindex(fid)
+            stats.ended += 1
+            if let f = flows[fid] { pending.append(Pending(kind: .ended, id: fid, what: .destroyed, snapshot: f)) }
+            return flush()
+        }
+
+        // The flow named by the orig tuple, else any provisional flow one of the
+        // entry's keys reaches (e.g. only the NATed packets on the uplink were seen).
+        let keys = [ok, ok.reversed(), rk, rk.reversed()]
+        var fid = keyIndex[ok]
+        if fid == nil { fid = keys.lazy.compactMap { self.keyIndex[$0] }.first }
+        let created = fid == nil
+        let id = fid ?? createFlow(orig: ok, echo: e.orig.icmp != nil, time: time)
+        if created { modify(id) { $0.verdict = Verdict(.inFlight, at: nil, reason: "conntrack entry only: no packet seen yet") } }
+
+        // Orient the flow the way conntrack does before taking its tuples.
+        modify(id) { f in
+            if Self.isFlipped(f, orig: ok, reply: rk) { Self.flip(&f) }
+            f.orig = ok
+            f.reply = rk
+            f.proto = e.proto
+            if e.orig.icmp != nil { f.echo = true }
+        }
+        var what: FlowChange.What = .conntrack
+        for k in keys {
+            if let other = keyIndex[k], other != id, let o = flows[other], o.conntrackID == nil || o.ended {
+                merge(other, into: id)
+                what.insert(.merged)
+            }
+        }
+        for k in keys { keyIndex[k] = id }
+        lru.touch(id)
+        update(id) { f in
+            self.record(e, netns: netns, time: time, in: &f)
+            var w = what
+            if self.learnNAT(fromConntrack: e, in: &f) { w.insert(.nat) }
+            // conntrack may have told us where a NATed packet is really going: re-place every journey.
+            if self.reorderAll(&f) { w.insert(.nat) }
+            return w
+        }
+        return flush()
+    }
+
+    // MARK: - Time
+
+    /// Settles journeys whose last sighting is more than lossTimeout before `now`.
+    public func advance(to now: EventTime) -> [FlowChange] {
+        while let top = deadlines.top, top.time <= now {
+            _ = deadlines.pop()
+            guard let f = flows[top.flowID], f.scheduled == top.time else { continue }
+            modify(top.flowID) { $0.scheduled = nil }
+            update(top.flowID) { f in
+                self.settle(&f, now: now)
+                return []
+            }
+        }
+        return flush()
+    }
+
+    // MARK: - Table upkeep
+
+    private struct Pending {
+        var kind: FlowChange.Kind
+        var id: Int
+        var what: FlowChange.What
+        var mergedInto: Int?
+        var snapshot: Flow?
+    }
+
+    /// Turns what this call did into changes, one per flow and kind, with snapshots.
+    private func flush() -> [FlowChange] {
+        defer { pending.removeAll(keepingCapacity: true) }
+        var out: [FlowChange] = []
+        var at: [Int: Int] = [:]
+        for p in pending {
+            if p.kind != .ended, let i = at[p.id] {
+                out[i].what.formUnion(p.what)
+                continue
+            }
+            guard let snap = p.snapshot ?? flows[p.id] else { continue }
+            if p.kind != .ended { at[p.id] = out.count }
+            out.append(FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, flow: snap))
+        }
+        // A flow created and ended within the same call reports only its end.
+        let endedIDs = Set(out.filter { $0.kind == .ended }.map(\.flowID))
+        out.removeAll { $0.kind != .ended && endedIDs.contains($0.flowID) }
+        for i in out.indices where out[i].kind != .ended {
+            if let f = flows[out[i].flowID] { out[i].flow = f }
+        }
+        return out
+    }
+
+    private func createFlow(orig: FlowKey, echo: Bool, time: EventTime) -> Int {
+        while flows.count >= maxFlows, let victim = lru.oldest { evict(victim) }
+        let id = nextFlowID
+        nextFlowID += 1
+        flows[id] = Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time)
+        for k in [orig, orig.reversed()] { keyIndex[k] = id }
+        lru.touch(id)
+        stats.created += 1
+        stats.live = flows.count
+        pending.append(Pending(kind: .created, id: id, what: []))
+        return id
+    }
+
+    private func evict(_ id: Int) {
+        unindex(id)
+        lru.remove(id)
+        if let f = flows.removeValue(forKey: id) {
+            stats.evicted += 1
+            pending.append(Pending(kind: .ended, id: id, what: .evicted, snapshot: f))
+        }
+        stats.live = flows.count
+    }
+
+    /// Removes the flow's keys from the index (only those still pointing at it).
+    private func unindex(_ id: Int) {
+        guard let f = flows[id] else { return }
+        for k in f.allKeys where keyIndex[k] == id { keyIndex.removeValue(forKey: k) }
+    }
+
+    /// Moves `other`'s journeys, counters and events into `id` and forgets `other`.
+    private func merge(_ other: Int, into id: Int) {
+        unindex(other)
+        lru.remove(other)
+        guard var o = flows.removeValue(forKey: other) else { return }
+        stats.merged += 1
+        stats.live = flows.count
+        pending.append(Pending(kind: .ended, id: other, what: .merged, mergedInto: id, snapshot: o))
+        modify(id) { f in
+            if Self.isFlipped(o, orig: f.orig, reply: f.reply ?? f.orig.reversed()) { Self.flip(&o) }
+            f.requestPackets += o.requestPackets
+            f.replyPackets += o.replyPackets
+            f.relatedPackets += o.relatedPackets
+            f.firstSeen = min(f.firstSeen, o.firstSeen)
+            f.lastSeen = max(f.lastSeen, o.lastSeen)
+            if let e = o.lastError, f.lastError.map({ $0.time < e.time }) ?? true { f.lastError = e }
+            f.events = Array((f.events + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
+            for j in o.journeys { self.absorb(j, into: &f) }
+        }
+    }
+
+    /// Does `f` (oriented by its own first packet) run the other way round from an entry with these tuples?
+    static func isFlipped(_ f: Flow, orig: FlowKey, reply: FlowKey) -> Bool {
+        let theirRequest: Set = [orig, reply.reversed()]
+        return !f.requestKeys.contains(where: theirRequest.contains) && f.replyKeys.contains(where: theirRequest.contains)
+    }
+
+    /// Turns a flow round: its requests become replies and the other way round.
+    static func flip(_ f: inout Flow) {
+        f.orig = f.reply?.reversed() ?? f.orig.reversed()
+        f.reply = nil
+        swap(&f.requestPackets, &f.replyPackets)
+        f.journeyIndex = [:]
+        for i in f.journeys.indices where f.journeys[i].leg != .error {
+            f.journeys[i].leg = f.journeys[i].leg == .request ? .reply : .request
+            f.journeys[i].signature.leg = f.journeys[i].leg
+            f.journeyIndex[f.journeys[i].signature] = f.journeys[i].id
+        }
+        // Rewrites were learnt the wrong way round; the journeys will teach them again.
+        f.nat = []
+    }
+
+    private func record(_ e: ConntrackEvent, netns: String?, time: EventTime, in f: inout Flow) {
+        f.events.append(Flow.ConntrackRecord(time: time, event: e))
+        if f.events.count > maxEventsPerFlow { f.events.removeFirst(f.events.count - maxEventsPerFlow) }
+        f.conntrackOrig = e.orig
+        f.conntrackReply = e.reply
+        f.conntrackNetns = netns
+        f.conntrackStatus = e.statusNames
+        f.conntrackState = e.stateName
+        f.conntrackID = e.id
+        if e.seenReply { f.seenReply = true }
+        f.lastSeen = max(f.lastSeen, time)
+    }
+
+    /// Mutates a flow in place (no verdict bookkeeping).
+    private func modify(_ id: Int, _ body: (inout Flow) -> Void) {
+        guard flows[id] != nil else { return }
+        body(&flows[id]!)
+    }
+
+    /// Takes the flow out so `body` may call back into the correlator, then re-judges it,
+    /// schedules its next deadline and records what changed.
+    private func update(_ id: Int, _ body: (inout Flow) -> FlowChange.What) {
+        guard var f = flows.removeValue(forKey: id) else { return }
+        let before = f.verdict
+        var what = body(&f)
+        f.verdict = flowVerdict(f)
+        // A packet making progress (in flight after veth1, then after docker1) is not news;
+        // reaching a verdict, or a verdict changing, is.
+        let after = f.verdict
+        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
+            || (after.state != .inFlight && (after.reason != before.reason || after.at != before.at)) {
+            what.insert(.verdict)
+        }
+        let next = f.journeys.filter { !$0.settled }.map { $0.lastTime.adding(seconds: lossTimeout) }.min()
+        if let next, f.scheduled.map({ next < $0 }) ?? true {
+            f.scheduled = next
+            deadlines.push(.init(time: next, flowID: id))
+        }
+        flows[id] = f
+        if deadlines.count > compactAt {
+            deadlines.filter { self.flows[$0.flowID]?.scheduled == $0.time }
+            compactAt = max(4096, 2 * deadlines.count)
+        }
+        if !what.isEmpty { pending.append(Pending(kind: .updated, id: id, what: what)) }
+    }
+
+    /// Settles every journey whose deadline is at or before `now`.
+    private func settle(_ f: inout Flow, now: EventTime) {
+        for i in f.journeys.indices where !f.journeys[i].settled {
+            if f.journeys[i].lastTime.adding(seconds: lossTimeout) <= now {
+                f.journeys[i].settled = true
+                f.journeys[i].verdict = journeyVerdict(f.journeys[i])
+            }
+        }
+    }
+}

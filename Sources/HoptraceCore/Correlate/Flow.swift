@@ -1,0 +1,121 @@
+/// A connection as hoptrace follows it: one per conntrack entry, or per 5-tuple where
+/// nothing tracks it. A value: what the correlator hands out is a snapshot.
+public struct Flow: Sendable {
+    /// A conntrack event as it arrived for this flow.
+    public struct ConntrackRecord: Sendable {
+        public var time: EventTime
+        public var event: ConntrackEvent
+    }
+
+    /// The ICMP error most recently seen about this flow.
+    public struct RelatedError: Sendable, Equatable {
+        public var type: UInt8
+        public var code: UInt8
+        /// Who sent the error.
+        public var from: IPAddress
+        public var at: CapturePoint
+        public var time: EventTime
+    }
+
+    /// Stable and increasing: a merged flow keeps the id of the one it merged into.
+    public let id: Int
+    public internal(set) var proto: UInt8
+    /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
+    public internal(set) var echo: Bool
+    /// The original direction: as first seen, then as conntrack's orig tuple.
+    public internal(set) var orig: FlowKey
+    /// conntrack's reply tuple; nil before any conntrack event.
+    public internal(set) var reply: FlowKey?
+    /// conntrack's own tuples (ICMP type/code/id), for output.
+    public internal(set) var conntrackOrig: ConntrackEvent.Tuple?
+    public internal(set) var conntrackReply: ConntrackEvent.Tuple?
+    /// The namespace whose conntrack reported this flow.
+    public internal(set) var conntrackNetns: String?
+    /// Status, TCP state and id of the last conntrack event.
+    public internal(set) var conntrackStatus: [String] = []
+    public internal(set) var conntrackState: String?
+    public internal(set) var conntrackID: UInt32?
+    public internal(set) var seenReply = false
+    /// The last conntrack events, oldest first (bounded).
+    public internal(set) var events: [ConntrackRecord] = []
+    /// The last journeys, by first sighting (bounded).
+    public internal(set) var journeys: [Journey] = []
+    /// Sightings (one packet at three points counts three).
+    public internal(set) var requestPackets = 0
+    public internal(set) var replyPackets = 0
+    public internal(set) var relatedPackets = 0
+    public internal(set) var firstSeen: EventTime
+    public internal(set) var lastSeen: EventTime
+    public internal(set) var nat: [NATRewrite] = []
+    public internal(set) var verdict: Verdict
+    public internal(set) var lastError: RelatedError?
+    /// conntrack destroyed the entry; the flow is no longer indexed.
+    public internal(set) var ended = false
+
+    var journeyIndex: [JourneySignature: Int] = [:]
+    var nextJourneyID = 1
+    /// The deadline of this flow's authoritative entry in the correlator's timer heap.
+    var scheduled: EventTime?
+
+    init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
+        self.id = id
+        self.proto = proto
+        self.echo = echo
+        self.orig = orig
+        firstSeen = time
+        lastSeen = time
+        verdict = Verdict(.inFlight, at: nil, reason: "nothing seen yet")
+    }
+
+    public var packets: Int { requestPackets + replyPackets + relatedPackets }
+
+    /// The most recently started journey.
+    public var latestJourney: Journey? { journeys.max { $0.firstTime < $1.firstTime } }
+
+    /// The latest journey, preceded by the request it answers when it is a reply or an
+    /// error (ICMP echo: the request with its seq): what one would show as "the last
+    /// exchange", request hops then reply hops.
+    public var latestExchange: [Journey] {
+        guard let last = latestJourney else { return [] }
+        guard last.leg != .request else { return [last] }
+        let request = journeys.filter {
+            $0.leg == .request && $0.firstTime <= last.firstTime && (!echo || last.icmpSeq == nil || $0.icmpSeq == last.icmpSeq)
+        }.max { $0.firstTime < $1.firstTime }
+        return (request.map { [$0] } ?? []) + [last]
+    }
+
+    /// Keys of packets going the original way: before NAT (orig) and after (reply reversed).
+    var requestKeys: [FlowKey] { [orig, reply?.reversed() ?? orig] }
+    /// Keys of packets going the reply way.
+    var replyKeys: [FlowKey] { [reply ?? orig.reversed(), orig.reversed()] }
+    var allKeys: [FlowKey] { requestKeys + replyKeys }
+}
+
+/// What ingesting an event did to the flow table.
+public struct FlowChange: Sendable {
+    public enum Kind: String, Sendable { case created, updated, ended }
+
+    public struct What: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The verdict's state, hint or fix changed, or its reason/point did outside in-flight
+        /// (a packet merely progressing hop by hop is not reported).
+        public static let verdict = What(rawValue: 1)
+        public static let nat = What(rawValue: 2)
+        public static let conntrack = What(rawValue: 4)
+        /// Another flow merged into this one.
+        public static let merged = What(rawValue: 8)
+        /// ended: conntrack destroyed the entry.
+        public static let destroyed = What(rawValue: 16)
+        /// ended: evicted to stay within maxFlows.
+        public static let evicted = What(rawValue: 32)
+    }
+
+    public var kind: Kind
+    public var flowID: Int
+    public var what: What
+    /// ended because it merged into this flow (it was the same connection seen before conntrack named it).
+    public var mergedInto: Int?
+    /// The flow as it was when the call returned (when it ended: as it was then).
+    public var flow: Flow
+}

@@ -1,0 +1,95 @@
+/// One sighting of a packet at a capture point.
+public struct Hop: Sendable, Equatable {
+    public var point: CapturePoint
+    public var dir: PacketDirection
+    public var time: EventTime
+    public var src: IPAddress
+    public var dst: IPAddress
+    /// TCP/UDP ports.
+    public var sport: UInt16?
+    public var dport: UInt16?
+    /// ICMP echo id (MASQUERADE may remap it).
+    public var icmpID: UInt16?
+    public var ttl: UInt8
+    /// Time since the previous hop in path order (nil for the first); negative when
+    /// two capture points' clocks disagree.
+    public var deltaMicros: Int64?
+
+    public init(point: CapturePoint, dir: PacketDirection, time: EventTime, src: IPAddress, dst: IPAddress,
+                sport: UInt16? = nil, dport: UInt16? = nil, icmpID: UInt16? = nil, ttl: UInt8 = 0) {
+        self.point = point
+        self.dir = dir
+        self.time = time
+        self.src = src
+        self.dst = dst
+        self.sport = sport
+        self.dport = dport
+        self.icmpID = icmpID
+        self.ttl = ttl
+    }
+}
+
+/// The same packet seen at successive capture points.
+public struct Journey: Sendable {
+    /// Which way the packet went relative to the flow: the original direction, the
+    /// reply direction, or an ICMP error about the flow.
+    public enum Leg: String, Sendable { case request, reply, error }
+
+    /// Increasing within its flow.
+    public internal(set) var id: Int
+    public internal(set) var leg: Leg
+    /// In path order, then time.
+    public internal(set) var hops: [Hop]
+    /// The expected path from the journey's origin (empty when the path is unknown).
+    public internal(set) var path: [CapturePoint]
+    public internal(set) var verdict: Verdict
+    /// lossTimeout has passed since the last sighting: the verdict is final unless a late sighting arrives.
+    public internal(set) var settled: Bool
+    /// The echo sequence number (ICMP echo journeys).
+    public internal(set) var icmpSeq: UInt16?
+    /// ICMP error type and code (error journeys).
+    public internal(set) var icmpError: (type: UInt8, code: UInt8)?
+    public internal(set) var firstTime: EventTime
+    public internal(set) var lastTime: EventTime
+
+    var signature: JourneySignature
+
+    /// Time from the first to the last hop in path order.
+    public var spanMicros: Int64 {
+        guard let a = hops.first, let b = hops.last else { return 0 }
+        return b.time.micros(since: a.time)
+    }
+}
+
+/// What stays the same while a packet is forwarded and NATed: its direction in the
+/// flow, IP id, IP total length, and the transport's invariant (ICMP echo seq; TCP
+/// seq, ack and flags — NAT rewrites ports, never sequence numbers; UDP has none
+/// beyond id and length; an ICMP error's type and code).
+struct JourneySignature: Hashable, Sendable {
+    var leg: Journey.Leg
+    var ipID: UInt16
+    var length: Int
+    var a: UInt32 = 0
+    var b: UInt32 = 0
+    var c: UInt8 = 0
+
+    init(packet p: DecodedPacket, leg: Journey.Leg) {
+        self.leg = leg
+        ipID = p.ipID
+        length = p.length
+        switch p.transport {
+        case .icmp(let type, let code, _, let seq), .icmpv6(let type, let code, _, let seq):
+            if leg == .error {
+                a = UInt32(type) << 8 | UInt32(code)
+            } else {
+                a = UInt32(seq ?? 0)
+            }
+        case .tcp(_, _, let flags, let seq, let ack, _):
+            a = seq
+            b = ack
+            c = flags
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// `type:"flow"` NDJSON lines (fields documented in README.md): a flow as the
+/// correlator sees it at `time`. `hops` is the latest exchange: the latest journey in
+/// path order, preceded by the request it answers (each hop says its `leg`).
+public enum FlowJSON {
+    public static func line(_ f: Flow, time: EventTime) -> String {
+        var j = EventJSON.header("flow", netns: f.conntrackNetns, seconds: time.seconds, micros: time.microsOfSecond)
+        j.add("flow", f.id)
+        j.add("proto", protoName(f.proto))
+        j.add("orig", f.conntrackOrig.map(EventJSON.tuple) ?? tuple(f.orig, echo: f.echo, request: true))
+        if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }
+        j.addRaw("nat", "[" + f.nat.map { nat($0).text }.joined(separator: ",") + "]")
+        let hops = f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg).text } }
+        j.addRaw("hops", "[" + hops.joined(separator: ",") + "]")
+        j.add("verdict", verdict(f.verdict))
+        if f.conntrackID != nil {
+            var c = JSONLine()
+            c.add("status", f.conntrackStatus)
+            if let s = f.conntrackState { c.add("state", s) } else { c.addNull("state") }
+            j.add("conntrack", c)
+        } else {
+            j.addNull("conntrack")
+        }
+        return j.text
+    }
+
+    static func protoName(_ p: UInt8) -> String { p == 58 ? "icmp6" : ConntrackText.protoName(p) }
+
+    /// A flow key in conntrack's tuple shape (echo: type 8/0 or 128/129 and the id).
+    static func tuple(_ k: FlowKey, echo: Bool, request: Bool) -> JSONLine {
+        var j = JSONLine()
+        j.add("src", k.src.description)
+        j.add("dst", k.dst.description)
+        if k.proto == 1 || k.proto == 58 {
+            var i = JSONLine()
+            let type = k.proto == 1 ? (request ? 8 : 0) : (request ? 128 : 129)
+            i.add("type", echo ? type : 0)
+            i.add("code", 0)
+            i.add("id", Int(k.sport))
+            j.add("icmp", i)
+        } else if k.proto == 6 || k.proto == 17 {
+            j.add("sport", Int(k.sport))
+            j.add("dport", Int(k.dport))
+        }
+        return j
+    }
+
+    static func nat(_ n: NATRewrite) -> JSONLine {
+        var j = JSONLine()
+        j.add("kind", n.kind.rawValue)
+        j.add("field", n.field)
+        j.add("from", n.from)
+        j.add("to", n.to)
+        if let (a, b) = n.between { j.add("between", [a.description, b.description]) } else { j.addNull("between") }
+        return j
+    }
+
+    static func hop(_ h: Hop, leg: Journey.Leg) -> JSONLine {
+        var j = JSONLine()
+        j.add("leg", leg.rawValue)
+        if let ns = h.point.netns { j.add("netns", ns) } else { j.addNull("netns") }
+        j.add("iface", h.point.iface)
+        j.add("dir", h.dir.rawValue)
+        j.add("time", h.time.description)
+        j.add("src", h.src.description)
+        j.add("dst", h.dst.description)
+        if let s = h.sport, let d = h.dport {
+            j.add("sport", Int(s))
+            j.add("dport", Int(d))
+        }
+        if let id = h.icmpID { j.add("id", Int(id)) }
+        j.add("ttl", Int(h.ttl))
+        if let d = h.deltaMicros { j.add("delta_us", Int(d)) } else { j.addNull("delta_us") }
+        return j
+    }
+
+    static func verdict(_ v: Verdict) -> JSONLine {
+        var j = JSONLine()
+        j.add("state", v.state.rawValue)
+        if let at = v.at { j.add("at", at.description) } else { j.addNull("at") }
+        j.add("reason", v.reason)
+        if let h = v.hint { j.add("hint", h) } else { j.addNull("hint") }
+        if let fix = v.fix { j.add("fix", fix) }
+        return j
+    }
+}
