@@ -12,7 +12,7 @@ enum Lab {
     static let remote = CapturePoint(netns: "htremote", iface: "enX0")
 
     static func ip(_ s: String) -> IPAddress { .v4(IPv4Address(s)!) }
-    static func net(_ s: String) -> IPSubnet { IPSubnet(parsing: s)! }
+    static func net(_ s: String) -> IPPrefix { IPPrefix(parsing: s)! }
 
     static let ns1IP = "172.18.0.3", ns0IP = "172.18.0.2", hostIP = "172.31.39.53", remoteIP = "172.31.45.174"
 

@@ -20,11 +20,11 @@ import HoptraceCore
     }
 
     @Test func subnetsContainTheirAddressesOnly() throws {
-        let n = try #require(IPSubnet(parsing: "172.18.0.7/24"))
+        let n = try #require(IPPrefix(parsing: "172.18.0.7/24"))
         #expect(n.description == "172.18.0.0/24")
         #expect(n.contains(L.ip("172.18.0.255")) && !n.contains(L.ip("172.18.1.0")))
-        #expect(IPSubnet(parsing: "0.0.0.0/0")?.contains(L.ip("8.8.8.8")) == true)
-        #expect(IPSubnet(parsing: "10.0.0.1/33") == nil && IPSubnet(parsing: "10.0.0/8") == nil)
+        #expect(IPPrefix(parsing: "0.0.0.0/0")?.contains(L.ip("8.8.8.8")) == true)
+        #expect(IPPrefix(parsing: "10.0.0.1/33") == nil && IPPrefix(parsing: "10.0.0/8") == nil)
         #expect(!n.contains(.v6(IPv6Address(high: 0, low: 1))))
     }
 

@@ -144,7 +144,7 @@ extension Correlator {
                         "no SNAT: replies cannot come back; add MASQUERADE for \(b.subnet) on \(h.point.iface)",
                         "iptables -t nat -A POSTROUTING -s \(b.subnet) ! -o \(b.name) -j MASQUERADE")
             }
-            let host = IPSubnet(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
+            let host = IPPrefix(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
             return (h.point, h.src,
                     "no SNAT: replies cannot come back; add MASQUERADE for \(h.src) on \(h.point.iface)",
                     "iptables -t nat -A POSTROUTING -s \(host) -o \(h.point.iface) -j MASQUERADE")

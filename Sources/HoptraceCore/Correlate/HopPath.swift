@@ -26,7 +26,7 @@ extension HopPathProvider {
 /// forwarding namespace, and which bridge it belongs to.
 public struct EgressInfo: Sendable, Equatable {
     /// The interface's own subnets (172.31.32.0/20 for enX0): its namespace's addresses.
-    public var ownSubnets: [IPSubnet]
+    public var ownSubnets: [IPPrefix]
     /// A routed interface towards the outside (not a bridge or bridge port): a private
     /// source that is not the namespace's own must have been translated before it leaves.
     public var isUplink: Bool
@@ -39,14 +39,14 @@ public struct EgressInfo: Sendable, Equatable {
 
     public struct Bridge: Sendable, Equatable {
         public var name: String
-        public var subnet: IPSubnet
-        public init(name: String, subnet: IPSubnet) {
+        public var subnet: IPPrefix
+        public init(name: String, subnet: IPPrefix) {
             self.name = name
             self.subnet = subnet
         }
     }
 
-    public init(ownSubnets: [IPSubnet] = [], isUplink: Bool, bridges: [Bridge] = [], bridgePortOf: String? = nil) {
+    public init(ownSubnets: [IPPrefix] = [], isUplink: Bool, bridges: [Bridge] = [], bridgePortOf: String? = nil) {
         self.ownSubnets = ownSubnets
         self.isUplink = isUplink
         self.bridges = bridges
@@ -65,8 +65,8 @@ public struct StaticPaths: HopPathProvider, Sendable {
     public struct Route: Sendable, Equatable {
         public var points: [CapturePoint]
         /// Destinations this route carries packets to; empty = any.
-        public var destinations: [IPSubnet]
-        public init(_ points: [CapturePoint], to destinations: [IPSubnet] = []) {
+        public var destinations: [IPPrefix]
+        public init(_ points: [CapturePoint], to destinations: [IPPrefix] = []) {
             self.points = points
             self.destinations = destinations
         }

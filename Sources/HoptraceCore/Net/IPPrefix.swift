@@ -10,6 +10,15 @@ public struct IPPrefix: Sendable, Hashable, CustomStringConvertible {
         self.length = length
     }
 
+    /// Clears the host bits of `address`; the length is clamped to the family's width.
+    public init(_ address: IPAddress, prefixLength: Int) {
+        let n = max(0, min(address.bitWidth, prefixLength))
+        self.network = address.masked(to: n)
+        self.length = n
+    }
+
+    public var prefixLength: Int { length }
+
     /// Parses "172.18.0.0/24", "fd00::/8", or a bare address (a host prefix).
     public init?(parsing text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
