@@ -39,6 +39,9 @@ public final class Correlator {
     public let maxJourneysPerFlow: Int
     public let maxEventsPerFlow: Int
     public private(set) var stats = Stats()
+    /// The flow the last ingested packet or conntrack event belongs to (nil: none, e.g. ARP):
+    /// what a packet or conntrack NDJSON line carries as `flow`.
+    public private(set) var lastFlowID: Int?
 
     private(set) var flows: [Int: Flow] = [:]
     private var keyIndex: [FlowKey: Int] = [:]
@@ -100,6 +103,7 @@ public final class Correlator {
     // MARK: - Packets
 
     public func ingest(packet p: DecodedPacket, at point: CapturePoint, time: EventTime) -> [FlowChange] {
+        lastFlowID = nil
         if let frag = p.fragment, frag.offset > 0 {
             stats.fragments += 1
             return []
@@ -150,6 +154,7 @@ public final class Correlator {
             modify(fid) { $0.requestPackets += 1 }
         }
         lru.touch(fid)
+        lastFlowID = fid
         let sig = JourneySignature(packet: p, leg: leg)
         update(fid) { f in
             f.firstSeen = min(f.firstSeen, time)
@@ -169,8 +174,10 @@ public final class Correlator {
 
     public func ingest(conntrack e: ConntrackEvent, netns: String?, time: EventTime) -> [FlowChange] {
         let ok = FlowKey(tuple: e.orig, proto: e.proto), rk = FlowKey(tuple: e.reply, proto: e.proto)
+        lastFlowID = nil
         if e.kind == .destroy {
             guard let fid = keyIndex[ok] ?? keyIndex[rk] else { return [] }
+            lastFlowID = fid
             update(fid) { f in
                 self.record(e, netns: netns, time: time, in: &f)
                 self.settle(&f, now: .distantFuture)
@@ -190,6 +197,7 @@ public final class Correlator {
         if fid == nil { fid = keys.lazy.compactMap { self.keyIndex[$0] }.first }
         let created = fid == nil
         let id = fid ?? createFlow(orig: ok, echo: e.orig.icmp != nil, time: time)
+        lastFlowID = id
         if created { modify(id) { $0.verdict = Verdict(.inFlight, at: nil, reason: "conntrack entry only: no packet seen yet") } }
 
         // Orient the flow the way conntrack does before taking its tuples.
