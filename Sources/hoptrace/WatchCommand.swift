@@ -21,10 +21,16 @@ struct WatchCommand: ParsableCommand {
     var lab = false
     @Option(help: "Prefix of the lab's namespaces, with --lab.")
     var prefix = "ht"
-    @Flag(help: "tcpdump-like text lines (the default until the live view lands).")
+    @Flag(help: "tcpdump-like text lines, conntrack -E lines and flow summaries (the default until the live view lands).")
     var text = false
-    @Flag(help: "NDJSON: one JSON object per packet or conntrack event (fields in README).")
+    @Flag(help: "NDJSON: one JSON object per packet, conntrack event and flow change (fields in README).")
     var json = false
+    @Flag(help: "NDJSON of flow changes (and stats) only: what the correlator concludes, without the packets.")
+    var flows = false
+    @Option(help: "Seconds a packet may take to reach its next expected hop before it counts as vanished.")
+    var lossTimeout: Double = 1
+    @Option(help: "Flows kept at most (least recently seen ones are evicted, and counted).")
+    var maxFlows: Int = 50_000
     @Option(help: "Seconds between stats lines.")
     var statsInterval: Double = 5
     @Flag(help: "Do not subscribe to conntrack events.")
@@ -71,7 +77,12 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("-r replays a file: it takes no -i, --netns or --lab")
         }
         if readFile != nil && writeFile != nil { throw ValidationError("-r and -w do not combine") }
+        if [json, text, flows].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --text, --flows") }
+        guard lossTimeout > 0 else { throw ValidationError("--loss-timeout must be positive") }
+        guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
     }
+
+    var format: WatchPipeline.Format { json ? .json : flows ? .flows : .text }
 
     func run() throws {
         do {
@@ -84,10 +95,7 @@ struct WatchCommand: ParsableCommand {
 
     func runCatchingCaptureErrors() throws {
         if let readFile {
-            defer { Output.flush() }
-            try ReplaySource(path: readFile).run(limit: count) { event in
-                emit(json ? Self.json(event) : Self.text(event))
-            }
+            try replay(readFile)
             return
         }
         let points = try points()
@@ -96,84 +104,96 @@ struct WatchCommand: ParsableCommand {
         options.bufferSize = bufferSize << 20
         let sources = try points.map { try PcapSource.open($0, options: options) }
         // One subscription per watched namespace; one without conntrack simply stays quiet.
-        var namespaces: [CapturePoint] = []
-        for p in points where !namespaces.contains(where: { $0.netns == p.netns }) { namespaces.append(p) }
-        let conntrack = noConntrack ? [] : try namespaces.map { 
-            try ConntrackSource.open(netns: $0.netns, netnsPath: $0.netnsPath, receiveBuffer: conntrackBuffer << 10)
+        var namespaces: [String?] = []
+        for p in points where !namespaces.contains(p.netns) { namespaces.append(p.netns) }
+        let conntrack = noConntrack ? [] : try namespaces.map { ns in
+            try ConntrackSource.open(netns: ns, netnsPath: ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 },
+                                     receiveBuffer: conntrackBuffer << 10)
         }
+        let pipeline = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
+        // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
+        var topology: [NamespaceSources] = []
+        do {
+            topology = try TopologyDiscovery.sources(namespaces: namespaces)
+            pipeline.use(topology: try TopologyDiscovery.topology(topology))
+        } catch {
+            FileHandle.standardError.write(Data("hoptrace: warning: \(error); hop paths unknown\n".utf8))
+        }
+        let recorder = try writeFile.map { path in
+            try CaptureRecorder(path: path, interfaces: sources.map {
+                RecordedInterface(point: $0.point, linkType: LinkType.fileLinkType(ofDLT: Int($0.linkType)),
+                                  snapLength: Int($0.snapLength), mac: $0.ownMAC)
+            })
+        }
+        recorder?.record(topology: topology)
         // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
         let ct = conntrack.map { $0.netns ?? "(current)" }
         FileHandle.standardError.write(Data((
             "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
-        let recorder = try writeFile.map { path in
-            try CaptureRecorder(path: path, interfaces: sources.map {
-                RecordedInterface(point: $0.point, linkType: LinkType.fileLinkType(ofDLT: Int($0.linkType)), snapLength: Int($0.snapLength), mac: $0.ownMAC)
-            })
-        }
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
         var decoded: [CapturePoint: Int] = [:]
-        loop.run(limit: count, duration: duration, turnEnded: Output.flush) { event in
+        loop.run(limit: count, duration: duration, turnEnded: {
+            let now = Timestamp.now
+            pipeline.advance(to: EventTime(seconds: now.seconds, micros: now.micros))
+            Output.flush()
+        }) { event in
             if summary, case .packet(let point, _, _) = event { decoded[point, default: 0] += 1 }
             recorder?.record(event)
-            emit(json ? Self.json(event) : Self.text(event))
+            pipeline.handle(event)
         }
         recorder?.close()
+        let end = Timestamp.now
+        pipeline.finish(at: EventTime(seconds: end.seconds, micros: end.micros))
+        Output.flush()
         if summary {
             let st = loop.stats
             let points = st.points.map { "\($0.point) received \($0.received) dropped \($0.dropped) decoded \(decoded[$0.point] ?? 0)" }
-            FileHandle.standardError.write(Data(
-                "hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns)\n".utf8))
+            let flows = pipeline.session.correlator.stats
+            FileHandle.standardError.write(Data((
+                "hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); "
+                + "flows \(flows.created) created, \(flows.live) live, \(flows.evicted) evicted\n").utf8))
         }
     }
 
-    static func text(_ event: CaptureLoop.Event) -> String {
-        switch event {
-        case .packet(let point, let pkt, let decoded):
-            let time = Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)
-            switch decoded {
-            case .success(let p): return PacketText.line(p, at: point, time: time)
-            case .failure(let e): return "\(time) \(point) malformed: \(e)"
-            }
-        case .conntrack(let netns, let event, let seconds, let micros):
-            return ConntrackText.line(event, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros))
-        case .conntrackLost(let netns, let overruns):
-            return "hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times); the table is dumped again"
-        case .stats(let st):
-            let points = st.points.map { "\($0.point) recv \($0.received) drop \($0.dropped)" }.joined(separator: ", ")
-            return "hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns)"
-        case .pointLost(let point, let reason):
-            return "hoptrace: capture point \(point) is gone (\(reason)); the others keep running"
+    /// `-r FILE`: the same pipeline over a recording. The recording's own topology (if
+    /// hoptrace wrote it) gives the paths; the clock is the events' time, and at the end
+    /// it runs on by the loss timeout so the last journeys get their verdicts.
+    func replay(_ path: String) throws {
+        var pipeline: WatchPipeline?
+        var points: [CapturePoint] = []
+        var last = EventTime(micros: 0)
+        func ensurePipeline() -> WatchPipeline {
+            if let pipeline { return pipeline }
+            let p = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
+            pipeline = p
+            return p
         }
-    }
-
-    static func json(_ event: CaptureLoop.Event) -> String {
-        switch event {
-        case .packet(let point, let pkt, let decoded):
-            switch decoded {
-            case .success(let p): return EventJSON.packet(p, at: point, seconds: pkt.seconds, micros: pkt.micros)
-            case .failure(let e):
-                return EventJSON.notice("malformed", netns: point.netns, seconds: pkt.seconds, micros: pkt.micros,
-                                        message: "\(point.iface): \(e)")
+        defer { Output.flush() }
+        try ReplaySource(path: path).run(limit: count, interfaces: { points = $0.map(\.point) }, topology: { sources in
+            do {
+                ensurePipeline().use(topology: try TopologyDiscovery.topology(sources), watching: points)
+            } catch {
+                FileHandle.standardError.write(Data("hoptrace: warning: the recording's topology: \(error); hop paths unknown\n".utf8))
             }
-        case .conntrack(let netns, let event, let seconds, let micros):
-            return EventJSON.conntrack(event, netns: netns, seconds: seconds, micros: micros)
-        case .conntrackLost(let netns, let overruns):
-            let now = Timestamp.now
-            return EventJSON.notice("conntrack-lost", netns: netns, seconds: now.seconds, micros: now.micros,
-                                    message: "ENOBUFS: events lost (\(overruns) times); the table is dumped again (event: existing)")
-        case .stats(let st):
-            let now = Timestamp.now
-            return EventJSON.stats(
-                points: st.points.map { ($0.point, Int($0.received), Int($0.dropped)) },
-                conntrackEvents: st.conntrackEvents, conntrackLost: st.conntrackOverruns,
-                seconds: now.seconds, micros: now.micros)
-        case .pointLost(let point, let reason):
-            let now = Timestamp.now
-            return EventJSON.notice("point-lost", netns: point.netns, seconds: now.seconds, micros: now.micros,
-                                    message: "\(point.iface) is gone: \(reason)")
+        }) { event in
+            let p = ensurePipeline()
+            let time: EventTime? = switch event {
+            case .packet(_, let pkt, _): EventTime(seconds: pkt.seconds, micros: pkt.micros)
+            case .conntrack(_, _, let s, let us): EventTime(seconds: s, micros: us)
+            default: nil
+            }
+            // Verdicts due before this event are settled first, as a live run would have.
+            if let time, time > last {
+                p.advance(to: time)
+                last = time
+            }
+            p.handle(event)
         }
+        let end = EventTime(micros: last.micros + Int64(lossTimeout * 1_000_000) + 1)
+        pipeline?.advance(to: end)
+        pipeline?.finish(at: end)
     }
 }
 

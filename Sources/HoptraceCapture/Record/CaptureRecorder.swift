@@ -20,6 +20,11 @@ public final class CaptureRecorder {
         }
     }
 
+    /// The namespaces' topology as it was read at start: a replay walks the same paths.
+    public func record(topology: [NamespaceSources]) {
+        for t in topology { write(PcapngWriter.custom(t.encoded)) }
+    }
+
     /// Writes what the loop produced; stats and notices are not part of the record.
     public func record(_ event: CaptureLoop.Event) {
         switch event {

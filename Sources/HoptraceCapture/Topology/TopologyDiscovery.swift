@@ -2,38 +2,37 @@ import Foundation
 import HoptraceCore
 
 /// Reads the watched namespaces' links, addresses, routes, namespace ids and
-/// ip_forward the way a user would (`ip -j …`), into a pure `Topology`.
+/// ip_forward the way a user would (`ip -j …`). The raw outputs are kept
+/// (`NamespaceSources`): a recording carries them, and they parse into a `Topology`.
 /// A named namespace is addressed with `ip -n NAME`; one given by path with
 /// `nsenter --net=PATH`; nil is the current namespace.
 public enum TopologyDiscovery {
-    public static func discover(namespaces: [String?]) throws -> Topology {
-        var snapshots: [NamespaceSnapshot] = []
-        for ns in namespaces {
-            func ip(_ args: [String]) throws -> Data {
+    public static func sources(namespaces: [String?]) throws -> [NamespaceSources] {
+        try namespaces.map { ns in
+            func ip(_ args: [String]) throws -> [UInt8] {
                 let argv: [String]
                 switch ns {
                 case nil: argv = ["ip", "-j"] + args
                 case let path? where path.hasPrefix("/"): argv = ["nsenter", "--net=" + path, "ip", "-j"] + args
                 case let name?: argv = ["ip", "-n", name, "-j"] + args
                 }
-                return try run(argv)
+                return Array(try run(argv))
             }
             let path = ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
-            let forward = try? NetnsThread.run(in: path) {
+            let forward = (try? NetnsThread.run(in: path) {
                 (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? ""
-            }
-            do {
-                snapshots.append(try NamespaceSnapshot(
-                    name: ns, linkJSON: try ip(["-d", "link", "show"]), addrJSON: try ip(["addr", "show"]),
-                    routeJSON: try ip(["route", "show", "table", "main"]), nsidJSON: try ip(["netns", "list-id"]),
-                    ipForward: forward.flatMap(NamespaceSnapshot.parseIPForward),
-                    route6JSON: try ip(["-6", "route", "show", "table", "main"])))
-            } catch let e as TopologyError {
-                throw CaptureError.topology(e.description)
-            }
+            }) ?? ""
+            return NamespaceSources(
+                name: ns, link: try ip(["-d", "link", "show"]), addr: try ip(["addr", "show"]),
+                route: try ip(["route", "show", "table", "main"]), route6: try ip(["-6", "route", "show", "table", "main"]),
+                nsid: try ip(["netns", "list-id"]), ipForward: forward)
         }
+    }
+
+    /// Parses what `sources` read.
+    public static func topology(_ sources: [NamespaceSources]) throws -> Topology {
         do {
-            return try Topology(snapshots)
+            return try Topology(sources.map { s throws(TopologyError) in try s.snapshot() })
         } catch {
             throw CaptureError.topology(error.description)
         }

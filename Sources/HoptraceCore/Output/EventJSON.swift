@@ -1,7 +1,8 @@
 /// The NDJSON lines of `hoptrace watch --json` (fields documented in README.md).
 public enum EventJSON {
-    public static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int) -> String {
+    public static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int? = nil) -> String {
         var j = header("packet", netns: point.netns, seconds: seconds, micros: micros)
+        if let flow { j.add("flow", flow) }
         j.add("iface", point.iface)
         j.add("dir", p.direction.rawValue)
         j.add("len", p.length)
@@ -98,8 +99,9 @@ public enum EventJSON {
         return j
     }
 
-    public static func conntrack(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int) -> String {
+    public static func conntrack(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int, flow: Int? = nil) -> String {
         var j = header("conntrack", netns: netns, seconds: seconds, micros: micros)
+        if let flow { j.add("flow", flow) }
         j.add("event", e.kind.rawValue)
         j.add("proto", ConntrackText.protoName(e.proto))
         j.add("orig", tuple(e.orig))
@@ -115,7 +117,7 @@ public enum EventJSON {
 
     /// `type:"stats"`: per capture point packets received / dropped by the kernel, conntrack totals.
     public static func stats(points: [(CapturePoint, received: Int, dropped: Int)], conntrackEvents: Int,
-                             conntrackLost: Int, seconds: Int, micros: Int) -> String {
+                             conntrackLost: Int, flows: Correlator.Stats? = nil, seconds: Int, micros: Int) -> String {
         var j = header("stats", netns: nil, seconds: seconds, micros: micros)
         let items = points.map { p -> String in
             var o = JSONLine()
@@ -127,6 +129,15 @@ public enum EventJSON {
         j.addRaw("points", "[" + items.joined(separator: ",") + "]")
         j.add("conntrack_events", conntrackEvents)
         j.add("conntrack_lost", conntrackLost)
+        if let flows {
+            var f = JSONLine()
+            f.add("live", flows.live)
+            f.add("created", flows.created)
+            f.add("evicted", flows.evicted)
+            f.add("merged", flows.merged)
+            f.add("ended", flows.ended)
+            j.add("flows", f)
+        }
         return j.text
     }
 

@@ -2,9 +2,20 @@
 /// correlator sees it at `time`. `hops` is the latest exchange: the latest journey in
 /// path order, preceded by the request it answers (each hop says its `leg`).
 public enum FlowJSON {
-    public static func line(_ f: Flow, time: EventTime) -> String {
+    /// A change as it happened: `event` (created|updated|ended) and, for a provisional
+    /// flow that turned out to be part of another one, `merged_into`.
+    public static func line(_ change: FlowChange, time: EventTime) -> String {
+        line(change.flow, time: time) { j in
+            j.add("event", change.kind.rawValue)
+            if let m = change.mergedInto { j.add("merged_into", m) }
+            if change.what.contains(.evicted) { j.add("evicted", true) }
+        }
+    }
+
+    public static func line(_ f: Flow, time: EventTime, extra: (inout JSONLine) -> Void = { _ in }) -> String {
         var j = EventJSON.header("flow", netns: f.conntrackNetns, seconds: time.seconds, micros: time.microsOfSecond)
         j.add("flow", f.id)
+        extra(&j)
         j.add("proto", protoName(f.proto))
         j.add("orig", f.conntrackOrig.map(EventJSON.tuple) ?? tuple(f.orig, echo: f.echo, request: true))
         if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }

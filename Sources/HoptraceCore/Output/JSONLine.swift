@@ -9,6 +9,7 @@ public struct JSONLine {
 
     public mutating func add(_ key: String, _ value: String) { field(key, Self.quote(value)) }
     public mutating func add(_ key: String, _ value: Int) { field(key, String(value)) }
+    public mutating func add(_ key: String, _ value: Bool) { field(key, value ? "true" : "false") }
     public mutating func add(_ key: String, _ value: [String]) { field(key, "[" + value.map(Self.quote).joined(separator: ",") + "]") }
     public mutating func add(_ key: String, _ object: JSONLine) { field(key, object.text) }
     public mutating func addNull(_ key: String) { field(key, "null") }

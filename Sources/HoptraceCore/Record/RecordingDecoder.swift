@@ -1,0 +1,77 @@
+/// A recording's records turned into what the pipeline consumes: decoded packets at
+/// their capture points, conntrack events, and the topology the recording carries.
+/// Fed bytes as they are read (`feed`), like PcapngReader underneath.
+public struct RecordingDecoder {
+    public enum Event {
+        /// The capture points, once all are described (before the first packet or event).
+        case interfaces([RecordedInterface])
+        case topology([NamespaceSources])
+        case packet(CapturePoint, time: EventTime, bytes: [UInt8], wireLength: Int, Result<DecodedPacket, DecodeError>)
+        case conntrack(netns: String?, ConntrackEvent, time: EventTime)
+    }
+
+    private var reader: PcapngReader
+    private var recorded: [RecordedInterface] = []
+    private var described = false
+    private var pendingTopology: [NamespaceSources] = []
+    private var queue: [Event] = []
+
+    public init(classicPoint: CapturePoint = CapturePoint(netns: nil, iface: "file")) {
+        reader = PcapngReader(classicPoint: classicPoint)
+    }
+
+    public mutating func feed(_ bytes: [UInt8]) { reader.feed(bytes) }
+
+    public mutating func next() throws(PcapngReader.FormatError) -> Event? {
+        while queue.isEmpty {
+            guard let record = try reader.next() else { return nil }
+            switch record {
+            case .section:
+                recorded = []
+            case .interface(let i):
+                recorded.append(i)
+            case .packet(let i, let micros, let bytes, let wire):
+                flushPreamble()
+                let interface = recorded[i]
+                let decoded = Result { () throws(DecodeError) in
+                    try LinkType.decode(bytes, wireLength: wire, linkType: interface.linkType, ownMAC: interface.mac)
+                }
+                queue.append(.packet(interface.point, time: EventTime(micros: micros), bytes: bytes, wireLength: wire, decoded))
+            case .custom(let payload):
+                if NamespaceSources.isTopologyRecord(payload) {
+                    if let t = try? NamespaceSources(decoding: payload) { pendingTopology.append(t) }
+                    continue
+                }
+                flushPreamble()
+                // A custom block hoptrace cannot read is skipped, not fatal: a newer version may have written it.
+                guard let r = try? ConntrackRecord(decoding: payload) else { continue }
+                queue.append(.conntrack(netns: r.netns, r.event, time: EventTime(micros: r.micros)))
+            }
+        }
+        return queue.removeFirst()
+    }
+
+    public func finish() throws(PcapngReader.FormatError) { try reader.finish() }
+
+    /// Interfaces, then the topology, come before the first packet or event.
+    private mutating func flushPreamble() {
+        if !described {
+            described = true
+            queue.append(.interfaces(recorded))
+        }
+        if !pendingTopology.isEmpty {
+            queue.append(.topology(pendingTopology))
+            pendingTopology = []
+        }
+    }
+
+    /// A whole recording in memory (tests, small files).
+    public static func events(of bytes: [UInt8]) throws(PcapngReader.FormatError) -> [Event] {
+        var d = RecordingDecoder()
+        d.feed(bytes)
+        var out: [Event] = []
+        while let e = try d.next() { out.append(e) }
+        try d.finish()
+        return out
+    }
+}

@@ -1,0 +1,131 @@
+import HoptraceCapture
+import HoptraceCore
+
+/// What `watch --json/--text/--flows` does with each event of the loop (live or
+/// replayed): feed the Session (correlator + logs), then write the lines asked for.
+final class WatchPipeline {
+    enum Format { case json, text, flows }
+
+    let format: Format
+    let paths = SwitchablePaths()
+    private(set) var session: Session
+    private var watched: Set<CapturePoint>
+    /// --text: the verdict state last printed per live flow (bounded by the live flows).
+    private var printedState: [Int: String] = [:]
+
+    init(format: Format, points: [CapturePoint], lossTimeout: Double, maxFlows: Int) {
+        self.format = format
+        watched = Set(points)
+        session = Session(points: points, correlator: Correlator(paths: paths, lossTimeout: lossTimeout, maxFlows: maxFlows))
+    }
+
+    /// The namespaces' topology, read at start (or from a recording): paths through the watched points.
+    func use(topology: Topology, watching points: [CapturePoint]? = nil) {
+        if let points { watched.formUnion(points) }
+        paths.current = TopologyPaths(topology, watched: watched)
+        session.correlator.topologyChanged()
+    }
+
+    func handle(_ event: CaptureLoop.Event) {
+        switch event {
+        case .packet(let point, let pkt, let decoded):
+            let time = EventTime(seconds: pkt.seconds, micros: pkt.micros)
+            switch decoded {
+            case .success(let p):
+                let changes = session.packet(p, at: point, time: time)
+                switch format {
+                case .json: emit(EventJSON.packet(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: session.correlator.lastFlowID))
+                case .text: emit(PacketText.line(p, at: point, time: Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)))
+                case .flows: break
+                }
+                write(changes, time: time)
+            case .failure(let e):
+                session.malformed(at: point, time: time, error: e)
+                switch format {
+                case .json: emit(EventJSON.notice("malformed", netns: point.netns, seconds: pkt.seconds, micros: pkt.micros, message: "\(point.iface): \(e)"))
+                case .text: emit("\(Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)) \(point) malformed: \(e)")
+                case .flows: break
+                }
+            }
+        case .conntrack(let netns, let e, let seconds, let micros):
+            let time = EventTime(seconds: seconds, micros: micros)
+            let changes = session.conntrack(e, netns: netns, time: time)
+            switch format {
+            case .json: emit(EventJSON.conntrack(e, netns: netns, seconds: seconds, micros: micros, flow: session.correlator.lastFlowID))
+            case .text: emit(ConntrackText.line(e, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros)))
+            case .flows: break
+            }
+            write(changes, time: time)
+        case .conntrackLost(let netns, let overruns):
+            let now = Timestamp.now
+            session.stats([], conntrackLost: overruns)
+            switch format {
+            case .json, .flows:
+                emit(EventJSON.notice("conntrack-lost", netns: netns, seconds: now.seconds, micros: now.micros,
+                                      message: "ENOBUFS: events lost (\(overruns) times); the table is dumped again (event: existing)"))
+            case .text:
+                emit("hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times); the table is dumped again")
+            }
+        case .stats(let st):
+            session.stats(st.points.map { ($0.point, $0.received, $0.dropped) }, conntrackLost: st.conntrackOverruns)
+            let now = Timestamp.now
+            let flows = session.correlator.stats
+            switch format {
+            case .json, .flows:
+                emit(EventJSON.stats(
+                    points: st.points.map { ($0.point, Int($0.received), Int($0.dropped)) },
+                    conntrackEvents: st.conntrackEvents, conntrackLost: st.conntrackOverruns, flows: flows,
+                    seconds: now.seconds, micros: now.micros))
+            case .text:
+                let points = st.points.map { "\($0.point) recv \($0.received) drop \($0.dropped)" }.joined(separator: ", ")
+                emit("hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); flows \(flows.live) live, \(flows.evicted) evicted")
+            }
+        case .pointLost(let point, let reason):
+            session.pointLost(point, reason: reason)
+            let now = Timestamp.now
+            switch format {
+            case .json, .flows:
+                emit(EventJSON.notice("point-lost", netns: point.netns, seconds: now.seconds, micros: now.micros, message: "\(point.iface) is gone: \(reason)"))
+            case .text:
+                emit("hoptrace: capture point \(point) is gone (\(reason)); the others keep running")
+            }
+        }
+    }
+
+    /// At the end of a run: every flow still alive as it finally stands (`event:"final"`),
+    /// since hops that refine a verdict do not each produce a line.
+    func finish(at time: EventTime) {
+        for f in session.correlator.allFlows where !f.ended {
+            switch format {
+            case .json, .flows: emit(FlowJSON.line(f, time: time) { $0.add("event", "final") })
+            case .text: emit("\(Timestamp.time(seconds: Int(time.seconds), micros: Int(time.microsOfSecond))) final \(FlowText.line(f))")
+            }
+        }
+    }
+
+    /// Lets time pass: journeys past the loss timeout get their verdicts.
+    func advance(to time: EventTime) {
+        write(session.advance(to: time), time: time)
+    }
+
+    private func write(_ changes: [FlowChange], time: EventTime) {
+        for change in changes {
+            switch format {
+            case .json, .flows:
+                emit(FlowJSON.line(change, time: time))
+            case .text:
+                // One line when a flow appears, learns a NAT, changes verdict state or ends:
+                // not for every hop that refines the same verdict.
+                let state = change.flow.verdict.state.rawValue
+                if change.kind == .ended {
+                    printedState[change.flowID] = nil
+                } else {
+                    guard change.kind == .created || change.what.contains(.nat) || printedState[change.flowID] != state else { continue }
+                    printedState[change.flowID] = state
+                }
+                let merged = change.mergedInto.map { " (merged into flow \($0))" } ?? ""
+                emit("\(Timestamp.time(seconds: Int(time.seconds), micros: Int(time.microsOfSecond))) \(FlowText.line(change.flow))\(merged)")
+            }
+        }
+    }
+}
