@@ -95,3 +95,26 @@ enum RootNamespace {
         return parts.joined(separator: "\n")
     }
 }
+
+/// Runs `hoptrace watch --duration 6 ARGS` while `action` generates traffic; returns its lines.
+func watch(_ args: [String], during action: () throws -> Void, announced: (String) -> Void = { _ in }) throws -> [String] {
+    let watcher = Process()
+    watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
+    watcher.arguments = ["watch", "--duration", "6"] + args
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-watch-\(UUID().uuidString).out")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: out) }
+    watcher.standardOutput = try FileHandle(forWritingTo: out)
+    watcher.standardError = watcher.standardOutput
+    try watcher.run()
+    // Send traffic only once every handle is open: watch says so on stderr.
+    for _ in 0..<100 {
+        if (try? String(contentsOf: out, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
+        usleep(50_000)
+    }
+    try action()
+    watcher.waitUntilExit()
+    let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+    lines.first { $0.hasPrefix("hoptrace: watching") }.map(announced)
+    return lines.filter { !$0.hasPrefix("hoptrace: watching") }
+}
