@@ -37,7 +37,8 @@ let package = Package(
             ]),
 
         // Figures, not tests: hoptrace next to tcpdump and conntrack -E on the lab (see README).
-        .executableTarget(name: "hoptrace-bench", dependencies: ["HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
+        .executableTarget(
+            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
 
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),

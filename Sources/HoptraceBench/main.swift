@@ -7,9 +7,15 @@ import Glibc
 //     side by side, and reports what each captured and dropped and hoptrace's CPU;
 // (b) creates new NAT flows at rising rates while hoptrace and `conntrack -E` listen
 //     in the host namespace, and reports the NEW events each saw.
-// Usage: hoptrace-bench [--rates 100000,200000] [--flow-rates 50000,100000] [--seconds 2]
+// (c) runs the decoder and the correlator in-process with 1k/10k/100k live flows.
+// Usage: hoptrace-bench [--rates 100000,200000] [--flow-rates 50000,100000] [--correlator-flows 1000,100000] [--seconds 2]
+// An empty list skips that part (--rates "" runs no packet-rate test).
 
 let options = BenchOptions(CommandLine.arguments.dropFirst())
+if !options.correlatorFlows.isEmpty {
+    CorrelatorBench().run(flowCounts: options.correlatorFlows, seconds: options.seconds)
+    if options.rates.isEmpty && options.flowRates.isEmpty { exit(0) }
+}
 let prefix = options.prefix
 let hoptrace = options.hoptrace
 let lab = LabHandle(hoptrace: hoptrace, prefix: prefix)
@@ -34,6 +40,7 @@ enum BenchAbort {
 struct BenchOptions {
     var rates: [Double] = [50_000, 100_000, 200_000, 300_000, 400_000]
     var flowRates: [Double] = [25_000, 50_000, 100_000, 150_000]
+    var correlatorFlows: [Int] = [1_000, 10_000, 100_000]
     var seconds: Double = 2
     var prefix = "htb"
     var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
@@ -45,11 +52,12 @@ struct BenchOptions {
             switch a {
             case "--rates": rates = numbers(it.next())
             case "--flow-rates": flowRates = numbers(it.next())
+            case "--correlator-flows": correlatorFlows = numbers(it.next()).map { Int($0) }
             case "--seconds": seconds = Double(it.next() ?? "") ?? seconds
             case "--prefix": prefix = it.next() ?? prefix
             case "--hoptrace": hoptrace = it.next() ?? hoptrace
             default:
-                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--seconds S] [--prefix P] [--hoptrace PATH]")
+                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--seconds S] [--prefix P] [--hoptrace PATH]")
                 exit(a == "--help" || a == "-h" ? 0 : 2)
             }
         }
