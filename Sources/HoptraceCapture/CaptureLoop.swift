@@ -34,8 +34,12 @@ public final class CaptureLoop {
         self.conntrack = conntrack
     }
 
-    /// `turnEnded` runs after each pass over the descriptors: where output is flushed.
-    public func run(limit: Int? = nil, duration: Double? = nil, turnEnded: () -> Void = {}, _ handle: (Event) -> Void) {
+    /// `turnEnded` runs after each pass over the descriptors (at least every 100 ms):
+    /// where output is flushed and a view redraws. `wake` descriptors (a terminal's
+    /// input) join the poll, so input is handled at once: `readable` is called for each
+    /// one that is ready. `stop` is asked every turn besides SIGINT/SIGTERM.
+    public func run(limit: Int? = nil, duration: Double? = nil, wake: [Int32] = [], readable: (Int32) -> Void = { _ in },
+                    stop: () -> Bool = { false }, turnEnded: () -> Void = {}, _ handle: (Event) -> Void) {
         defer { turnEnded() }
         StopSignal.install()
         let start = Timestamp.now
@@ -47,15 +51,16 @@ public final class CaptureLoop {
         var seen = 0
         let deadline = duration.map { Monotonic.now + $0 }
         var nextStats = Monotonic.now + statsInterval
-        while !sources.isEmpty && !StopSignal.requested {
+        while !sources.isEmpty && !StopSignal.requested && !stop() {
             if let deadline, Monotonic.now >= deadline { return }
             if Monotonic.now >= nextStats {
                 nextStats += statsInterval
                 handle(.stats(stats))
             }
-            var fds = (sources.map(\.fd) + conntrack.map(\.fd)).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            var fds = (sources.map(\.fd) + conntrack.map(\.fd) + wake).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 && errno != EINTR { return }
+            for f in fds.suffix(wake.count) where f.revents != 0 { readable(f.fd) }
             var lost: [Int] = []
             // A buffered (TPACKET_V3) handle may hold packets without the fd polling ready
             // until its timeout; drain every handle each turn, it costs one syscall.
