@@ -61,4 +61,18 @@ import HoptraceCore
             status: 1 << 3 | 1 << 5, tcpState: 1, timeout: 120)
         #expect(EventJSON.conntrack(e, netns: nil, seconds: 0, micros: 0) == #"{"type":"conntrack","time":"1970-01-01T00:00:00.000000Z","netns":null,"event":"new","proto":"tcp","orig":{"src":"172.31.45.174","dst":"172.31.39.53","sport":47814,"dport":80},"reply":{"src":"172.18.0.3","dst":"172.31.45.174","sport":80,"dport":47814},"status":["CONFIRMED","DST_NAT"],"state":"SYN_SENT","timeout":120,"mark":0,"zone":0,"id":0}"#)
     }
+
+    /// With nf_conntrack_acct=1 the kernel counts; the lines say so like conntrack -E does.
+    @Test func conntrackCountersWhenAccountingIsOn() {
+        var e = ConntrackEvent(
+            kind: .destroy, proto: 17,
+            orig: .init(src: .v4(IPv4Address("172.18.0.3")!), dst: .v4(IPv4Address("172.31.45.174")!), sport: 5000, dport: 53),
+            reply: .init(src: .v4(IPv4Address("172.31.45.174")!), dst: .v4(IPv4Address("172.31.39.53")!), sport: 53, dport: 5000),
+            status: 1 << 1 | 1 << 3)
+        e.counters = .init(origPackets: 2, origBytes: 120, replyPackets: 1, replyBytes: 60)
+        #expect(EventJSON.conntrack(e, netns: "hthost", seconds: 0, micros: 0).hasSuffix(
+            #""id":0,"counters":{"orig_packets":2,"orig_bytes":120,"reply_packets":1,"reply_bytes":60}}"#))
+        #expect(ConntrackText.line(e, netns: "hthost", time: "T") ==
+            "T hthost conntrack [DESTROY] udp 17 src=172.18.0.3 dst=172.31.45.174 sport=5000 dport=53 packets=2 bytes=120 src=172.31.45.174 dst=172.31.39.53 sport=53 dport=5000 packets=1 bytes=60")
+    }
 }

@@ -62,6 +62,10 @@ import HoptraceCore
         icmp.timeout = nil
         let r = ConntrackRecord(netns: "x", micros: 1, event: icmp)
         #expect(try ConntrackRecord(decoding: r.encoded) == r)
+        icmp.counters = .init(origPackets: 3, origBytes: 252, replyPackets: 2, replyBytes: 1 << 40)
+        let counted = ConntrackRecord(netns: "x", micros: 1, event: icmp)
+        #expect(try ConntrackRecord(decoding: Self.padded(counted.encoded)) == counted)
+        #expect(counted.encoded.count == r.encoded.count + 33)
     }
 
     @Test func aCutConntrackRecordIsAnErrorNotATrap() {

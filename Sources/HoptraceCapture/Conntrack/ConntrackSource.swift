@@ -131,7 +131,7 @@ public final class ConntrackSource: @unchecked Sendable {
             reply.sport = u16(ATTR_REPL_PORT_SRC)
             reply.dport = u16(ATTR_REPL_PORT_DST)
         }
-        return ConntrackEvent(
+        var event = ConntrackEvent(
             kind: kind, proto: proto, orig: orig, reply: reply,
             status: has(ATTR_STATUS) ? nfct_get_attr_u32(ct, ATTR_STATUS) : 0,
             tcpState: proto == 6 && has(ATTR_TCP_STATE) ? nfct_get_attr_u8(ct, ATTR_TCP_STATE) : nil,
@@ -139,6 +139,12 @@ public final class ConntrackSource: @unchecked Sendable {
             mark: has(ATTR_MARK) ? nfct_get_attr_u32(ct, ATTR_MARK) : 0,
             zone: has(ATTR_ZONE) ? nfct_get_attr_u16(ct, ATTR_ZONE) : 0,
             id: has(ATTR_ID) ? nfct_get_attr_u32(ct, ATTR_ID) : 0)
+        if has(ATTR_ORIG_COUNTER_PACKETS) {
+            event.counters = .init(
+                origPackets: nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_PACKETS), origBytes: nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_BYTES),
+                replyPackets: nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_PACKETS), replyBytes: nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_BYTES))
+        }
+        return event
     }
 
     deinit { nfct_close(handle) }

@@ -37,6 +37,21 @@ public struct ConntrackEvent: Sendable, Equatable {
     public var mark: UInt32
     public var zone: UInt16
     public var id: UInt32
+    /// Packet and byte counters per direction, when accounting is on (nf_conntrack_acct=1).
+    public var counters: Counters?
+
+    public struct Counters: Sendable, Equatable {
+        public var origPackets: UInt64
+        public var origBytes: UInt64
+        public var replyPackets: UInt64
+        public var replyBytes: UInt64
+        public init(origPackets: UInt64, origBytes: UInt64, replyPackets: UInt64, replyBytes: UInt64) {
+            self.origPackets = origPackets
+            self.origBytes = origBytes
+            self.replyPackets = replyPackets
+            self.replyBytes = replyBytes
+        }
+    }
 
     public init(kind: Kind, proto: UInt8, orig: Tuple, reply: Tuple, status: UInt32, tcpState: UInt8? = nil,
                 timeout: UInt32? = nil, mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32 = 0) {
@@ -92,8 +107,10 @@ public enum ConntrackText {
         if let t = e.timeout { s += " \(t)" }
         if let st = e.stateName { s += " \(st)" }
         s += " " + tuple(e.orig)
+        if let c = e.counters { s += " packets=\(c.origPackets) bytes=\(c.origBytes)" }
         if !e.seenReply { s += " [UNREPLIED]" }
         s += " " + tuple(e.reply, replyOf: e.orig)
+        if let c = e.counters { s += " packets=\(c.replyPackets) bytes=\(c.replyBytes)" }
         if e.status & (1 << 2) != 0 { s += " [ASSURED]" }
         if e.mark != 0 { s += " mark=\(e.mark)" }
         if e.zone != 0 { s += " zone=\(e.zone)" }

@@ -112,6 +112,14 @@ public enum EventJSON {
         j.add("mark", Int(e.mark))
         j.add("zone", Int(e.zone))
         j.add("id", Int(e.id))
+        if let c = e.counters {
+            var o = JSONLine()
+            o.add("orig_packets", Int(truncatingIfNeeded: c.origPackets))
+            o.add("orig_bytes", Int(truncatingIfNeeded: c.origBytes))
+            o.add("reply_packets", Int(truncatingIfNeeded: c.replyPackets))
+            o.add("reply_bytes", Int(truncatingIfNeeded: c.replyBytes))
+            j.add("counters", o)
+        }
         return j.text
     }
 

@@ -3,7 +3,8 @@
 /// Layout (version 1, network byte order): version u8, time µs i64, netns
 /// (u16 length, 0xFFFF = current namespace, UTF-8), kind u8, proto u8, orig and
 /// reply tuples, status u32, TCP state (u8 present, u8), timeout (u8 present, u32),
-/// mark u32, zone u16, id u32. A tuple: family u8 (4|6), addresses, then flags u8
+/// mark u32, zone u16, id u32, then (optional, absent in older records and read as
+/// absent from the block's zero padding) counters: u8 present + four u64. A tuple: family u8 (4|6), addresses, then flags u8
 /// (1 ports, 2 icmp) with sport u16 dport u16 / type u8 code u8 id u16.
 public struct ConntrackRecord: Sendable, Equatable {
     public var netns: String?
@@ -41,6 +42,10 @@ public struct ConntrackRecord: Sendable, Equatable {
         b.u32(event.mark)
         b.u16(event.zone)
         b.u32(event.id)
+        if let c = event.counters {
+            b.u8(1)
+            for v in [c.origPackets, c.origBytes, c.replyPackets, c.replyBytes] { b.u64(v) }
+        }
         return b.bytes
     }
 
@@ -68,6 +73,10 @@ public struct ConntrackRecord: Sendable, Equatable {
             kind: Self.kinds[kindIndex], proto: proto, orig: orig, reply: reply, status: status,
             tcpState: hasState != 0 ? state : nil, timeout: hasTimeout != 0 ? timeout : nil,
             mark: try c.u32("conntrack record"), zone: try c.u16("conntrack record"), id: try c.u32("conntrack record"))
+        if c.remaining > 0, try c.u8("conntrack record") == 1 {
+            func u64() throws(DecodeError) -> UInt64 { UInt64(try c.u32("conntrack counters")) << 32 | UInt64(try c.u32("conntrack counters")) }
+            event.counters = .init(origPackets: try u64(), origBytes: try u64(), replyPackets: try u64(), replyBytes: try u64())
+        }
     }
 
     static func encode(_ t: ConntrackEvent.Tuple, into b: inout BigEndianBytes) {
