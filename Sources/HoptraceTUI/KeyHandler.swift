@@ -147,10 +147,7 @@ extension TUI {
                                       visible: layout.flows.rows, count: rows.count)
     }
 
-    static func clamp(_ v: Int, _ lo: Int, _ hi: Int) -> Int {
-        let v = v.addingReportingOverflow(0).partialValue
-        return min(max(lo, v), hi)
-    }
+    static func clamp(_ v: Int, _ lo: Int, _ hi: Int) -> Int { min(max(lo, v), hi) }
 }
 
 extension String {
