@@ -4,6 +4,13 @@ import HoptraceCore
 /// `handle` turns one input into a state change and says what happened. The
 /// executable owns the loop: feed the session, read inputs, handle them, render on a
 /// tick (and at once after a key or resize), hand the buffer to the terminal.
+///
+/// Keys: ↑/↓ j/k select a flow (or scroll the focused pane), PgUp/PgDn, Home/End,
+/// Tab next pane, Enter detail (Esc/Enter close), `/` filter prompt (Enter applies,
+/// Esc cancels), `f` follow the selected flow in the packets pane, `p` pause, `c`
+/// clear logs, `s` cycle sort, `?` help, `q` quit, Ctrl-L repaint, a click selects a
+/// flow row; with `RenderContext.labKeys`: `n` NAT, `d` FORWARD drop, `r` return rule.
+/// Below 80×24 (`RenderContext.minimumWidth/Height`) a centered message replaces the panes.
 public enum TUI {
     public static func render(session: Session, state: UIState, context: RenderContext) -> ScreenBuffer {
         var s = ScreenBuffer(width: context.width, height: context.height)
