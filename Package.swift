@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),
-        .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI"]),
+        .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI", "HoptraceCore"], exclude: ["Snapshots"]),
         .testTarget(
             name: "HoptraceIntegrationTests",
             dependencies: ["HoptraceCore", "HoptraceLab", "HoptraceCapture"]),

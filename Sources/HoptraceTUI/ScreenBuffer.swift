@@ -50,6 +50,28 @@ public struct ScreenBuffer: Sendable, Equatable {
         String(cells[(y * width)..<((y + 1) * width)].map(\.character))
     }
 
+    /// The same screen without colours (NO_COLOR, --no-color): bold and reverse stay.
+    public func monochrome() -> ScreenBuffer {
+        var s = self
+        for i in s.cells.indices { s.cells[i].style.color = .normal }
+        return s
+    }
+
+    /// A row as runs of equally styled text, for a backend that sets attributes once per run.
+    public func runs(_ y: Int) -> [(x: Int, text: String, style: Style)] {
+        guard y >= 0, y < height else { return [] }
+        var out: [(x: Int, text: String, style: Style)] = []
+        for x in 0..<width {
+            let c = cells[y * width + x]
+            if let last = out.last, last.style == c.style {
+                out[out.count - 1].text.append(c.character)
+            } else {
+                out.append((x, String(c.character), c.style))
+            }
+        }
+        return out
+    }
+
     /// The screen as lines of text with trailing blanks trimmed, for snapshots.
     public var text: String {
         (0..<height).map { row($0).replacingTrailingSpaces() }.joined(separator: "\n")
@@ -64,6 +86,7 @@ public enum TerminalSafe {
             switch scalar.value {
             case 0x20..<0x7F: out.unicodeScalars.append(scalar)
             case 0x2500..<0x2600, 0x2190..<0x2200: out.unicodeScalars.append(scalar)  // box drawing, arrows
+            case 0xB7, 0xD7, 0x2026, 0x2713, 0x2717: out.unicodeScalars.append(scalar)  // · × … ✓ ✗ (single width)
             case 0x00..<0x20, 0x7F..<0xA0: out += "\\x" + hex2(scalar.value)
             default: out += "?"
             }

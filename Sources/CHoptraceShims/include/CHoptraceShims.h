@@ -31,4 +31,20 @@ int CHoptraceShims_unshare_net(void);
 int CHoptraceShims_send_udp_burst(int fd, uint32_t dst_be, uint16_t port_first, uint32_t port_span,
                                   uint32_t *port_index, const void *payload, size_t len, unsigned count);
 
+// The TUI's terminal safety net (terminal.c): signal handlers may only touch
+// async-signal-safe state, which Swift globals do not guarantee.
+// SIGINT/SIGTERM set a flag (read with _stop_signal: the signal number, or 0);
+// SIGCONT sets another (_take_continued reads and clears it). Install before
+// initscr so ncurses leaves SIGINT/SIGTERM alone.
+int CHoptraceShims_terminal_install_stop_handlers(void);
+int CHoptraceShims_terminal_stop_signal(void);
+int CHoptraceShims_terminal_take_continued(void);
+// tcgetattr(fd) before curses changes the modes.
+int CHoptraceShims_terminal_save(int fd);
+// On SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGABRT/SIGFPE: tcsetattr the saved modes, write
+// `bytes` (rmcup, cnorm, sgr0, mouse off) to stdout, re-raise with the default action.
+int CHoptraceShims_terminal_arm(const char *bytes, size_t len);
+// After a normal restore: the fatal handlers no longer touch the terminal.
+void CHoptraceShims_terminal_disarm(void);
+
 #endif

@@ -93,3 +93,9 @@ struct JourneySignature: Hashable, Sendable {
         }
     }
 }
+
+extension Journey {
+    /// The TCP flags of the packet (0 for other protocols): the TUI labels a TCP
+    /// journey with them (S, S., F., …).
+    public var tcpFlags: UInt8 { signature.c }
+}
