@@ -61,6 +61,8 @@ public struct RuleStep: Sendable, Equatable, CustomStringConvertible {
 /// decided its fate: the first drop (a packet dropped in a chain goes no further), otherwise
 /// the last accept.
 public struct RulePath: Sendable, Equatable {
+    /// The namespace the trace came from (nil: hoptrace's own).
+    public var netns: String?
     /// The trace ids the kernel used for this packet (one per hook on 6.x kernels).
     public var traceIDs: [UInt32]
     /// The packet as each hook first saw it (NAT may rewrite it between hooks).
@@ -76,7 +78,8 @@ public struct RulePath: Sendable, Equatable {
     /// When the first event arrived (the caller's clock), for matching with journeys.
     public var firstSeen: EventTime?
 
-    public init(traceIDs: [UInt32] = [], packets: [DecodedPacket] = [], steps: [RuleStep] = []) {
+    public init(netns: String? = nil, traceIDs: [UInt32] = [], packets: [DecodedPacket] = [], steps: [RuleStep] = []) {
+        self.netns = netns
         self.traceIDs = traceIDs
         self.packets = packets
         self.steps = steps
@@ -130,11 +133,14 @@ public struct RulePath: Sendable, Equatable {
 public struct RulePathBuilder: Sendable {
     public private(set) var paths: [RulePath] = []
     public let capacity: Int
+    /// The namespace whose events this builder receives (one builder per namespace).
+    public let netns: String?
     private var byID: [UInt32: Int] = [:]
     private var bySignature: [PacketSignature: Int] = [:]
     private var base = 0  // number of paths dropped from the front
 
-    public init(capacity: Int = 512) {
+    public init(netns: String? = nil, capacity: Int = 512) {
+        self.netns = netns
         self.capacity = max(1, capacity)
     }
 
@@ -149,6 +155,17 @@ public struct RulePathBuilder: Sendable {
             return nil
         }
         let i = slot(for: e, packet: e.packet, time: time)
+        // The first event of a hook is the packet itself (a rule event without a handle whose
+        // verdict is continue, `nft monitor trace`'s "packet:" line): headers, not a step.
+        if e.kind == .rule, e.ruleHandle == nil, e.verdict == .continue || e.verdict == nil {
+            var path = paths[i - base]
+            path.iif = e.iif ?? path.iif
+            path.oif = e.oif ?? path.oif
+            path.conntrackID = e.conntrackID ?? path.conntrackID
+            path.conntrackDirection = e.conntrackDirection ?? path.conntrackDirection
+            paths[i - base] = path
+            return i
+        }
         var path = paths[i - base]
         path.iif = e.iif ?? path.iif
         path.oif = e.oif ?? path.oif
@@ -179,7 +196,7 @@ public struct RulePathBuilder: Sendable {
             if let p = packet, !paths[i - base].packets.contains(p) { paths[i - base].packets.append(p) }
             return i
         }
-        var path = RulePath(traceIDs: [e.id], packets: packet.map { [$0] } ?? [])
+        var path = RulePath(netns: netns, traceIDs: [e.id], packets: packet.map { [$0] } ?? [])
         path.firstSeen = time
         paths.append(path)
         let i = base + paths.count - 1
