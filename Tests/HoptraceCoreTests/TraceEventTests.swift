@@ -32,9 +32,9 @@ enum NFTraceFixtures {
         NFTRuleset(parsing: try String(contentsOf: directory.appendingPathComponent(name + ".txt"), encoding: .utf8))
     }
 
-    static func paths(_ name: String, ruleset: String) throws -> [RulePath] {
+    static func paths(_ name: String, ruleset: String, netns: String? = nil) throws -> [RulePath] {
         let rs = try self.ruleset(ruleset)
-        var b = RulePathBuilder()
+        var b = RulePathBuilder(netns: netns)
         for e in try events(name) { b.add(e, ruleset: rs) }
         return b.paths
     }

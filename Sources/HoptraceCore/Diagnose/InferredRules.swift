@@ -47,15 +47,16 @@ public struct PathProblemRule: DiagnosisRule {
     static func gateway(in netns: String?, topology: Topology) -> IPAddress? {
         guard let ns = topology.namespace(netns) else { return nil }
         let subnets = ns.interfaces.filter { $0.kind != .loopback }.flatMap(\.addresses).filter { $0.scope == .global }.compactMap(\.subnet)
-        var candidates: [(IPAddress, Bool)] = []
+        // Only a router can be a gateway: a bridge's address, or one in a namespace that forwards.
+        var bridges: [IPAddress] = [], routers: [IPAddress] = []
         for other in topology.namespaces where other.name != netns {
             for link in other.interfaces where link.kind != .loopback {
                 for a in link.addresses where a.scope == .global && subnets.contains(where: { $0.contains(a.address) }) {
-                    candidates.append((a.address, link.kind == .bridge))
+                    if link.kind == .bridge { bridges.append(a.address) } else if other.ipForward == true { routers.append(a.address) }
                 }
             }
         }
-        return (candidates.first { $0.1 } ?? candidates.first)?.0
+        return bridges.first ?? routers.first
     }
 }
 
