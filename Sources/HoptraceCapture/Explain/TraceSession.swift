@@ -1,0 +1,232 @@
+import CHoptraceShims
+import Glibc
+import HoptraceCore
+
+/// nftables tracing in one namespace: hoptrace's own table `inet hoptrace_<pid>` marks the
+/// selected packets with `meta nftrace set 1` before conntrack sees them (prerouting and output,
+/// priority -301), and a NETLINK_NETFILTER socket on NFNLGRP_NFTRACE, opened inside the
+/// namespace, receives the kernel's trace events. `fd` joins the event loop's poll; `drain`
+/// reads what is queued and updates `paths`.
+///
+/// Lifetime: `open` first deletes stale `hoptrace_<pid>` tables of dead processes (nothing else),
+/// subscribes, then installs the table; `close()` (also from deinit, and `TraceSessions.removeAll`)
+/// deletes the table. After SIGKILL the next start removes it.
+public final class TraceSession: @unchecked Sendable {
+    public let netns: String?
+    public let netnsPath: String?
+    public let pid: Int32
+    public let fd: Int32
+    public private(set) var selectors: [TraceSelector]
+    /// The namespace's ruleset (rule texts by handle), refreshed when a trace names an unknown handle.
+    public private(set) var ruleset: NFTRuleset
+    /// Stale tables (their pids) removed when this session started.
+    public private(set) var removedStale: [Int32]
+    /// Times the kernel said ENOBUFS: trace events were lost.
+    public private(set) var overruns = 0
+    /// Messages that were not well-formed traces.
+    public private(set) var malformed = 0
+    private var builder: RulePathBuilder
+    private var installed = false
+    private var closed = false
+
+    /// Every packet's rule path so far (bounded; oldest first).
+    public var paths: [RulePath] { builder.paths }
+
+    public var tableName: String { TraceTable.name(pid: pid) }
+
+    /// Starts tracing in `netns` (a name under /run/netns or a path; nil = current namespace).
+    public static func open(netns: String?, selectors: [TraceSelector], pid: Int32 = getpid(),
+                            receiveBuffer: Int32 = 4 << 20) throws -> TraceSession {
+        let path = netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
+        let fd = try NetnsThread.run(in: path) { try TraceSession.subscribe(netns: netns, receiveBuffer: receiveBuffer) }
+        do {
+            let removed = try removeStaleTables(netns: netns, netnsPath: path, ownPID: pid)
+            let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, removedStale: removed)
+            try session.install()
+            session.ruleset = (try? TraceSession.dumpRuleset(netns: netns, netnsPath: path)) ?? NFTRuleset()
+            return session
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    private init(netns: String?, netnsPath: String?, pid: Int32, fd: Int32, selectors: [TraceSelector], removedStale: [Int32]) {
+        self.netns = netns
+        self.netnsPath = netnsPath
+        self.pid = pid
+        self.fd = fd
+        self.selectors = selectors
+        self.removedStale = removedStale
+        self.ruleset = NFTRuleset()
+        self.builder = RulePathBuilder(netns: netns)
+    }
+
+    /// Replaces what is traced (one atomic nft transaction).
+    public func setSelectors(_ selectors: [TraceSelector]) throws {
+        self.selectors = selectors
+        try install()
+    }
+
+    private func install() throws {
+        let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath,
+                                         stdin: TraceTable.installScript(pid: pid, selectors: selectors))
+        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "install \(tableName)", message: r.stderr) }
+        installed = true
+    }
+
+    /// Dumps the ruleset again (rule texts for handles added since).
+    public func refreshRuleset() throws {
+        ruleset = try Self.dumpRuleset(netns: netns, netnsPath: netnsPath)
+    }
+
+    /// Reads every queued trace message, feeds the rule paths, and returns the events in order.
+    /// `now` stamps new paths (the caller's clock). Never blocks.
+    @discardableResult
+    public func drain(now: EventTime? = nil) -> [TraceEvent] {
+        guard !closed else { return [] }
+        var all: [TraceEvent] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var refreshed = false
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == ENOBUFS {
+                    overruns += 1
+                    continue
+                }
+                break
+            }
+            if n == 0 { break }
+            let (events, skipped) = TraceEvent.parseAll(Array(buffer[0..<n]))
+            malformed += skipped
+            for e in events {
+                if !refreshed, RulePathBuilder.needsRuleset(e, ruleset) {
+                    refreshed = true
+                    try? refreshRuleset()
+                }
+                builder.add(e, ruleset: ruleset, time: now)
+            }
+            all += events
+        }
+        return all
+    }
+
+    /// Removes the table and closes the socket. Idempotent; errors are returned, not thrown,
+    /// because exit paths must go on.
+    @discardableResult
+    public func close() -> ExplainError? {
+        guard !closed else { return nil }
+        closed = true
+        Glibc.close(fd)
+        guard installed else { return nil }
+        installed = false
+        do {
+            let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
+            return r.status == 0 ? nil : .nft(netns: netns, action: "delete \(tableName)", message: r.stderr)
+        } catch let e as ExplainError {
+            return e
+        } catch {
+            return .nft(netns: netns, action: "delete \(tableName)", message: "\(error)")
+        }
+    }
+
+    deinit { close() }
+
+    // MARK: - kernel and nft
+
+    /// NETLINK_NETFILTER socket bound to NFNLGRP_NFTRACE, non-blocking, in the calling thread's namespace.
+    static func subscribe(netns: String?, receiveBuffer: Int32) throws -> Int32 {
+        let netlinkNetfilter: Int32 = 12, solNetlink: Int32 = 270, addMembership: Int32 = 1, nfnlgrpNFTrace: Int32 = 9
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkNetfilter)
+        guard fd >= 0 else { throw ExplainError.socket(netns: netns, function: "socket(NETLINK_NETFILTER)", errno: errno) }
+        // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }
+        // (linux/netlink.h is not part of the Glibc module): 12 bytes, the kernel picks the port id.
+        var address: (UInt16, UInt16, UInt32, UInt32) = (UInt16(AF_NETLINK), 0, 0, 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, 12) }
+        }
+        guard bound == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw ExplainError.socket(netns: netns, function: "bind(netlink)", errno: e)
+        }
+        var group = nfnlgrpNFTrace
+        guard setsockopt(fd, solNetlink, addMembership, &group, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw ExplainError.socket(netns: netns, function: "setsockopt(NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTRACE)", errno: e)
+        }
+        var size = receiveBuffer
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        _ = CHoptraceShims_set_nonblocking(fd)
+        return fd
+    }
+
+    /// `nft -s -a list ruleset` in the namespace.
+    public static func dumpRuleset(netns: String?, netnsPath: String?) throws -> NFTRuleset {
+        let r = try NamespaceCommand.run(["nft", "-s", "-a", "list", "ruleset"], in: netnsPath)
+        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list the ruleset", message: r.stderr) }
+        return NFTRuleset(parsing: r.stdout)
+    }
+
+    /// Deletes `inet hoptrace_<pid>` tables whose process is gone; returns their pids.
+    public static func removeStaleTables(netns: String?, netnsPath: String?, ownPID: Int32 = getpid()) throws -> [Int32] {
+        let ruleset = try dumpRuleset(netns: netns, netnsPath: netnsPath)
+        let stale = TraceTable.staleTables(in: ruleset, ownPID: ownPID) { pid in
+            kill(pid, 0) == 0 || errno == EPERM
+        }
+        for pid in stale {
+            let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
+            guard r.status == 0 else {
+                throw ExplainError.nft(netns: netns, action: "delete the stale table \(TraceTable.name(pid: pid))", message: r.stderr)
+            }
+        }
+        return stale
+    }
+}
+
+/// The trace sessions of every watched namespace; `removeAll()` is what the executable's exit
+/// paths call (normal exit, errors, SIGINT/SIGTERM from the loop's signal fd).
+public final class TraceSessions: @unchecked Sendable {
+    public private(set) var sessions: [TraceSession] = []
+
+    public init() {}
+
+    /// Opens one session per namespace; on failure, those already open are closed.
+    public static func open(netns: [String?], selectors: [TraceSelector]) throws -> TraceSessions {
+        let group = TraceSessions()
+        do {
+            for ns in netns { group.sessions.append(try TraceSession.open(netns: ns, selectors: selectors)) }
+        } catch {
+            group.removeAll()
+            throw error
+        }
+        return group
+    }
+
+    public func add(_ s: TraceSession) { sessions.append(s) }
+
+    /// Every session's descriptor, for poll.
+    public var fds: [Int32] { sessions.map(\.fd) }
+
+    public func setSelectors(_ selectors: [TraceSelector]) throws {
+        for s in sessions { try s.setSelectors(selectors) }
+    }
+
+    /// All rule paths of all namespaces.
+    public var paths: [RulePath] { sessions.flatMap(\.paths) }
+
+    /// Removes every table; returns the failures (exit paths report them and go on).
+    @discardableResult
+    public func removeAll() -> [ExplainError] {
+        let errors = sessions.compactMap { $0.close() }
+        sessions.removeAll()
+        return errors
+    }
+
+    deinit { removeAll() }
+}
