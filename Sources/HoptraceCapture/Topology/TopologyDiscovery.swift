@@ -29,6 +29,11 @@ public enum TopologyDiscovery {
         }
     }
 
+    /// Reads and parses in one go.
+    public static func discover(namespaces: [String?]) throws -> Topology {
+        try topology(sources(namespaces: namespaces))
+    }
+
     /// Parses what `sources` read.
     public static func topology(_ sources: [NamespaceSources]) throws -> Topology {
         do {
