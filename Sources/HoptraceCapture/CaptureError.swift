@@ -7,6 +7,8 @@ public enum CaptureError: Error, CustomStringConvertible {
     case filter(expression: String, message: String)
     case file(path: String, errno: Int32)
     case topology(String)
+    case explain(String)
+    case terminal(String)
     case replay(path: String, message: String, packetsBefore: Int)
 
     public var description: String {
@@ -19,6 +21,10 @@ public enum CaptureError: Error, CustomStringConvertible {
             return "\(point): \(function): \(message)"
         case .filter(let expression, let message):
             return "invalid capture filter '\(expression)': \(message)"
+        case .explain(let message):
+            return "explain mode: \(message)"
+        case .terminal(let message):
+            return message
         case .topology(let message):
             return "reading the namespaces' topology: \(message)"
         case .file(let path, let e):

@@ -38,7 +38,7 @@ public final class CaptureLoop {
     /// where output is flushed and a view redraws. `wake` descriptors (a terminal's
     /// input) join the poll, so input is handled at once: `readable` is called for each
     /// one that is ready. `stop` is asked every turn besides SIGINT/SIGTERM.
-    public func run(limit: Int? = nil, duration: Double? = nil, wake: [Int32] = [], readable: (Int32) -> Void = { _ in },
+    public func run(limit: Int? = nil, duration: Double? = nil, wake: () -> [Int32] = { [] }, readable: (Int32) -> Void = { _ in },
                     stop: () -> Bool = { false }, turnEnded: () -> Void = {}, _ handle: (Event) -> Void) {
         defer { turnEnded() }
         StopSignal.install()
@@ -57,10 +57,11 @@ public final class CaptureLoop {
                 nextStats += statsInterval
                 handle(.stats(stats))
             }
-            var fds = (sources.map(\.fd) + conntrack.map(\.fd) + wake).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let woken = wake()
+            var fds = (sources.map(\.fd) + conntrack.map(\.fd) + woken).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 && errno != EINTR { return }
-            for f in fds.suffix(wake.count) where f.revents != 0 { readable(f.fd) }
+            for f in fds.suffix(woken.count) where f.revents != 0 { readable(f.fd) }
             var lost: [Int] = []
             // A buffered (TPACKET_V3) handle may hold packets without the fd polling ready
             // until its timeout; drain every handle each turn, it costs one syscall.

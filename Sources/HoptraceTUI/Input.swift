@@ -28,6 +28,8 @@ public enum KeyResult: Sendable, Equatable {
 public enum Action: Sendable, Equatable {
     /// A lab key (only when the render context says the lab is attached).
     case lab(LabAction)
+    /// `x`: explain mode on/off — trace the selected flow's packets with nftables.
+    case explain
 }
 
 /// The lab's knobs the TUI can flip (`hoptrace lab set ...`).

@@ -7,6 +7,7 @@ extension TUI {
     /// keys return `.action(.lab(...))` for the executable to apply.
     public static func handle(_ input: KeyInput, state: inout UIState, session: Session, context: RenderContext) -> KeyResult {
         if input == .resize || input == .char("\u{0C}") { return .redraw }  // Ctrl-L repaints
+        if input != .resize { state.message = nil }
         if state.prompt != nil { return prompt(input, state: &state) }
         if context.isTooSmall { return input == .char("q") ? .quit : .ignored }
         if state.helpOpen {
@@ -47,6 +48,8 @@ extension TUI {
                 state.followFlowID = f.id
             }
             state.packetsBack = 0
+        case .char("x"):
+            return .action(.explain)
         case .char("n"), .char("d"), .char("r"):
             guard context.labKeys else { return .ignored }
             let action: LabAction = input == .char("n") ? .toggleNAT : input == .char("d") ? .toggleForwardDrop : .toggleReturnRule

@@ -13,6 +13,7 @@ enum StatusLine {
             return
         }
         var parts: [(String, ScreenBuffer.Style)] = []
+        if let m = state.message { parts += [(m, ScreenBuffer.Style(color: .magenta, bold: true)), ("  ", .plain)] }
         if !state.filter.isEmpty { parts += [("filter: \(state.filter)", ScreenBuffer.Style(color: .yellow, bold: true)), ("  ", .plain)] }
         if let id = state.followFlowID { parts += [("follow: flow \(id)", ScreenBuffer.Style(color: .cyan, bold: true)), ("  ", .plain)] }
         if state.paused { parts += [("paused (p resumes)", ScreenBuffer.Style(color: .yellow, bold: true)), ("  ", .plain)] }
@@ -51,6 +52,7 @@ enum HelpOverlay {
             ("c           clear the packet and conntrack logs", key),
             ("s           sort: newest, oldest, problems first, protocol, packets", key),
             ("click       select the flow under the mouse", key),
+            ("x           explain: trace the selected flow with nftables (rule path, verdict)", key),
             ("?           this help        q  quit", key),
             ("Lab keys" + (context.labKeys ? " (lab attached)" : " (inactive: no lab attached)"), head),
         ]

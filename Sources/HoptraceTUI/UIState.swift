@@ -62,6 +62,9 @@ public struct UIState: Sendable {
     public var detailOpen = false
     public var detailTop = 0
     public var helpOpen = false
+    /// One line the executable reports back (a lab change, explain mode): shown on the
+    /// status line until the next key.
+    public var message: String?
 
     public init() {}
 

@@ -10,8 +10,10 @@ struct Hoptrace: ParsableCommand {
             hoptrace captures on many interfaces across network namespaces, subscribes to
             conntrack events, and joins them into flows. 'hoptrace lab' builds a demo network
             (the articles' Docker-style bridge topology) inside namespaces of its own.
+            Without a subcommand: 'watch' (the live view; on the lab when it is up).
             """,
         version: HoptraceVersion.string,
-        subcommands: [WatchCommand.self, DoctorCommand.self, LabCommand.self]
+        subcommands: [WatchCommand.self, DoctorCommand.self, LabCommand.self],
+        defaultSubcommand: WatchCommand.self
     )
 }

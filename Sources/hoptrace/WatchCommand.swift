@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HoptraceCapture
 import HoptraceCore
+import HoptraceCurses
 import HoptraceLab
 
 struct WatchCommand: ParsableCommand {
@@ -27,6 +28,12 @@ struct WatchCommand: ParsableCommand {
     var json = false
     @Flag(help: "NDJSON of flow changes (and stats) only: what the correlator concludes, without the packets.")
     var flows = false
+    @Flag(help: "Explain mode: trace the flows' packets with nftables in each watched namespace (a temporary table, removed on exit) and report the rule path and verdict.")
+    var explain = false
+    @Option(help: "Live view: redraws per second at most.")
+    var refresh: Double = 10
+    @Flag(help: "Live view without colours (also when NO_COLOR is set).")
+    var noColor = false
     @Option(help: "Seconds a packet may take to reach its next expected hop before it counts as vanished.")
     var lossTimeout: Double = 1
     @Option(help: "Flows kept at most (least recently seen ones are evicted, and counted).")
@@ -64,12 +71,21 @@ struct WatchCommand: ParsableCommand {
             guard !found.isEmpty else { throw CaptureError.pcap(point: ns, function: "pcap_findalldevs", message: "no interface is up in namespace \(ns)") }
             points += found.filter { !points.contains($0) }
         }
-        if lab {
+        if usesLab {
             let t = try LabTopology(prefix: prefix)
             points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
         }
-        guard !points.isEmpty else { throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS or --lab") }
+        guard !points.isEmpty else {
+            throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS or --lab (or start the lab: 'hoptrace lab up')")
+        }
         return points
+    }
+
+    /// `--lab`, or nothing named and the lab is up: plain `hoptrace` opens the lab's view.
+    var usesLab: Bool {
+        if lab { return true }
+        guard interfaces.isEmpty && netns.isEmpty && readFile == nil, let t = try? LabTopology(prefix: prefix) else { return false }
+        return Lab(topology: t).isUp
     }
 
     func validate() throws {
@@ -80,9 +96,12 @@ struct WatchCommand: ParsableCommand {
         if [json, text, flows].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --text, --flows") }
         guard lossTimeout > 0 else { throw ValidationError("--loss-timeout must be positive") }
         guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
+        guard refresh > 0 && refresh <= 100 else { throw ValidationError("--refresh must be between 0 and 100 per second") }
     }
 
-    var format: WatchPipeline.Format { json ? .json : flows ? .flows : .text }
+    /// The live view unless a line format is asked for or the terminal is not one.
+    var live: Bool { !json && !text && !flows && isatty(0) == 1 && isatty(1) == 1 }
+    var format: WatchPipeline.Format { json ? .json : flows ? .flows : live ? .none : .text }
 
     func run() throws {
         do {
@@ -133,15 +152,55 @@ struct WatchCommand: ParsableCommand {
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
+        func openExplainer() throws -> Explainer {
+            if let e = pipeline.explainer { return e }
+            do {
+                let e = try Explainer(namespaces: namespaces)
+                pipeline.explainer = e
+                return e
+            } catch {
+                throw CaptureError.explain("\(error)")
+            }
+        }
+        // Every way out of here removes the trace tables (a SIGKILL leaves one: the next start removes it).
+        defer { pipeline.explainer?.close() }
+        if explain {
+            _ = try openExplainer()
+            pipeline.traceNewFlows = true
+        }
         var decoded: [CapturePoint: Int] = [:]
-        loop.run(limit: count, duration: duration, turnEnded: {
-            let now = Timestamp.now
-            pipeline.advance(to: EventTime(seconds: now.seconds, micros: now.micros))
-            Output.flush()
-        }) { event in
+        func handle(_ event: CaptureLoop.Event) {
             if summary, case .packet(let point, _, _) = event { decoded[point, default: 0] += 1 }
             recorder?.record(event)
             pipeline.handle(event)
+        }
+        func now() -> EventTime {
+            let t = Timestamp.now
+            return EventTime(seconds: t.seconds, micros: t.micros)
+        }
+        if live {
+            guard let terminal = CursesTerminal(color: !noColor) else {
+                throw CaptureError.terminal("the live view needs a terminal on stdin and stdout; use --text or --json")
+            }
+            let lab = usesLab ? Lab(topology: try LabTopology(prefix: prefix)) : nil
+            let view = LiveView(terminal: terminal, pipeline: pipeline, lab: lab, filterExpression: options.filter,
+                                refresh: refresh, openExplainer: openExplainer)
+            defer { view.restore() }
+            pipeline.onChange = { view.changed() }
+            loop.run(limit: count, duration: duration, wake: { [terminal.inputFD] + (pipeline.explainer?.fds ?? []) },
+                     readable: { fd in fd == terminal.inputFD ? view.readInput() : pipeline.traceReadable(now: now()) },
+                     stop: { view.stopRequested },
+                     turnEnded: {
+                         pipeline.advance(to: now())
+                         view.tick()
+                     }, handle)
+        } else {
+            loop.run(limit: count, duration: duration, wake: { pipeline.explainer?.fds ?? [] },
+                     readable: { _ in pipeline.traceReadable(now: now()) },
+                     turnEnded: {
+                         pipeline.advance(to: now())
+                         Output.flush()
+                     }, handle)
         }
         recorder?.close()
         let end = Timestamp.now

@@ -4,7 +4,8 @@ import HoptraceCore
 /// What `watch --json/--text/--flows` does with each event of the loop (live or
 /// replayed): feed the Session (correlator + logs), then write the lines asked for.
 final class WatchPipeline {
-    enum Format { case json, text, flows }
+    /// `none`: the live view reads the session; nothing is written.
+    enum Format { case json, text, flows, none }
 
     let format: Format
     let paths = SwitchablePaths()
@@ -12,6 +13,12 @@ final class WatchPipeline {
     private var watched: Set<CapturePoint>
     /// --text: the verdict state last printed per live flow (bounded by the live flows).
     private var printedState: [Int: String] = [:]
+    /// Explain mode: the trace tables, and whether every new flow is traced (`--explain`)
+    /// or only the ones the live view asks about (`x`).
+    var explainer: Explainer?
+    var traceNewFlows = false
+    /// Called when flows changed (the live view redraws).
+    var onChange: () -> Void = {}
 
     init(format: Format, points: [CapturePoint], lossTimeout: Double, maxFlows: Int) {
         self.format = format
@@ -36,7 +43,7 @@ final class WatchPipeline {
                 switch format {
                 case .json: emit(EventJSON.packet(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: session.correlator.lastFlowID))
                 case .text: emit(PacketText.line(p, at: point, time: Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)))
-                case .flows: break
+                case .flows, .none: break
                 }
                 write(changes, time: time)
             case .failure(let e):
@@ -44,7 +51,7 @@ final class WatchPipeline {
                 switch format {
                 case .json: emit(EventJSON.notice("malformed", netns: point.netns, seconds: pkt.seconds, micros: pkt.micros, message: "\(point.iface): \(e)"))
                 case .text: emit("\(Timestamp.time(seconds: pkt.seconds, micros: pkt.micros)) \(point) malformed: \(e)")
-                case .flows: break
+                case .flows, .none: break
                 }
             }
         case .conntrack(let netns, let e, let seconds, let micros):
@@ -53,7 +60,7 @@ final class WatchPipeline {
             switch format {
             case .json: emit(EventJSON.conntrack(e, netns: netns, seconds: seconds, micros: micros, flow: session.correlator.lastFlowID))
             case .text: emit(ConntrackText.line(e, netns: netns, time: Timestamp.time(seconds: seconds, micros: micros)))
-            case .flows: break
+            case .flows, .none: break
             }
             write(changes, time: time)
         case .conntrackLost(let netns, let overruns):
@@ -65,6 +72,7 @@ final class WatchPipeline {
                                       message: "ENOBUFS: events lost (\(overruns) times); the table is dumped again (event: existing)"))
             case .text:
                 emit("hoptrace: conntrack events lost in \(netns ?? "this namespace") (ENOBUFS, \(overruns) times); the table is dumped again")
+            case .none: break
             }
         case .stats(let st):
             session.stats(st.points.map { ($0.point, $0.received, $0.dropped) }, conntrackLost: st.conntrackOverruns)
@@ -79,6 +87,7 @@ final class WatchPipeline {
             case .text:
                 let points = st.points.map { "\($0.point) recv \($0.received) drop \($0.dropped)" }.joined(separator: ", ")
                 emit("hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); flows \(flows.live) live, \(flows.evicted) evicted")
+            case .none: break
             }
         case .pointLost(let point, let reason):
             session.pointLost(point, reason: reason)
@@ -88,6 +97,7 @@ final class WatchPipeline {
                 emit(EventJSON.notice("point-lost", netns: point.netns, seconds: now.seconds, micros: now.micros, message: "\(point.iface) is gone: \(reason)"))
             case .text:
                 emit("hoptrace: capture point \(point) is gone (\(reason)); the others keep running")
+            case .none: break
             }
         }
     }
@@ -95,13 +105,43 @@ final class WatchPipeline {
     /// At the end of a run: every flow still alive as it finally stands (`event:"final"`),
     /// since hops that refine a verdict do not each produce a line.
     func finish(at time: EventTime) {
+        guard format != .none else { return }
         for f in session.correlator.allFlows where !f.ended {
             switch format {
             case .json, .flows: emit(FlowJSON.line(f, time: time) { $0.add("event", "final") })
             case .text: emit("\(Timestamp.time(seconds: Int(time.seconds), micros: Int(time.microsOfSecond))) final \(FlowText.line(f))")
+            case .none: break
             }
         }
     }
+
+    /// The trace descriptors were readable: rule paths with a new final verdict become
+    /// `trace` lines, tied to their flow.
+    func traceReadable(now: EventTime) {
+        guard let explainer else { return }
+        for path in explainer.drain(now: now) {
+            let flow = path.firstKey.flatMap { k in session.correlator.flowID(for: k) ?? session.correlator.flowID(for: k.reversed()) }
+            switch format {
+            case .json, .flows: emit(TraceJSON.line(path, flow: flow, time: now))
+            case .text: emit("\(Timestamp.time(seconds: Int(now.seconds), micros: Int(now.microsOfSecond))) \(TraceJSON.text(path, flow: flow))")
+            case .none: break
+            }
+            onChange()
+        }
+    }
+
+    /// A notice on the output (json: `type:KIND`; text: a `hoptrace:` line; the live view: nothing).
+    func notice(_ kind: String, _ message: String) {
+        let now = Timestamp.now
+        switch format {
+        case .json, .flows: emit(EventJSON.notice(kind, netns: nil, seconds: now.seconds, micros: now.micros, message: message))
+        case .text: emit("hoptrace: \(kind): \(message)")
+        case .none: break
+        }
+    }
+
+    /// The namespaces' sysctls and iptables backend, which diagnosis rules read (again after a lab change).
+    func refreshFacts() {}
 
     /// Lets time pass: journeys past the loss timeout get their verdicts.
     func advance(to time: EventTime) {
@@ -109,8 +149,13 @@ final class WatchPipeline {
     }
 
     private func write(_ changes: [FlowChange], time: EventTime) {
+        if !changes.isEmpty { onChange() }
         for change in changes {
+            if traceNewFlows, change.kind == .created, let explainer {
+                do { try explainer.trace(change.flow) } catch { notice("explain", "cannot trace flow \(change.flowID): \(error)") }
+            }
             switch format {
+            case .none: continue
             case .json, .flows:
                 emit(FlowJSON.line(change, time: time))
             case .text:

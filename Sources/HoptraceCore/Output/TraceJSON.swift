@@ -1,0 +1,26 @@
+/// `type:"trace"` NDJSON lines (explain mode): the kernel's nftables trace of one packet —
+/// every rule it met, in order, and the verdict that decided its fate.
+public enum TraceJSON {
+    public static func line(_ p: RulePath, flow: Int?, time: EventTime) -> String {
+        var j = EventJSON.header("trace", netns: p.netns, seconds: time.seconds, micros: time.microsOfSecond)
+        if let flow { j.add("flow", flow) } else { j.addNull("flow") }
+        if let pkt = p.packets.first, let src = pkt.src, let dst = pkt.dst {
+            var o = JSONLine()
+            o.add("src", src.description)
+            o.add("dst", dst.description)
+            o.add("proto", pkt.proto.map { ConntrackText.protoName($0) } ?? "ip")
+            o.add("ipid", Int(pkt.ipID))
+            j.add("packet", o)
+        }
+        if let v = p.verdictText { j.add("verdict", v) } else { j.addNull("verdict") }
+        j.add("dropped", p.dropped)
+        j.add("rules", p.lines)
+        return j.text
+    }
+
+    /// `--text`: `trace hthost flow 1: ip filter FORWARD policy drop`.
+    public static func text(_ p: RulePath, flow: Int?) -> String {
+        "trace \(p.netns ?? "-")\(flow.map { " flow \($0)" } ?? ""): \(p.verdictText ?? "no verdict yet")"
+            + (p.lines.count > 1 ? " (via \(p.lines.dropLast().joined(separator: "; ")))" : "")
+    }
+}
