@@ -111,6 +111,13 @@ public enum StopSignal {
     public static var requested: Bool { flag != 0 }
 
     static func install() {
+        // A parent may have started us with these blocked (a thread pool's mask is
+        // inherited across exec): then Ctrl-C and SIGTERM would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in StopSignal.flag = 1 }
         signal(SIGTERM) { _ in StopSignal.flag = 1 }
     }
