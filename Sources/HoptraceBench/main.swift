@@ -7,14 +7,15 @@ import Glibc
 //     side by side, and reports what each captured and dropped and hoptrace's CPU;
 // (b) creates new NAT flows at rising rates while hoptrace and `conntrack -E` listen
 //     in the host namespace, and reports the NEW events each saw.
-// (c) runs the decoder and the correlator in-process with 1k/10k/100k live flows.
+// (c) runs the decoder and the correlator in-process with 1k/10k/100k live flows;
+// (d) measures the live view's CPU idle and with 10k flows and traffic (in tmux).
 // Usage: hoptrace-bench [--rates 100000,200000] [--flow-rates 50000,100000] [--correlator-flows 1000,100000] [--seconds 2]
 // An empty list skips that part (--rates "" runs no packet-rate test).
 
 let options = BenchOptions(CommandLine.arguments.dropFirst())
 if !options.correlatorFlows.isEmpty {
     CorrelatorBench().run(flowCounts: options.correlatorFlows, seconds: options.seconds)
-    if options.rates.isEmpty && options.flowRates.isEmpty { exit(0) }
+    if options.rates.isEmpty && options.flowRates.isEmpty && !options.liveView { exit(0) }
 }
 let prefix = options.prefix
 let hoptrace = options.hoptrace
@@ -28,6 +29,7 @@ do {
     print("hoptrace-bench on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; lab \(prefix); hoptrace \(hoptrace)")
     if !options.rates.isEmpty { try PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(rates: options.rates) }
     if !options.flowRates.isEmpty { try FlowRateBench(prefix: prefix, hoptrace: hoptrace).run(rates: options.flowRates) }
+    if options.liveView { try LiveViewBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(flows: 10_000, rate: 20_000) }
 } catch {
     FileHandle.standardError.write(Data("hoptrace-bench: \(error)\n".utf8))
     exit(1)
@@ -42,6 +44,7 @@ struct BenchOptions {
     var flowRates: [Double] = [25_000, 50_000, 100_000, 150_000]
     var correlatorFlows: [Int] = [1_000, 10_000, 100_000]
     var seconds: Double = 2
+    var liveView = true
     var prefix = "htb"
     var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
 
@@ -54,10 +57,11 @@ struct BenchOptions {
             case "--flow-rates": flowRates = numbers(it.next())
             case "--correlator-flows": correlatorFlows = numbers(it.next()).map { Int($0) }
             case "--seconds": seconds = Double(it.next() ?? "") ?? seconds
+            case "--no-live-view": liveView = false
             case "--prefix": prefix = it.next() ?? prefix
             case "--hoptrace": hoptrace = it.next() ?? hoptrace
             default:
-                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--seconds S] [--prefix P] [--hoptrace PATH]")
+                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH]")
                 exit(a == "--help" || a == "-h" ? 0 : 2)
             }
         }
