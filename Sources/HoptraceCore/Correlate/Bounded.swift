@@ -1,29 +1,43 @@
-/// Least-recently-used order over flow ids, O(1) touch / remove / oldest.
+/// A flow as the correlator holds it: the value, mutated in place, plus its links in the
+/// least-recently-used order and its deadline in the timer heap.
+final class FlowBox {
+    var flow: Flow
+    /// LRU neighbours; every linked box is also held by the flow table, which unlinks
+    /// it before letting it go.
+    unowned(unsafe) var older: FlowBox?
+    unowned(unsafe) var newer: FlowBox?
+    var linked = false
+
+    init(_ flow: Flow) { self.flow = flow }
+}
+
+/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through the boxes.
 struct LRUList {
-    private struct Node {
-        var prev: Int?
-        var next: Int?
-    }
-    private var nodes: [Int: Node] = [:]
-    private(set) var oldest: Int?
-    private var newest: Int?
+    private(set) var count = 0
+    unowned(unsafe) private(set) var oldest: FlowBox?
+    unowned(unsafe) private var newest: FlowBox?
 
-    var count: Int { nodes.count }
-
-    /// Makes `id` the newest (inserting it if needed).
-    mutating func touch(_ id: Int) {
-        if newest == id { return }
-        if nodes[id] != nil { remove(id) }
-        nodes[id] = Node(prev: newest, next: nil)
-        if let n = newest { nodes[n]?.next = id }
-        newest = id
-        if oldest == nil { oldest = id }
+    /// Makes `b` the newest (inserting it if needed).
+    mutating func touch(_ b: FlowBox) {
+        if newest === b { return }
+        if b.linked { remove(b) }
+        b.older = newest
+        b.newer = nil
+        b.linked = true
+        count += 1
+        if let n = newest { n.newer = b }
+        newest = b
+        if oldest == nil { oldest = b }
     }
 
-    mutating func remove(_ id: Int) {
-        guard let node = nodes.removeValue(forKey: id) else { return }
-        if let p = node.prev { nodes[p]?.next = node.next } else { oldest = node.next }
-        if let n = node.next { nodes[n]?.prev = node.prev } else { newest = node.prev }
+    mutating func remove(_ b: FlowBox) {
+        guard b.linked else { return }
+        if let p = b.older { p.newer = b.newer } else { oldest = b.newer }
+        if let n = b.newer { n.older = b.older } else { newest = b.older }
+        b.older = nil
+        b.newer = nil
+        b.linked = false
+        count -= 1
     }
 }
 

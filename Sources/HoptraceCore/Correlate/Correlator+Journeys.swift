@@ -67,9 +67,13 @@ extension Correlator {
     /// for requests to the published address, the original source for replies to the
     /// SNAT'd address.
     func translatedDst(_ dst: IPAddress, in f: Flow) -> IPAddress? {
-        guard let r = f.reply else { return nil }
-        if dst == r.dst && r.dst != f.orig.src { return f.orig.src }
-        if dst == f.orig.dst && f.orig.dst != r.src { return r.src }
+        Self.translatedDst(dst, orig: f.orig, reply: f.reply)
+    }
+
+    static func translatedDst(_ dst: IPAddress, orig: FlowKey, reply: FlowKey?) -> IPAddress? {
+        guard let r = reply else { return nil }
+        if dst == r.dst && r.dst != orig.src { return orig.src }
+        if dst == orig.dst && orig.dst != r.src { return r.src }
         return nil
     }
 
@@ -79,30 +83,66 @@ extension Correlator {
     /// The origin is the sighting whose expected path covers the most of the journey's
     /// points (the earliest sighting is tried first and usually covers them all).
     func reorder(_ i: Int, in f: inout Flow) -> Bool {
-        var j = f.journeys[i]
-        let points = j.hops.map(\.point)
+        let orig = f.orig, reply = f.reply
+        arrange(&f.journeys[i], orig: orig, reply: reply)
+        let j = f.journeys[i]
+        return learnNAT(from: j, in: &f)
+    }
+
+    /// `reorder` on the journey alone, in place (no copy of its hops).
+    private func arrange(_ j: inout Journey, orig: FlowKey, reply: FlowKey?) {
         var path: [CapturePoint] = []
-        if paths.knowsPaths {
-            var bestScore = -1
-            for h in j.hops.sorted(by: { $0.time < $1.time }) {
-                let p = expectedPath(firstSeen: h.point, dst: h.dst, translatedDst: translatedDst(h.dst, in: f))
-                let score = points.filter(p.contains).count
-                if score > bestScore {
-                    path = p
-                    bestScore = score
+        if paths.knowsPaths, !j.hops.isEmpty {
+            func score(_ p: [CapturePoint]) -> Int {
+                var n = 0
+                for h in j.hops where p.contains(h.point) { n += 1 }
+                return n
+            }
+            // The earliest sighting first (the first of equals, as a stable sort would put it).
+            var first = 0
+            for k in j.hops.indices.dropFirst() where j.hops[k].time < j.hops[first].time { first = k }
+            let h0 = j.hops[first]
+            let p0 = expectedPath(firstSeen: h0.point, dst: h0.dst,
+                                  translatedDst: Self.translatedDst(h0.dst, orig: orig, reply: reply))
+            if score(p0) == j.hops.count {
+                path = p0
+            } else {
+                var bestScore = -1
+                for h in j.hops.sorted(by: { $0.time < $1.time }) {
+                    let p = expectedPath(firstSeen: h.point, dst: h.dst,
+                                         translatedDst: Self.translatedDst(h.dst, orig: orig, reply: reply))
+                    let s = score(p)
+                    if s > bestScore {
+                        path = p
+                        bestScore = s
+                    }
+                    if s == j.hops.count { break }
                 }
-                if score == points.count { break }
             }
         }
         j.path = path
+        guard !j.hops.isEmpty else {
+            j.verdict = journeyVerdict(j)
+            return
+        }
         func position(_ h: Hop) -> Int { path.firstIndex(of: h.point) ?? Int.max }
-        j.hops.sort { (position($0), $0.time) < (position($1), $1.time) }
+        // Sorting is stable: hops already in order (the usual case, a packet seen one
+        // point further on) stay as they are.
+        var sorted = true
+        var prev = (position(j.hops[0]), j.hops[0].time)
+        for k in j.hops.indices.dropFirst() {
+            let cur = (position(j.hops[k]), j.hops[k].time)
+            if cur < prev {
+                sorted = false
+                break
+            }
+            prev = cur
+        }
+        if !sorted { j.hops.sort { (position($0), $0.time) < (position($1), $1.time) } }
         for k in j.hops.indices {
             j.hops[k].deltaMicros = k == 0 ? nil : j.hops[k].time.micros(since: j.hops[k - 1].time)
         }
         j.verdict = journeyVerdict(j)
-        f.journeys[i] = j
-        return learnNAT(from: j, in: &f)
     }
 
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time

@@ -51,7 +51,13 @@ extension Correlator {
     func flowVerdict(_ f: Flow) -> Verdict {
         func finished(_ j: Journey) -> Bool { j.settled || j.verdict.state == .delivered }
         func latest(_ leg: Journey.Leg, _ cond: (Journey) -> Bool) -> Journey? {
-            f.journeys.filter { $0.leg == leg && cond($0) }.max { $0.firstTime < $1.firstTime }
+            // As filter + max(by:), which keeps the first of equals.
+            var best: Int?
+            for i in f.journeys.indices where f.journeys[i].leg == leg && cond(f.journeys[i]) {
+                if let b = best, !(f.journeys[b].firstTime < f.journeys[i].firstTime) { continue }
+                best = i
+            }
+            return best.map { f.journeys[$0] }
         }
         let request = latest(.request, finished)
         let reply = latest(.reply, finished)
@@ -106,12 +112,19 @@ extension Correlator {
             return Verdict(.delivered, at: r.verdict.at, reason: "\(r.verdict.reason), awaiting reply")
         }
         // 7.
-        if let j = f.journeys.max(by: { $0.lastTime < $1.lastTime }) {
+        if let j = Self.latestByLastTime(f.journeys) {
             var v = j.verdict
             if j.leg == .reply { v.reason = "reply " + v.reason }
             return v
         }
         return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
+    }
+
+    static func latestByLastTime(_ js: [Journey]) -> Journey? {
+        guard var best = js.indices.first else { return nil }
+        // As max(by:): the first of equals.
+        for i in js.indices.dropFirst() where js[best].lastTime < js[i].lastTime { best = i }
+        return js[best]
     }
 
     private func nextPoint(after at: CapturePoint, in j: Journey) -> CapturePoint? {
@@ -121,13 +134,13 @@ extension Correlator {
 
     /// Did a reply (or an error) come back for this request?
     private func answered(_ r: Journey, in f: Flow) -> Bool {
-        let later = f.journeys.filter { $0.leg != .request && $0.firstTime >= r.firstTime }
+        func later(_ j: Journey) -> Bool { j.leg != .request && j.firstTime >= r.firstTime }
         if f.echo, let seq = r.icmpSeq {
-            return later.contains { $0.leg == .error || $0.icmpSeq == seq }
+            return f.journeys.contains { later($0) && ($0.leg == .error || $0.icmpSeq == seq) }
         }
         // Not every TCP/UDP segment draws an answer (a final ACK never does): once the
         // flow has been answered at all, only a vanished journey can make it fail again.
-        return !later.isEmpty || f.seenReply || f.journeys.contains { $0.leg == .reply }
+        return f.journeys.contains(where: later) || f.seenReply || f.journeys.contains { $0.leg == .reply }
     }
 
     /// S1: a request that left an uplink with a private source that is not the uplink's

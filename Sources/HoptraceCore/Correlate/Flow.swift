@@ -89,6 +89,8 @@ public struct Flow: Sendable {
     /// Keys of packets going the reply way.
     var replyKeys: [FlowKey] { [reply ?? orig.reversed(), orig.reversed()] }
     var allKeys: [FlowKey] { requestKeys + replyKeys }
+    /// `requestKeys.contains(k)` without building the list.
+    func isRequestKey(_ k: FlowKey) -> Bool { k == orig || k == (reply?.reversed() ?? orig) }
 }
 
 /// What ingesting an event did to the flow table.
