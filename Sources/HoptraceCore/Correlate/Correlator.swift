@@ -379,33 +379,38 @@ public final class Correlator {
     /// Mutates the flow in place (`body` may call back into the correlator but must not
     /// touch the flow table), then re-judges it, schedules its next deadline and records what changed.
     private func update(_ box: FlowBox, _ body: (inout Flow) -> FlowChange.What) {
-        let id = box.flow.id
-        var what = body(&box.flow)
-        let after = flowVerdict(box.flow)
-        // A packet making progress (in flight after veth1, then after docker1) is not news;
-        // reaching a verdict, or a verdict changing, is.
-        let before = box.flow.verdict
-        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
-            || (after.state != .inFlight && (after.reason != before.reason || after.at != before.at)) {
-            what.insert(.verdict)
-        }
-        box.flow.verdict = after
-        var earliest: EventTime?
-        for j in box.flow.journeys where !j.settled {
-            if earliest.map({ j.lastTime < $0 }) ?? true { earliest = j.lastTime }
-        }
-        if let earliest {
-            let next = earliest.adding(seconds: lossTimeout)
-            if box.flow.scheduled.map({ next < $0 }) ?? true {
-                box.flow.scheduled = next
-                deadlines.push(.init(time: next, flowID: id))
-            }
-        }
+        let what = judge(&box.flow, body)
         if deadlines.count > compactAt {
             deadlines.filter { self.flows[$0.flowID]?.flow.scheduled == $0.time }
             compactAt = max(4096, 2 * deadlines.count)
         }
-        if !what.isEmpty { pending.append(Pending(kind: .updated, id: id, what: what)) }
+        if !what.isEmpty { pending.append(Pending(kind: .updated, id: box.flow.id, what: what)) }
+    }
+
+    /// `update` within one access to the flow (no copy of it).
+    private func judge(_ f: inout Flow, _ body: (inout Flow) -> FlowChange.What) -> FlowChange.What {
+        var what = body(&f)
+        let after = flowVerdict(f)
+        // A packet making progress (in flight after veth1, then after docker1) is not news;
+        // reaching a verdict, or a verdict changing, is.
+        let before = f.verdict
+        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
+            || (after.state != .inFlight && (!after.sameReason(as: before) || after.at != before.at)) {
+            what.insert(.verdict)
+        }
+        f.verdict = after
+        var earliest: EventTime?
+        for j in f.journeys where !j.settled {
+            if earliest.map({ j.lastTime < $0 }) ?? true { earliest = j.lastTime }
+        }
+        if let earliest {
+            let next = earliest.adding(seconds: lossTimeout)
+            if f.scheduled.map({ next < $0 }) ?? true {
+                f.scheduled = next
+                deadlines.push(.init(time: next, flowID: f.id))
+            }
+        }
+        return what
     }
 
     /// Settles every journey whose deadline is at or before `now`.
