@@ -21,6 +21,7 @@ public final class Correlator {
     /// Sizes of the internal collections, for tests and memory accounting.
     public struct Sizes: Sendable, Equatable {
         public var flows: Int
+        /// Key index entries: one serves a key and its reverse.
         public var keyIndex: Int
         public var lru: Int
         public var deadlines: Int
@@ -44,13 +45,14 @@ public final class Correlator {
     public private(set) var lastFlowID: Int?
 
     private(set) var flows: [Int: FlowBox] = [:]
-    private var keyIndex: [FlowKey: Int] = [:]
+    private var keyIndex = KeyIndex()
     private var lru = LRUList()
     private var deadlines = DeadlineHeap()
     private var compactAt = 4096
     private var nextFlowID = 1
     private var pending: [Pending] = []
     private var pathCache: [PathQuery: [CapturePoint]] = [:]
+    private var statusNamesCache: [UInt32: [String]] = [:]
     private static let pathCacheLimit = 4096
 
     private struct PathQuery: Hashable {
@@ -291,7 +293,6 @@ public final class Correlator {
         let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
         flows[id] = box
         keyIndex[orig] = id
-        keyIndex[orig.reversed()] = id
         lru.touch(box)
         stats.created += 1
         stats.live = flows.count
@@ -353,7 +354,7 @@ public final class Correlator {
         f.orig = f.reply?.reversed() ?? f.orig.reversed()
         f.reply = nil
         swap(&f.requestPackets, &f.replyPackets)
-        f.journeyIndex = [:]
+        f.journeyIndex = SmallMap()
         for i in f.journeys.indices where f.journeys[i].leg != .error {
             f.journeys[i].leg = f.journeys[i].leg == .request ? .reply : .request
             f.journeys[i].signature.leg = f.journeys[i].leg
@@ -369,7 +370,7 @@ public final class Correlator {
         f.conntrackOrig = e.orig
         f.conntrackReply = e.reply
         f.conntrackNetns = netns
-        f.conntrackStatus = e.statusNames
+        f.conntrackStatus = statusNames(e)
         f.conntrackState = e.stateName
         f.conntrackID = e.id
         if e.seenReply { f.seenReply = true }
@@ -413,12 +414,31 @@ public final class Correlator {
         return what
     }
 
+    /// `e.statusNames`, one shared array per status (not one per flow).
+    private func statusNames(_ e: ConntrackEvent) -> [String] {
+        let bits = e.status & 0xFFFF
+        if let names = statusNamesCache[bits] { return names }
+        if statusNamesCache.count >= 256 { statusNamesCache.removeAll() }
+        let names = e.statusNames
+        statusNamesCache[bits] = names
+        return names
+    }
+
     /// Settles every journey whose deadline is at or before `now`.
     private func settle(_ f: inout Flow, now: EventTime) {
         for i in f.journeys.indices where !f.journeys[i].settled {
             if f.journeys[i].lastTime.adding(seconds: lossTimeout) <= now {
                 f.journeys[i].settled = true
                 f.journeys[i].verdict = journeyVerdict(f.journeys[i])
+                // A settled journey rarely grows again: give back the room its hops grew into
+                // (5 hops sit in room for 8).
+                let hops = f.journeys[i].hops
+                if hops.capacity > hops.count {
+                    var exact: [Hop] = []
+                    exact.reserveCapacity(hops.count)
+                    exact.append(contentsOf: hops)
+                    f.journeys[i].hops = exact
+                }
             }
         }
     }

@@ -52,7 +52,7 @@ public struct Flow: Sendable {
     /// conntrack destroyed the entry; the flow is no longer indexed.
     public internal(set) var ended = false
 
-    var journeyIndex: [JourneySignature: Int] = [:]
+    var journeyIndex = SmallMap<JourneySignature, Int>()
     var nextJourneyID = 1
     /// The deadline of this flow's authoritative entry in the correlator's timer heap.
     var scheduled: EventTime?

@@ -66,11 +66,12 @@ public struct Journey: Sendable {
 /// seq, ack and flags — NAT rewrites ports, never sequence numbers; UDP has none
 /// beyond id and length; an ICMP error's type and code).
 struct JourneySignature: Hashable, Sendable {
-    var leg: Journey.Leg
-    var ipID: UInt16
+    // Widest first: 24 bytes, not 32.
     var length: Int
     var a: UInt32 = 0
     var b: UInt32 = 0
+    var ipID: UInt16
+    var leg: Journey.Leg
     var c: UInt8 = 0
 
     init(packet p: DecodedPacket, leg: Journey.Leg) {
