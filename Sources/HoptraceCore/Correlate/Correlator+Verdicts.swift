@@ -75,21 +75,18 @@ extension Correlator {
                 if later(i, than: ei) { ei = i }
             }
         }
-        let request = ri.map { js[$0] }
-        let reply = yi.map { js[$0] }
-        let answer = ai.map { js[$0] }
 
         // 1.
-        if let r = request, r.verdict.state == .vanished {
-            var v = r.verdict
-            if let s1 = untranslatedSource(r) { (v.hint, v.fix) = (s1.hint, s1.fix) }
+        if let r = ri, js[r].verdict.state == .vanished {
+            var v = js[r].verdict
+            if let s1 = untranslatedSource(js[r]) { (v.hint, v.fix) = (s1.hint, s1.fix) }
             return v
         }
         // 2.
-        if let y = reply, y.verdict.state == .vanished {
-            var v = y.verdict
+        if let y = yi, js[y].verdict.state == .vanished {
+            var v = js[y].verdict
             v.prefixReply()
-            if let at = v.at, let next = nextPoint(after: at, in: y), at.netns == next.netns,
+            if let at = v.at, let next = nextPoint(after: at, in: js[y]), at.netns == next.netns,
                f.conntrackID != nil, !f.seenReply {
                 v.hint = "the reply reached \(at) but \(at.netns ?? "the host") did not forward it to \(next.iface); conntrack never saw it pass: FORWARD lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
                 v.fix = "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
@@ -97,49 +94,47 @@ extension Correlator {
             return v
         }
         // 3.
-        if let e = ei.map({ js[$0] }), let err = f.lastError,
-           answer.map({ $0.firstTime < e.firstTime }) ?? true {
-            let at = e.hops.last?.point ?? err.at
+        if let e = ei, let err = f.lastError,
+           ai.map({ js[$0].firstTime < js[e].firstTime }) ?? true {
+            let at = js[e].hops.last?.point ?? err.at
             return Verdict(.icmpError, at: at, reason: "\(Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)) from \(err.from), seen at \(at)")
         }
         // 4.
-        if let r = request, r.settled, r.verdict.state == .delivered || r.verdict.state == .seen, !answered(r, in: f) {
-            if let s1 = untranslatedSource(r) {
-                return Verdict(.unreplied, at: r.verdict.at,
+        if let r = ri, js[r].settled, js[r].verdict.state == .delivered || js[r].verdict.state == .seen,
+           !answered(r, in: f) {
+            if let s1 = untranslatedSource(js[r]) {
+                return Verdict(.unreplied, at: js[r].verdict.at,
                                reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(Self.seconds(lossTimeout))",
                                hint: s1.hint, fix: s1.fix)
             }
-            return Verdict(.unreplied, at: r.verdict.at,
-                           text: ReasonText(core: .unreplied(pathUnknown: r.verdict.state == .seen, wait: lossTimeout)))
+            return Verdict(.unreplied, at: js[r].verdict.at,
+                           text: ReasonText(core: .unreplied(pathUnknown: js[r].verdict.state == .seen, wait: lossTimeout)))
         }
         // 5.
-        if let y = answer {
-            return Verdict(.replied, at: y.verdict.at,
-                           text: ReasonText(core: .replied(hops: y.hops.count, pathUnknown: y.verdict.state == .seen)))
+        if let y = ai {
+            return Verdict(.replied, at: js[y].verdict.at,
+                           text: ReasonText(core: .replied(hops: js[y].hops.count, pathUnknown: js[y].verdict.state == .seen)))
         }
         if f.seenReply, !hasReply {
-            return Verdict(.replied, at: request?.verdict.at, reason: "conntrack saw a reply (not captured at a watched point)")
+            return Verdict(.replied, at: ri.flatMap { js[$0].verdict.at }, reason: "conntrack saw a reply (not captured at a watched point)")
         }
         // 6.
-        if let r = request, r.verdict.state == .delivered {
-            var v = r.verdict
-            v.suffixAwaiting()
-            return Verdict(.delivered, at: r.verdict.at, text: v.text)
+        if let r = ri, js[r].verdict.state == .delivered {
+            var text = js[r].verdict.text
+            text.awaitingSuffix = true
+            if js[r].verdict.text.awaitingSuffix { text = .literal(js[r].verdict.reason + ", awaiting reply") }
+            return Verdict(.delivered, at: js[r].verdict.at, text: text)
         }
         // 7.
-        if let j = Self.latestByLastTime(f.journeys) {
-            var v = j.verdict
-            if j.leg == .reply { v.prefixReply() }
+        if !js.isEmpty {
+            // As max(by:): the first of the latest.
+            var l = 0
+            for i in js.indices.dropFirst() where js[l].lastTime < js[i].lastTime { l = i }
+            var v = js[l].verdict
+            if js[l].leg == .reply { v.prefixReply() }
             return v
         }
         return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
-    }
-
-    static func latestByLastTime(_ js: [Journey]) -> Journey? {
-        guard var best = js.indices.first else { return nil }
-        // As max(by:): the first of equals.
-        for i in js.indices.dropFirst() where js[best].lastTime < js[i].lastTime { best = i }
-        return js[best]
     }
 
     private func nextPoint(after at: CapturePoint, in j: Journey) -> CapturePoint? {
@@ -147,16 +142,21 @@ extension Correlator {
         return j.path[i + 1]
     }
 
-    /// Did a reply (or an error) come back for this request?
-    private func answered(_ r: Journey, in f: Flow) -> Bool {
+    /// Did a reply (or an error) come back for request journey `r`?
+    private func answered(_ r: Int, in f: Flow) -> Bool {
         let js = f.journeys
-        func later(_ i: Int) -> Bool { js[i].leg != .request && js[i].firstTime >= r.firstTime }
-        if f.echo, let seq = r.icmpSeq {
-            return js.indices.contains { later($0) && (js[$0].leg == .error || js[$0].icmpSeq == seq) }
+        let since = js[r].firstTime
+        if f.echo, let seq = js[r].icmpSeq {
+            for i in js.indices where js[i].leg != .request && js[i].firstTime >= since {
+                if js[i].leg == .error || js[i].icmpSeq == seq { return true }
+            }
+            return false
         }
         // Not every TCP/UDP segment draws an answer (a final ACK never does): once the
         // flow has been answered at all, only a vanished journey can make it fail again.
-        return js.indices.contains(where: later) || f.seenReply || js.contains { $0.leg == .reply }
+        if f.seenReply { return true }
+        for i in js.indices where js[i].leg != .request && (js[i].firstTime >= since || js[i].leg == .reply) { return true }
+        return false
     }
 
     /// S1: a request that left an uplink with a private source that is not the uplink's

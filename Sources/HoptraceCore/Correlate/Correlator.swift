@@ -55,6 +55,8 @@ public final class Correlator {
     private var statusNamesCache: [UInt32: [String]] = [:]
     private static let pathCacheLimit = 4096
 
+    private var lastPath: (query: PathQuery, path: [CapturePoint])?
+
     private struct PathQuery: Hashable {
         var firstSeen: CapturePoint
         var dst: IPAddress
@@ -75,15 +77,25 @@ public final class Correlator {
     /// the real provider walks the topology. Bounded; `topologyChanged()` forgets it.
     func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
         let q = PathQuery(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
-        if let p = pathCache[q] { return p }
+        // A packet's sightings come one after another and ask the same question.
+        if let last = lastPath, last.query == q { return last.path }
+        if let p = pathCache[q] {
+            lastPath = (q, p)
+            return p
+        }
         let p = paths.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
         if pathCache.count >= Self.pathCacheLimit { pathCache.removeAll(keepingCapacity: true) }
+        // (lastPath is replaced just below.)
         pathCache[q] = p
+        lastPath = (q, p)
         return p
     }
 
     /// Call when links, routes or addresses changed: paths are asked for again.
-    public func topologyChanged() { pathCache.removeAll() }
+    public func topologyChanged() {
+        pathCache.removeAll()
+        lastPath = nil
+    }
 
     // MARK: - Reading
 
