@@ -92,32 +92,3 @@ struct DeadlineHeap {
     }
 }
 
-/// A map for a handful of entries: a flat array searched in order, a fraction of a
-/// dictionary's footprint and faster at this size (a flow's journey index holds ≤ 32).
-struct SmallMap<Key: Equatable, Value> {
-    private var entries: [(key: Key, value: Value)] = []
-
-    var count: Int { entries.count }
-
-    subscript(key: Key) -> Value? {
-        get {
-            for e in entries where e.key == key { return e.value }
-            return nil
-        }
-        set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
-            } else if let newValue {
-                entries.append((key, newValue))
-            }
-        }
-    }
-
-    @discardableResult
-    mutating func removeValue(forKey key: Key) -> Value? {
-        guard let i = entries.firstIndex(where: { $0.key == key }) else { return nil }
-        return entries.remove(at: i).value
-    }
-}
-
-extension SmallMap: Sendable where Key: Sendable, Value: Sendable {}

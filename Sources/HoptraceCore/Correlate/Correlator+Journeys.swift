@@ -7,7 +7,7 @@ extension Correlator {
     /// already seen at this point (a packet crosses a point once: a repeat is a new packet).
     func place(_ hop: Hop, signature sig: JourneySignature, echoSeq: UInt16?, error: (UInt8, UInt8)?,
                in f: inout Flow) -> Bool {
-        if let jid = f.journeyIndex[sig], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+        if let i = f.indexedJourney(sig),
            abs(hop.time.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
            abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
@@ -26,7 +26,7 @@ extension Correlator {
 
     /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
     func absorb(_ j: Journey, into f: inout Flow) {
-        if let jid = f.journeyIndex[j.signature], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+        if let i = f.indexedJourney(j.signature),
            abs(j.firstTime.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { h in j.hops.contains { $0.point == h.point } }) {
             f.journeys[i].hops += j.hops
@@ -36,6 +36,7 @@ extension Correlator {
             return
         }
         var j = j
+        j.indexed = false
         j.id = f.nextJourneyID
         f.nextJourneyID += 1
         append(j, to: &f)
@@ -45,15 +46,15 @@ extension Correlator {
     private func append(_ j: Journey, to f: inout Flow) {
         var i = f.journeys.count
         while i > 0 && f.journeys[i - 1].firstTime > j.firstTime { i -= 1 }
+        let current = f.indexedJourney(j.signature)
+        var j = j
+        if current.map({ f.journeys[$0].lastTime <= j.lastTime }) ?? true {
+            if let k = current { f.journeys[k].indexed = false }
+            j.indexed = true
+        }
         f.journeys.insert(j, at: i)
-        if f.journeyIndex[j.signature].flatMap({ id in f.journeys.first { $0.id == id } })
-            .map({ $0.lastTime <= j.lastTime }) ?? true {
-            f.journeyIndex[j.signature] = j.id
-        }
-        while f.journeys.count > maxJourneysPerFlow {
-            let gone = f.journeys.removeFirst()
-            if f.journeyIndex[gone.signature] == gone.id { f.journeyIndex.removeValue(forKey: gone.signature) }
-        }
+        // The oldest goes, and with it its index entry if it had one.
+        while f.journeys.count > maxJourneysPerFlow { f.journeys.removeFirst() }
     }
 
     /// Re-places every journey (after conntrack told us the translated destination).

@@ -110,7 +110,7 @@ public final class Correlator {
     public var sizes: Sizes {
         Sizes(flows: flows.count, keyIndex: keyIndex.count, lru: lru.count, deadlines: deadlines.count,
               maxJourneys: flows.values.map(\.flow.journeys.count).max() ?? 0,
-              maxJourneyIndex: flows.values.map(\.flow.journeyIndex.count).max() ?? 0,
+              maxJourneyIndex: flows.values.map(\.flow.journeyIndexCount).max() ?? 0,
               maxEvents: flows.values.map(\.flow.events.count).max() ?? 0, pathCache: pathCache.count)
     }
 
@@ -366,11 +366,13 @@ public final class Correlator {
         f.orig = f.reply?.reversed() ?? f.orig.reversed()
         f.reply = nil
         swap(&f.requestPackets, &f.replyPackets)
-        f.journeyIndex = SmallMap()
+        for i in f.journeys.indices { f.journeys[i].indexed = false }
         for i in f.journeys.indices where f.journeys[i].leg != .error {
             f.journeys[i].leg = f.journeys[i].leg == .request ? .reply : .request
             f.journeys[i].signature.leg = f.journeys[i].leg
-            f.journeyIndex[f.journeys[i].signature] = f.journeys[i].id
+            // Re-indexed in list order: the last journey with a signature wins.
+            if let k = f.indexedJourney(f.journeys[i].signature) { f.journeys[k].indexed = false }
+            f.journeys[i].indexed = true
         }
         // Rewrites were learnt the wrong way round; the journeys will teach them again.
         f.nat = []

@@ -17,7 +17,6 @@ public struct Verdict: Sendable, Equatable {
         case seen
     }
 
-    public var state: State
     /// The capture point of the last sighting (furthest along the path).
     public var at: CapturePoint? {
         // The reason may be worded from `at`: keep its words as they were.
@@ -33,6 +32,7 @@ public struct Verdict: Sendable, Equatable {
     /// The reason, worded only when read: verdicts are re-judged on every sighting and
     /// most of them are never printed.
     var text: ReasonText
+    public var state: State
 
     public init(_ state: State, at: CapturePoint?, reason: String, hint: String? = nil, fix: String? = nil) {
         self.init(state, at: at, text: .literal(reason), hint: hint, fix: fix)
