@@ -2,38 +2,43 @@
 /// least-recently-used order and its deadline in the timer heap.
 final class FlowBox {
     var flow: Flow
-    /// LRU neighbours; every linked box is also held by the flow table, which unlinks
-    /// it before letting it go.
-    unowned(unsafe) var older: FlowBox?
-    unowned(unsafe) var newer: FlowBox?
+    /// LRU neighbours, unretained: every linked box is also held by the flow table,
+    /// which unlinks it before letting it go.
+    var older: Unmanaged<FlowBox>?
+    var newer: Unmanaged<FlowBox>?
     var linked = false
 
     init(_ flow: Flow) { self.flow = flow }
 }
 
-/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through the boxes.
+/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through
+/// the boxes (no retain/release while relinking).
 struct LRUList {
     private(set) var count = 0
-    unowned(unsafe) private(set) var oldest: FlowBox?
-    unowned(unsafe) private var newest: FlowBox?
+    private var oldestRef: Unmanaged<FlowBox>?
+    private var newestRef: Unmanaged<FlowBox>?
+
+    var oldest: FlowBox? { oldestRef?.takeUnretainedValue() }
 
     /// Makes `b` the newest (inserting it if needed).
     mutating func touch(_ b: FlowBox) {
-        if newest === b { return }
+        let me = Unmanaged.passUnretained(b)
+        if newestRef?.toOpaque() == me.toOpaque() { return }
         if b.linked { remove(b) }
-        b.older = newest
+        b.older = newestRef
         b.newer = nil
         b.linked = true
         count += 1
-        if let n = newest { n.newer = b }
-        newest = b
-        if oldest == nil { oldest = b }
+        newestRef?._withUnsafeGuaranteedRef { $0.newer = me }
+        newestRef = me
+        if oldestRef == nil { oldestRef = me }
     }
 
     mutating func remove(_ b: FlowBox) {
         guard b.linked else { return }
-        if let p = b.older { p.newer = b.newer } else { oldest = b.newer }
-        if let n = b.newer { n.older = b.older } else { newest = b.older }
+        let older = b.older, newer = b.newer
+        if let older { older._withUnsafeGuaranteedRef { $0.newer = newer } } else { oldestRef = newer }
+        if let newer { newer._withUnsafeGuaranteedRef { $0.older = older } } else { newestRef = older }
         b.older = nil
         b.newer = nil
         b.linked = false

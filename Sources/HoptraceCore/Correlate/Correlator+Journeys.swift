@@ -143,7 +143,7 @@ extension Correlator {
         for k in j.hops.indices {
             j.hops[k].deltaMicros = k == 0 ? nil : j.hops[k].time.micros(since: j.hops[k - 1].time)
         }
-        j.verdict = journeyVerdict(j)
+        j.verdict = journeyVerdict(j, sortedByPath: true)
     }
 
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
@@ -152,30 +152,35 @@ extension Correlator {
         guard j.leg != .error, j.hops.count > 1 else { return false }
         var learnt = false
         let idField = "id"
+        let knowsPaths = paths.knowsPaths
+        // Path positions: each pair's second point is the next pair's first.
+        var ib = knowsPaths ? j.path.firstIndex(of: j.hops[0].point) : nil
+        func add(_ r: NATRewrite) {
+            if addNAT(r, to: &f) { learnt = true }
+        }
         for k in 1..<j.hops.count {
             let a = j.hops[k - 1], b = j.hops[k]
-            if paths.knowsPaths {
-                guard let ia = j.path.firstIndex(of: a.point), let ib = j.path.firstIndex(of: b.point), ib == ia + 1
-                else { continue }
+            if knowsPaths {
+                let ia = ib
+                ib = j.path.firstIndex(of: b.point)
+                guard let ia, let ib, ib == ia + 1 else { continue }
             }
-            var found: [NATRewrite] = []
             if j.leg == .request {
                 let between = (a.point, b.point)
-                if a.src != b.src { found.append(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
-                if a.dst != b.dst { found.append(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
+                if a.src != b.src { add(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
+                if a.dst != b.dst { add(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
             } else {
                 // A reply undoes the rewrites: the original direction crosses b before a.
                 let between = (b.point, a.point)
-                if a.src != b.src { found.append(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
-                if a.dst != b.dst { found.append(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
+                if a.src != b.src { add(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
+                if a.dst != b.dst { add(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
             }
-            for r in found where addNAT(r, to: &f) { learnt = true }
         }
         return learnt
     }

@@ -3,7 +3,10 @@ extension Correlator {
     /// A journey on its own: delivered when it reached its path's last point; vanished
     /// when settled (lossTimeout after its last sighting) short of it; otherwise in flight.
     /// Without a known path it can only be "seen".
-    func journeyVerdict(_ j: Journey) -> Verdict {
+    ///
+    /// `sortedByPath`: the hops are in path order (just re-placed), so the furthest point
+    /// reached is the last hop's that is on the path.
+    func journeyVerdict(_ j: Journey, sortedByPath: Bool = false) -> Verdict {
         guard !j.hops.isEmpty else {
             return Verdict(.inFlight, at: nil, reason: "nothing seen yet")
         }
@@ -15,8 +18,17 @@ extension Correlator {
             return Verdict(j.settled ? .seen : .inFlight, at: j.hops[latest].point, reason: "seen at \(seen); path unknown")
         }
         var reached = 0
-        for k in j.hops.indices {
-            if let p = j.path.firstIndex(of: j.hops[k].point), p > reached { reached = p }
+        if sortedByPath {
+            for k in j.hops.indices.reversed() {
+                if let p = j.path.firstIndex(of: j.hops[k].point) {
+                    reached = p
+                    break
+                }
+            }
+        } else {
+            for k in j.hops.indices {
+                if let p = j.path.firstIndex(of: j.hops[k].point), p > reached { reached = p }
+            }
         }
         let at = j.path[reached]
         if reached == j.path.count - 1 {
