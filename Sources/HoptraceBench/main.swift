@@ -10,9 +10,14 @@ import Glibc
 // (c) runs the decoder and the correlator in-process with 1k/10k/100k live flows;
 // (d) measures the live view's CPU idle and with 10k flows and traffic (in tmux).
 // Usage: hoptrace-bench [--rates 100000,200000] [--flow-rates 50000,100000] [--correlator-flows 1000,100000] [--seconds 2]
+//        hoptrace-bench --dump-changes 8   (no lab: correlator output for comparing two builds, see ChangeDump.swift)
 // An empty list skips that part (--rates "" runs no packet-rate test).
 
 let options = BenchOptions(CommandLine.arguments.dropFirst())
+if let runs = options.dumpChanges {
+    for seed in 1...UInt64(max(1, runs)) { changeDump(seed: seed, withPaths: seed % 4 != 0) }
+    exit(0)
+}
 if !options.correlatorFlows.isEmpty {
     CorrelatorBench().run(flowCounts: options.correlatorFlows, seconds: options.seconds)
     if options.rates.isEmpty && options.flowRates.isEmpty && !options.liveView { exit(0) }
@@ -45,6 +50,7 @@ struct BenchOptions {
     var correlatorFlows: [Int] = [1_000, 10_000, 100_000]
     var seconds: Double = 2
     var liveView = true
+    var dumpChanges: Int?
     var prefix = "htb"
     var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
 
@@ -60,8 +66,9 @@ struct BenchOptions {
             case "--no-live-view": liveView = false
             case "--prefix": prefix = it.next() ?? prefix
             case "--hoptrace": hoptrace = it.next() ?? hoptrace
+            case "--dump-changes": dumpChanges = Int(it.next() ?? "") ?? 8
             default:
-                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH]")
+                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH] [--dump-changes RUNS]")
                 exit(a == "--help" || a == "-h" ? 0 : 2)
             }
         }

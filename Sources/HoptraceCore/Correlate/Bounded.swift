@@ -1,29 +1,48 @@
-/// Least-recently-used order over flow ids, O(1) touch / remove / oldest.
+/// A flow as the correlator holds it: the value, mutated in place, plus its links in the
+/// least-recently-used order and its deadline in the timer heap.
+final class FlowBox {
+    var flow: Flow
+    /// LRU neighbours, unretained: every linked box is also held by the flow table,
+    /// which unlinks it before letting it go.
+    var older: Unmanaged<FlowBox>?
+    var newer: Unmanaged<FlowBox>?
+    var linked = false
+
+    init(_ flow: Flow) { self.flow = flow }
+}
+
+/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through
+/// the boxes (no retain/release while relinking).
 struct LRUList {
-    private struct Node {
-        var prev: Int?
-        var next: Int?
+    private(set) var count = 0
+    private var oldestRef: Unmanaged<FlowBox>?
+    private var newestRef: Unmanaged<FlowBox>?
+
+    var oldest: FlowBox? { oldestRef?.takeUnretainedValue() }
+
+    /// Makes `b` the newest (inserting it if needed).
+    mutating func touch(_ b: FlowBox) {
+        let me = Unmanaged.passUnretained(b)
+        if newestRef?.toOpaque() == me.toOpaque() { return }
+        if b.linked { remove(b) }
+        b.older = newestRef
+        b.newer = nil
+        b.linked = true
+        count += 1
+        newestRef?._withUnsafeGuaranteedRef { $0.newer = me }
+        newestRef = me
+        if oldestRef == nil { oldestRef = me }
     }
-    private var nodes: [Int: Node] = [:]
-    private(set) var oldest: Int?
-    private var newest: Int?
 
-    var count: Int { nodes.count }
-
-    /// Makes `id` the newest (inserting it if needed).
-    mutating func touch(_ id: Int) {
-        if newest == id { return }
-        if nodes[id] != nil { remove(id) }
-        nodes[id] = Node(prev: newest, next: nil)
-        if let n = newest { nodes[n]?.next = id }
-        newest = id
-        if oldest == nil { oldest = id }
-    }
-
-    mutating func remove(_ id: Int) {
-        guard let node = nodes.removeValue(forKey: id) else { return }
-        if let p = node.prev { nodes[p]?.next = node.next } else { oldest = node.next }
-        if let n = node.next { nodes[n]?.prev = node.prev } else { newest = node.prev }
+    mutating func remove(_ b: FlowBox) {
+        guard b.linked else { return }
+        let older = b.older, newer = b.newer
+        if let older { older._withUnsafeGuaranteedRef { $0.newer = newer } } else { oldestRef = newer }
+        if let newer { newer._withUnsafeGuaranteedRef { $0.older = older } } else { newestRef = older }
+        b.older = nil
+        b.newer = nil
+        b.linked = false
+        count -= 1
     }
 }
 
@@ -77,3 +96,4 @@ struct DeadlineHeap {
         }
     }
 }
+

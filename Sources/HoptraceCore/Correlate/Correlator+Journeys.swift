@@ -7,7 +7,7 @@ extension Correlator {
     /// already seen at this point (a packet crosses a point once: a repeat is a new packet).
     func place(_ hop: Hop, signature sig: JourneySignature, echoSeq: UInt16?, error: (UInt8, UInt8)?,
                in f: inout Flow) -> Bool {
-        if let jid = f.journeyIndex[sig], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+        if let i = f.indexedJourney(sig),
            abs(hop.time.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
            abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
@@ -26,7 +26,7 @@ extension Correlator {
 
     /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
     func absorb(_ j: Journey, into f: inout Flow) {
-        if let jid = f.journeyIndex[j.signature], let i = f.journeys.lastIndex(where: { $0.id == jid }),
+        if let i = f.indexedJourney(j.signature),
            abs(j.firstTime.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { h in j.hops.contains { $0.point == h.point } }) {
             f.journeys[i].hops += j.hops
@@ -36,6 +36,7 @@ extension Correlator {
             return
         }
         var j = j
+        j.indexed = false
         j.id = f.nextJourneyID
         f.nextJourneyID += 1
         append(j, to: &f)
@@ -45,15 +46,15 @@ extension Correlator {
     private func append(_ j: Journey, to f: inout Flow) {
         var i = f.journeys.count
         while i > 0 && f.journeys[i - 1].firstTime > j.firstTime { i -= 1 }
+        let current = f.indexedJourney(j.signature)
+        var j = j
+        if current.map({ f.journeys[$0].lastTime <= j.lastTime }) ?? true {
+            if let k = current { f.journeys[k].indexed = false }
+            j.indexed = true
+        }
         f.journeys.insert(j, at: i)
-        if f.journeyIndex[j.signature].flatMap({ id in f.journeys.first { $0.id == id } })
-            .map({ $0.lastTime <= j.lastTime }) ?? true {
-            f.journeyIndex[j.signature] = j.id
-        }
-        while f.journeys.count > maxJourneysPerFlow {
-            let gone = f.journeys.removeFirst()
-            if f.journeyIndex[gone.signature] == gone.id { f.journeyIndex.removeValue(forKey: gone.signature) }
-        }
+        // The oldest goes, and with it its index entry if it had one.
+        while f.journeys.count > maxJourneysPerFlow { f.journeys.removeFirst() }
     }
 
     /// Re-places every journey (after conntrack told us the translated destination).
@@ -67,9 +68,13 @@ extension Correlator {
     /// for requests to the published address, the original source for replies to the
     /// SNAT'd address.
     func translatedDst(_ dst: IPAddress, in f: Flow) -> IPAddress? {
-        guard let r = f.reply else { return nil }
-        if dst == r.dst && r.dst != f.orig.src { return f.orig.src }
-        if dst == f.orig.dst && f.orig.dst != r.src { return r.src }
+        Self.translatedDst(dst, orig: f.orig, reply: f.reply)
+    }
+
+    static func translatedDst(_ dst: IPAddress, orig: FlowKey, reply: FlowKey?) -> IPAddress? {
+        guard let r = reply else { return nil }
+        if dst == r.dst && r.dst != orig.src { return orig.src }
+        if dst == orig.dst && orig.dst != r.src { return r.src }
         return nil
     }
 
@@ -79,30 +84,66 @@ extension Correlator {
     /// The origin is the sighting whose expected path covers the most of the journey's
     /// points (the earliest sighting is tried first and usually covers them all).
     func reorder(_ i: Int, in f: inout Flow) -> Bool {
-        var j = f.journeys[i]
-        let points = j.hops.map(\.point)
+        let orig = f.orig, reply = f.reply
+        arrange(&f.journeys[i], orig: orig, reply: reply)
+        let j = f.journeys[i]
+        return learnNAT(from: j, in: &f)
+    }
+
+    /// `reorder` on the journey alone, in place (no copy of its hops).
+    private func arrange(_ j: inout Journey, orig: FlowKey, reply: FlowKey?) {
         var path: [CapturePoint] = []
-        if paths.knowsPaths {
-            var bestScore = -1
-            for h in j.hops.sorted(by: { $0.time < $1.time }) {
-                let p = expectedPath(firstSeen: h.point, dst: h.dst, translatedDst: translatedDst(h.dst, in: f))
-                let score = points.filter(p.contains).count
-                if score > bestScore {
-                    path = p
-                    bestScore = score
+        if paths.knowsPaths, !j.hops.isEmpty {
+            func score(_ p: [CapturePoint]) -> Int {
+                var n = 0
+                for h in j.hops where p.contains(h.point) { n += 1 }
+                return n
+            }
+            // The earliest sighting first (the first of equals, as a stable sort would put it).
+            var first = 0
+            for k in j.hops.indices.dropFirst() where j.hops[k].time < j.hops[first].time { first = k }
+            let h0 = j.hops[first]
+            let p0 = expectedPath(firstSeen: h0.point, dst: h0.dst,
+                                  translatedDst: Self.translatedDst(h0.dst, orig: orig, reply: reply))
+            if score(p0) == j.hops.count {
+                path = p0
+            } else {
+                var bestScore = -1
+                for h in j.hops.sorted(by: { $0.time < $1.time }) {
+                    let p = expectedPath(firstSeen: h.point, dst: h.dst,
+                                         translatedDst: Self.translatedDst(h.dst, orig: orig, reply: reply))
+                    let s = score(p)
+                    if s > bestScore {
+                        path = p
+                        bestScore = s
+                    }
+                    if s == j.hops.count { break }
                 }
-                if score == points.count { break }
             }
         }
         j.path = path
+        guard !j.hops.isEmpty else {
+            j.verdict = journeyVerdict(j)
+            return
+        }
         func position(_ h: Hop) -> Int { path.firstIndex(of: h.point) ?? Int.max }
-        j.hops.sort { (position($0), $0.time) < (position($1), $1.time) }
+        // Sorting is stable: hops already in order (the usual case, a packet seen one
+        // point further on) stay as they are.
+        var sorted = true
+        var prev = (position(j.hops[0]), j.hops[0].time)
+        for k in j.hops.indices.dropFirst() {
+            let cur = (position(j.hops[k]), j.hops[k].time)
+            if cur < prev {
+                sorted = false
+                break
+            }
+            prev = cur
+        }
+        if !sorted { j.hops.sort { (position($0), $0.time) < (position($1), $1.time) } }
         for k in j.hops.indices {
             j.hops[k].deltaMicros = k == 0 ? nil : j.hops[k].time.micros(since: j.hops[k - 1].time)
         }
-        j.verdict = journeyVerdict(j)
-        f.journeys[i] = j
-        return learnNAT(from: j, in: &f)
+        j.verdict = journeyVerdict(j, sortedByPath: true)
     }
 
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
@@ -111,30 +152,35 @@ extension Correlator {
         guard j.leg != .error, j.hops.count > 1 else { return false }
         var learnt = false
         let idField = "id"
+        let knowsPaths = paths.knowsPaths
+        // Path positions: each pair's second point is the next pair's first.
+        var ib = knowsPaths ? j.path.firstIndex(of: j.hops[0].point) : nil
+        func add(_ r: NATRewrite) {
+            if addNAT(r, to: &f) { learnt = true }
+        }
         for k in 1..<j.hops.count {
             let a = j.hops[k - 1], b = j.hops[k]
-            if paths.knowsPaths {
-                guard let ia = j.path.firstIndex(of: a.point), let ib = j.path.firstIndex(of: b.point), ib == ia + 1
-                else { continue }
+            if knowsPaths {
+                let ia = ib
+                ib = j.path.firstIndex(of: b.point)
+                guard let ia, let ib, ib == ia + 1 else { continue }
             }
-            var found: [NATRewrite] = []
             if j.leg == .request {
                 let between = (a.point, b.point)
-                if a.src != b.src { found.append(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
-                if a.dst != b.dst { found.append(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
+                if a.src != b.src { add(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
+                if a.dst != b.dst { add(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
             } else {
                 // A reply undoes the rewrites: the original direction crosses b before a.
                 let between = (b.point, a.point)
-                if a.src != b.src { found.append(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
-                if a.dst != b.dst { found.append(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { found.append(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
+                if a.src != b.src { add(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
+                if a.dst != b.dst { add(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
+                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
             }
-            for r in found where addNAT(r, to: &f) { learnt = true }
         }
         return learnt
     }

@@ -3,22 +3,40 @@ extension Correlator {
     /// A journey on its own: delivered when it reached its path's last point; vanished
     /// when settled (lossTimeout after its last sighting) short of it; otherwise in flight.
     /// Without a known path it can only be "seen".
-    func journeyVerdict(_ j: Journey) -> Verdict {
-        guard let latest = j.hops.max(by: { $0.time < $1.time }) else {
+    ///
+    /// `sortedByPath`: the hops are in path order (just re-placed), so the furthest point
+    /// reached is the last hop's that is on the path.
+    func journeyVerdict(_ j: Journey, sortedByPath: Bool = false) -> Verdict {
+        guard !j.hops.isEmpty else {
             return Verdict(.inFlight, at: nil, reason: "nothing seen yet")
         }
         guard paths.knowsPaths, !j.path.isEmpty else {
+            // As max(by:): the first of the latest.
+            var latest = 0
+            for k in j.hops.indices.dropFirst() where j.hops[latest].time < j.hops[k].time { latest = k }
             let seen = j.hops.map { "\($0.point)" }.joined(separator: ", ")
-            return Verdict(j.settled ? .seen : .inFlight, at: latest.point, reason: "seen at \(seen); path unknown")
+            return Verdict(j.settled ? .seen : .inFlight, at: j.hops[latest].point, reason: "seen at \(seen); path unknown")
         }
-        let reached = j.hops.compactMap { j.path.firstIndex(of: $0.point) }.max() ?? 0
+        var reached = 0
+        if sortedByPath {
+            for k in j.hops.indices.reversed() {
+                if let p = j.path.firstIndex(of: j.hops[k].point) {
+                    reached = p
+                    break
+                }
+            }
+        } else {
+            for k in j.hops.indices {
+                if let p = j.path.firstIndex(of: j.hops[k].point), p > reached { reached = p }
+            }
+        }
         let at = j.path[reached]
         if reached == j.path.count - 1 {
-            return Verdict(.delivered, at: at, reason: "delivered to \(at) in \(j.hops.count) hop\(j.hops.count == 1 ? "" : "s")")
+            return Verdict(.delivered, at: at, text: ReasonText(core: .deliveredTo(hops: j.hops.count)))
         }
         let next = j.path[reached + 1]
-        guard j.settled else { return Verdict(.inFlight, at: at, reason: "in flight after \(at), next \(next)") }
-        var v = Verdict(.vanished, at: at, reason: "vanished after \(at), before \(next)")
+        guard j.settled else { return Verdict(.inFlight, at: at, text: ReasonText(core: .inFlightAfter(next: next))) }
+        var v = Verdict(.vanished, at: at, text: ReasonText(core: .vanishedAfter(next: next)))
         if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
            paths.egressInfo(for: next)?.bridgePortOf == bridge {
             v.hint = "lost while bridged across \(bridge) in \(at.netns ?? "the current namespace"): with net.bridge.bridge-nf-call-iptables=1 bridged frames pass the iptables FORWARD chain"
@@ -49,25 +67,38 @@ extension Correlator {
     /// 6. the latest request was delivered and is still within lossTimeout → delivered, awaiting reply;
     /// 7. otherwise in flight (or a conntrack entry without packets).
     func flowVerdict(_ f: Flow) -> Verdict {
-        func finished(_ j: Journey) -> Bool { j.settled || j.verdict.state == .delivered }
-        func latest(_ leg: Journey.Leg, _ cond: (Journey) -> Bool) -> Journey? {
-            f.journeys.filter { $0.leg == leg && cond($0) }.max { $0.firstTime < $1.firstTime }
+        // The latest (by first sighting; the first of equals, as max(by:) keeps) finished
+        // request and reply, delivered or seen reply, and error, in one pass without copies.
+        let js = f.journeys
+        var ri: Int?, yi: Int?, ai: Int?, ei: Int?
+        var hasReply = false
+        func later(_ i: Int, than best: Int?) -> Bool { best.map { js[$0].firstTime < js[i].firstTime } ?? true }
+        for i in js.indices {
+            let state = js[i].verdict.state
+            let finished = js[i].settled || state == .delivered
+            switch js[i].leg {
+            case .request:
+                if finished && later(i, than: ri) { ri = i }
+            case .reply:
+                hasReply = true
+                if finished && later(i, than: yi) { yi = i }
+                if (state == .delivered || state == .seen) && later(i, than: ai) { ai = i }
+            case .error:
+                if later(i, than: ei) { ei = i }
+            }
         }
-        let request = latest(.request, finished)
-        let reply = latest(.reply, finished)
-        let answer = latest(.reply) { $0.verdict.state == .delivered || $0.verdict.state == .seen }
 
         // 1.
-        if let r = request, r.verdict.state == .vanished {
-            var v = r.verdict
-            if let s1 = untranslatedSource(r) { (v.hint, v.fix) = (s1.hint, s1.fix) }
+        if let r = ri, js[r].verdict.state == .vanished {
+            var v = js[r].verdict
+            if let s1 = untranslatedSource(js[r]) { (v.hint, v.fix) = (s1.hint, s1.fix) }
             return v
         }
         // 2.
-        if let y = reply, y.verdict.state == .vanished {
-            var v = y.verdict
-            v.reason = "reply " + v.reason
-            if let at = v.at, let next = nextPoint(after: at, in: y), at.netns == next.netns,
+        if let y = yi, js[y].verdict.state == .vanished {
+            var v = js[y].verdict
+            v.prefixReply()
+            if let at = v.at, let next = nextPoint(after: at, in: js[y]), at.netns == next.netns,
                f.conntrackID != nil, !f.seenReply {
                 v.hint = "the reply reached \(at) but \(at.netns ?? "the host") did not forward it to \(next.iface); conntrack never saw it pass: FORWARD lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
                 v.fix = "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
@@ -75,40 +106,44 @@ extension Correlator {
             return v
         }
         // 3.
-        if let e = latest(.error, { _ in true }), let err = f.lastError,
-           answer.map({ $0.firstTime < e.firstTime }) ?? true {
-            let at = e.hops.last?.point ?? err.at
+        if let e = ei, let err = f.lastError,
+           ai.map({ js[$0].firstTime < js[e].firstTime }) ?? true {
+            let at = js[e].hops.last?.point ?? err.at
             return Verdict(.icmpError, at: at, reason: "\(Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)) from \(err.from), seen at \(at)")
         }
         // 4.
-        if let r = request, r.settled, r.verdict.state == .delivered || r.verdict.state == .seen, !answered(r, in: f) {
-            let at = r.verdict.at.map { "\($0)" } ?? "?"
-            let wait = Self.seconds(lossTimeout)
-            if let s1 = untranslatedSource(r) {
-                return Verdict(.unreplied, at: r.verdict.at,
-                               reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(wait)",
+        if let r = ri, js[r].settled, js[r].verdict.state == .delivered || js[r].verdict.state == .seen,
+           !answered(r, in: f) {
+            if let s1 = untranslatedSource(js[r]) {
+                return Verdict(.unreplied, at: js[r].verdict.at,
+                               reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(Self.seconds(lossTimeout))",
                                hint: s1.hint, fix: s1.fix)
             }
-            let seen = r.verdict.state == .seen ? "seen at \(at) (path unknown)" : "delivered to \(at)"
-            return Verdict(.unreplied, at: r.verdict.at, reason: "\(seen), no reply within \(wait)")
+            return Verdict(.unreplied, at: js[r].verdict.at,
+                           text: ReasonText(core: .unreplied(pathUnknown: js[r].verdict.state == .seen, wait: lossTimeout)))
         }
         // 5.
-        if let y = answer {
-            let hops = y.hops.count
-            let path = y.verdict.state == .seen ? " (path unknown)" : ""
-            return Verdict(.replied, at: y.verdict.at, reason: "reply reached \(y.verdict.at.map { "\($0)" } ?? "?") in \(hops) hop\(hops == 1 ? "" : "s")\(path)")
+        if let y = ai {
+            return Verdict(.replied, at: js[y].verdict.at,
+                           text: ReasonText(core: .replied(hops: js[y].hops.count, pathUnknown: js[y].verdict.state == .seen)))
         }
-        if f.seenReply, !f.journeys.contains(where: { $0.leg == .reply }) {
-            return Verdict(.replied, at: request?.verdict.at, reason: "conntrack saw a reply (not captured at a watched point)")
+        if f.seenReply, !hasReply {
+            return Verdict(.replied, at: ri.flatMap { js[$0].verdict.at }, reason: "conntrack saw a reply (not captured at a watched point)")
         }
         // 6.
-        if let r = request, r.verdict.state == .delivered {
-            return Verdict(.delivered, at: r.verdict.at, reason: "\(r.verdict.reason), awaiting reply")
+        if let r = ri, js[r].verdict.state == .delivered {
+            var text = js[r].verdict.text
+            text.awaitingSuffix = true
+            if js[r].verdict.text.awaitingSuffix { text = .literal(js[r].verdict.reason + ", awaiting reply") }
+            return Verdict(.delivered, at: js[r].verdict.at, text: text)
         }
         // 7.
-        if let j = f.journeys.max(by: { $0.lastTime < $1.lastTime }) {
-            var v = j.verdict
-            if j.leg == .reply { v.reason = "reply " + v.reason }
+        if !js.isEmpty {
+            // As max(by:): the first of the latest.
+            var l = 0
+            for i in js.indices.dropFirst() where js[l].lastTime < js[i].lastTime { l = i }
+            var v = js[l].verdict
+            if js[l].leg == .reply { v.prefixReply() }
             return v
         }
         return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
@@ -119,15 +154,21 @@ extension Correlator {
         return j.path[i + 1]
     }
 
-    /// Did a reply (or an error) come back for this request?
-    private func answered(_ r: Journey, in f: Flow) -> Bool {
-        let later = f.journeys.filter { $0.leg != .request && $0.firstTime >= r.firstTime }
-        if f.echo, let seq = r.icmpSeq {
-            return later.contains { $0.leg == .error || $0.icmpSeq == seq }
+    /// Did a reply (or an error) come back for request journey `r`?
+    private func answered(_ r: Int, in f: Flow) -> Bool {
+        let js = f.journeys
+        let since = js[r].firstTime
+        if f.echo, let seq = js[r].icmpSeq {
+            for i in js.indices where js[i].leg != .request && js[i].firstTime >= since {
+                if js[i].leg == .error || js[i].icmpSeq == seq { return true }
+            }
+            return false
         }
         // Not every TCP/UDP segment draws an answer (a final ACK never does): once the
         // flow has been answered at all, only a vanished journey can make it fail again.
-        return !later.isEmpty || f.seenReply || f.journeys.contains { $0.leg == .reply }
+        if f.seenReply { return true }
+        for i in js.indices where js[i].leg != .request && (js[i].firstTime >= since || js[i].leg == .reply) { return true }
+        return false
     }
 
     /// S1: a request that left an uplink with a private source that is not the uplink's

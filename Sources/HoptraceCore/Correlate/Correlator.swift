@@ -21,6 +21,7 @@ public final class Correlator {
     /// Sizes of the internal collections, for tests and memory accounting.
     public struct Sizes: Sendable, Equatable {
         public var flows: Int
+        /// Key index entries: one serves a key and its reverse.
         public var keyIndex: Int
         public var lru: Int
         public var deadlines: Int
@@ -43,15 +44,18 @@ public final class Correlator {
     /// what a packet or conntrack NDJSON line carries as `flow`.
     public private(set) var lastFlowID: Int?
 
-    private(set) var flows: [Int: Flow] = [:]
-    private var keyIndex: [FlowKey: Int] = [:]
+    private(set) var flows: [Int: FlowBox] = [:]
+    private var keyIndex = KeyIndex()
     private var lru = LRUList()
     private var deadlines = DeadlineHeap()
     private var compactAt = 4096
     private var nextFlowID = 1
     private var pending: [Pending] = []
     private var pathCache: [PathQuery: [CapturePoint]] = [:]
+    private var statusNamesCache: [UInt32: [String]] = [:]
     private static let pathCacheLimit = 4096
+
+    private var lastPath: (query: PathQuery, path: [CapturePoint])?
 
     private struct PathQuery: Hashable {
         var firstSeen: CapturePoint
@@ -73,31 +77,41 @@ public final class Correlator {
     /// the real provider walks the topology. Bounded; `topologyChanged()` forgets it.
     func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
         let q = PathQuery(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
-        if let p = pathCache[q] { return p }
+        // A packet's sightings come one after another and ask the same question.
+        if let last = lastPath, last.query == q { return last.path }
+        if let p = pathCache[q] {
+            lastPath = (q, p)
+            return p
+        }
         let p = paths.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst)
         if pathCache.count >= Self.pathCacheLimit { pathCache.removeAll(keepingCapacity: true) }
+        // (lastPath is replaced just below.)
         pathCache[q] = p
+        lastPath = (q, p)
         return p
     }
 
     /// Call when links, routes or addresses changed: paths are asked for again.
-    public func topologyChanged() { pathCache.removeAll() }
+    public func topologyChanged() {
+        pathCache.removeAll()
+        lastPath = nil
+    }
 
     // MARK: - Reading
 
-    public func flow(_ id: Int) -> Flow? { flows[id] }
+    public func flow(_ id: Int) -> Flow? { flows[id]?.flow }
 
     /// Every flow held, by id.
-    public var allFlows: [Flow] { flows.values.sorted { $0.id < $1.id } }
+    public var allFlows: [Flow] { flows.values.map(\.flow).sorted { $0.id < $1.id } }
 
     /// The live flow a packet with this key belongs to.
     public func flowID(for key: FlowKey) -> Int? { keyIndex[key] }
 
     public var sizes: Sizes {
         Sizes(flows: flows.count, keyIndex: keyIndex.count, lru: lru.count, deadlines: deadlines.count,
-              maxJourneys: flows.values.map(\.journeys.count).max() ?? 0,
-              maxJourneyIndex: flows.values.map(\.journeyIndex.count).max() ?? 0,
-              maxEvents: flows.values.map(\.events.count).max() ?? 0, pathCache: pathCache.count)
+              maxJourneys: flows.values.map(\.flow.journeys.count).max() ?? 0,
+              maxJourneyIndex: flows.values.map(\.flow.journeyIndexCount).max() ?? 0,
+              maxEvents: flows.values.map(\.flow.events.count).max() ?? 0, pathCache: pathCache.count)
     }
 
     // MARK: - Packets
@@ -131,32 +145,30 @@ public final class Correlator {
             break
         }
 
-        let fid: Int, leg: Journey.Leg
+        let box: FlowBox, leg: Journey.Leg
         if let error, let q = p.quoted {
             let qk = FlowKey(quoted: q)
-            if let id = keyIndex[qk] ?? keyIndex[qk.reversed()] {
-                fid = id
+            if let id = keyIndex[qk] ?? keyIndex[qk.reversed()], let b = flows[id] {
+                box = b
             } else {
-                fid = createFlow(orig: qk, echo: q.icmpID != nil, time: time)
+                box = createFlow(orig: qk, echo: q.icmpID != nil, time: time)
             }
             leg = .error
-            modify(fid) { f in
-                f.relatedPackets += 1
-                f.lastError = Flow.RelatedError(type: error.0, code: error.1, from: src, at: point, time: time)
-            }
-        } else if let id = keyIndex[key], let f = flows[id] {
-            fid = id
-            leg = f.requestKeys.contains(key) ? .request : .reply
-            modify(fid) { f in if leg == .request { f.requestPackets += 1 } else { f.replyPackets += 1 } }
+            box.flow.relatedPackets += 1
+            box.flow.lastError = Flow.RelatedError(type: error.0, code: error.1, from: src, at: point, time: time)
+        } else if let id = keyIndex[key], let b = flows[id] {
+            box = b
+            leg = b.flow.isRequestKey(key) ? .request : .reply
+            if leg == .request { b.flow.requestPackets += 1 } else { b.flow.replyPackets += 1 }
         } else {
-            fid = createFlow(orig: key, echo: echo, time: time)
+            box = createFlow(orig: key, echo: echo, time: time)
             leg = .request
-            modify(fid) { $0.requestPackets += 1 }
+            box.flow.requestPackets += 1
         }
-        lru.touch(fid)
-        lastFlowID = fid
+        lru.touch(box)
+        lastFlowID = box.flow.id
         let sig = JourneySignature(packet: p, leg: leg)
-        update(fid) { f in
+        update(box) { f in
             f.firstSeen = min(f.firstSeen, time)
             f.lastSeen = max(f.lastSeen, time)
             var what = FlowChange.What()
@@ -176,9 +188,9 @@ public final class Correlator {
         let ok = FlowKey(tuple: e.orig, proto: e.proto), rk = FlowKey(tuple: e.reply, proto: e.proto)
         lastFlowID = nil
         if e.kind == .destroy {
-            guard let fid = keyIndex[ok] ?? keyIndex[rk] else { return [] }
+            guard let fid = keyIndex[ok] ?? keyIndex[rk], let box = flows[fid] else { return [] }
             lastFlowID = fid
-            update(fid) { f in
+            update(box) { f in
                 self.record(e, netns: netns, time: time, in: &f)
                 self.settle(&f, now: .distantFuture)
                 f.ended = true
@@ -186,7 +198,7 @@ public final class Correlator {
             }
             unindex(fid)
             stats.ended += 1
-            if let f = flows[fid] { pending.append(Pending(kind: .ended, id: fid, what: .destroyed, snapshot: f)) }
+            pending.append(Pending(kind: .ended, id: fid, what: .destroyed, snapshot: box.flow))
             return flush()
         }
 
@@ -195,29 +207,32 @@ public final class Correlator {
         let keys = [ok, ok.reversed(), rk, rk.reversed()]
         var fid = keyIndex[ok]
         if fid == nil { fid = keys.lazy.compactMap { self.keyIndex[$0] }.first }
-        let created = fid == nil
-        let id = fid ?? createFlow(orig: ok, echo: e.orig.icmp != nil, time: time)
+        let box: FlowBox
+        if let fid, let b = flows[fid] {
+            box = b
+        } else {
+            box = createFlow(orig: ok, echo: e.orig.icmp != nil, time: time)
+            box.flow.verdict = Verdict(.inFlight, at: nil, reason: "conntrack entry only: no packet seen yet")
+        }
+        let id = box.flow.id
         lastFlowID = id
-        if created { modify(id) { $0.verdict = Verdict(.inFlight, at: nil, reason: "conntrack entry only: no packet seen yet") } }
 
         // Orient the flow the way conntrack does before taking its tuples.
-        modify(id) { f in
-            if Self.isFlipped(f, orig: ok, reply: rk) { Self.flip(&f) }
-            f.orig = ok
-            f.reply = rk
-            f.proto = e.proto
-            if e.orig.icmp != nil { f.echo = true }
-        }
+        if Self.isFlipped(box.flow, orig: ok, reply: rk) { Self.flip(&box.flow) }
+        box.flow.orig = ok
+        box.flow.reply = rk
+        box.flow.proto = e.proto
+        if e.orig.icmp != nil { box.flow.echo = true }
         var what: FlowChange.What = .conntrack
         for k in keys {
-            if let other = keyIndex[k], other != id, let o = flows[other], o.conntrackID == nil || o.ended {
-                merge(other, into: id)
+            if let other = keyIndex[k], other != id, let o = flows[other], o.flow.conntrackID == nil || o.flow.ended {
+                merge(other, into: box)
                 what.insert(.merged)
             }
         }
         for k in keys { keyIndex[k] = id }
-        lru.touch(id)
-        update(id) { f in
+        lru.touch(box)
+        update(box) { f in
             self.record(e, netns: netns, time: time, in: &f)
             var w = what
             if self.learnNAT(fromConntrack: e, in: &f) { w.insert(.nat) }
@@ -234,9 +249,9 @@ public final class Correlator {
     public func advance(to now: EventTime) -> [FlowChange] {
         while let top = deadlines.top, top.time <= now {
             _ = deadlines.pop()
-            guard let f = flows[top.flowID], f.scheduled == top.time else { continue }
-            modify(top.flowID) { $0.scheduled = nil }
-            update(top.flowID) { f in
+            guard let box = flows[top.flowID], box.flow.scheduled == top.time else { continue }
+            box.flow.scheduled = nil
+            update(box) { f in
                 self.settle(&f, now: now)
                 return []
             }
@@ -256,7 +271,13 @@ public final class Correlator {
 
     /// Turns what this call did into changes, one per flow and kind, with snapshots.
     private func flush() -> [FlowChange] {
+        if pending.isEmpty { return [] }
         defer { pending.removeAll(keepingCapacity: true) }
+        if pending.count == 1 {
+            let p = pending[0]
+            guard let snap = p.snapshot ?? flows[p.id]?.flow else { return [] }
+            return [FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, flow: snap)]
+        }
         var out: [FlowChange] = []
         var at: [Int: Int] = [:]
         for p in pending {
@@ -264,7 +285,7 @@ public final class Correlator {
                 out[i].what.formUnion(p.what)
                 continue
             }
-            guard let snap = p.snapshot ?? flows[p.id] else { continue }
+            guard let snap = p.snapshot ?? flows[p.id]?.flow else { continue }
             if p.kind != .ended { at[p.id] = out.count }
             out.append(FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, flow: snap))
         }
@@ -272,65 +293,72 @@ public final class Correlator {
         let endedIDs = Set(out.filter { $0.kind == .ended }.map(\.flowID))
         out.removeAll { $0.kind != .ended && endedIDs.contains($0.flowID) }
         for i in out.indices where out[i].kind != .ended {
-            if let f = flows[out[i].flowID] { out[i].flow = f }
+            if let b = flows[out[i].flowID] { out[i].flow = b.flow }
         }
         return out
     }
 
-    private func createFlow(orig: FlowKey, echo: Bool, time: EventTime) -> Int {
+    private func createFlow(orig: FlowKey, echo: Bool, time: EventTime) -> FlowBox {
         while flows.count >= maxFlows, let victim = lru.oldest { evict(victim) }
         let id = nextFlowID
         nextFlowID += 1
-        flows[id] = Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time)
-        for k in [orig, orig.reversed()] { keyIndex[k] = id }
-        lru.touch(id)
+        let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
+        flows[id] = box
+        keyIndex[orig] = id
+        lru.touch(box)
         stats.created += 1
         stats.live = flows.count
         pending.append(Pending(kind: .created, id: id, what: []))
-        return id
+        return box
     }
 
-    private func evict(_ id: Int) {
+    private func evict(_ box: FlowBox) {
+        let id = box.flow.id
         unindex(id)
-        lru.remove(id)
-        if let f = flows.removeValue(forKey: id) {
+        lru.remove(box)
+        if let b = flows.removeValue(forKey: id) {
             stats.evicted += 1
-            pending.append(Pending(kind: .ended, id: id, what: .evicted, snapshot: f))
+            pending.append(Pending(kind: .ended, id: id, what: .evicted, snapshot: b.flow))
         }
         stats.live = flows.count
     }
 
     /// Removes the flow's keys from the index (only those still pointing at it).
     private func unindex(_ id: Int) {
-        guard let f = flows[id] else { return }
+        guard let f = flows[id]?.flow else { return }
         for k in f.allKeys where keyIndex[k] == id { keyIndex.removeValue(forKey: k) }
     }
 
     /// Moves `other`'s journeys, counters and events into `id` and forgets `other`.
-    private func merge(_ other: Int, into id: Int) {
+    private func merge(_ other: Int, into box: FlowBox) {
         unindex(other)
-        lru.remove(other)
-        guard var o = flows.removeValue(forKey: other) else { return }
+        if let ob = flows[other] { lru.remove(ob) }
+        guard var o = flows.removeValue(forKey: other)?.flow else { return }
         stats.merged += 1
         stats.live = flows.count
-        pending.append(Pending(kind: .ended, id: other, what: .merged, mergedInto: id, snapshot: o))
-        modify(id) { f in
-            if Self.isFlipped(o, orig: f.orig, reply: f.reply ?? f.orig.reversed()) { Self.flip(&o) }
-            f.requestPackets += o.requestPackets
-            f.replyPackets += o.replyPackets
-            f.relatedPackets += o.relatedPackets
-            f.firstSeen = min(f.firstSeen, o.firstSeen)
-            f.lastSeen = max(f.lastSeen, o.lastSeen)
-            if let e = o.lastError, f.lastError.map({ $0.time < e.time }) ?? true { f.lastError = e }
-            f.events = Array((f.events + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
-            for j in o.journeys { self.absorb(j, into: &f) }
-        }
+        pending.append(Pending(kind: .ended, id: other, what: .merged, mergedInto: box.flow.id, snapshot: o))
+        mergeValues(&o, into: &box.flow)
+    }
+
+    private func mergeValues(_ o: inout Flow, into f: inout Flow) {
+        if Self.isFlipped(o, orig: f.orig, reply: f.reply ?? f.orig.reversed()) { Self.flip(&o) }
+        f.requestPackets += o.requestPackets
+        f.replyPackets += o.replyPackets
+        f.relatedPackets += o.relatedPackets
+        f.firstSeen = min(f.firstSeen, o.firstSeen)
+        f.lastSeen = max(f.lastSeen, o.lastSeen)
+        if let e = o.lastError, f.lastError.map({ $0.time < e.time }) ?? true { f.lastError = e }
+        f.events = Array((f.events + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
+        for j in o.journeys { self.absorb(j, into: &f) }
     }
 
     /// Does `f` (oriented by its own first packet) run the other way round from an entry with these tuples?
     static func isFlipped(_ f: Flow, orig: FlowKey, reply: FlowKey) -> Bool {
-        let theirRequest: Set = [orig, reply.reversed()]
-        return !f.requestKeys.contains(where: theirRequest.contains) && f.replyKeys.contains(where: theirRequest.contains)
+        let back = reply.reversed()
+        func theirRequest(_ k: FlowKey) -> Bool { k == orig || k == back }
+        let fReplyReversed = f.reply?.reversed() ?? f.orig
+        if theirRequest(f.orig) || theirRequest(fReplyReversed) { return false }
+        return theirRequest(f.reply ?? f.orig.reversed()) || theirRequest(f.orig.reversed())
     }
 
     /// Turns a flow round: its requests become replies and the other way round.
@@ -338,11 +366,13 @@ public final class Correlator {
         f.orig = f.reply?.reversed() ?? f.orig.reversed()
         f.reply = nil
         swap(&f.requestPackets, &f.replyPackets)
-        f.journeyIndex = [:]
+        for i in f.journeys.indices { f.journeys[i].indexed = false }
         for i in f.journeys.indices where f.journeys[i].leg != .error {
             f.journeys[i].leg = f.journeys[i].leg == .request ? .reply : .request
             f.journeys[i].signature.leg = f.journeys[i].leg
-            f.journeyIndex[f.journeys[i].signature] = f.journeys[i].id
+            // Re-indexed in list order: the last journey with a signature wins.
+            if let k = f.indexedJourney(f.journeys[i].signature) { f.journeys[k].indexed = false }
+            f.journeys[i].indexed = true
         }
         // Rewrites were learnt the wrong way round; the journeys will teach them again.
         f.nat = []
@@ -354,44 +384,58 @@ public final class Correlator {
         f.conntrackOrig = e.orig
         f.conntrackReply = e.reply
         f.conntrackNetns = netns
-        f.conntrackStatus = e.statusNames
+        f.conntrackStatus = statusNames(e)
         f.conntrackState = e.stateName
         f.conntrackID = e.id
         if e.seenReply { f.seenReply = true }
         f.lastSeen = max(f.lastSeen, time)
     }
 
-    /// Mutates a flow in place (no verdict bookkeeping).
-    private func modify(_ id: Int, _ body: (inout Flow) -> Void) {
-        guard flows[id] != nil else { return }
-        body(&flows[id]!)
-    }
-
-    /// Takes the flow out so `body` may call back into the correlator, then re-judges it,
-    /// schedules its next deadline and records what changed.
-    private func update(_ id: Int, _ body: (inout Flow) -> FlowChange.What) {
-        guard var f = flows.removeValue(forKey: id) else { return }
-        let before = f.verdict
-        var what = body(&f)
-        f.verdict = flowVerdict(f)
-        // A packet making progress (in flight after veth1, then after docker1) is not news;
-        // reaching a verdict, or a verdict changing, is.
-        let after = f.verdict
-        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
-            || (after.state != .inFlight && (after.reason != before.reason || after.at != before.at)) {
-            what.insert(.verdict)
-        }
-        let next = f.journeys.filter { !$0.settled }.map { $0.lastTime.adding(seconds: lossTimeout) }.min()
-        if let next, f.scheduled.map({ next < $0 }) ?? true {
-            f.scheduled = next
-            deadlines.push(.init(time: next, flowID: id))
-        }
-        flows[id] = f
+    /// Mutates the flow in place (`body` may call back into the correlator but must not
+    /// touch the flow table), then re-judges it, schedules its next deadline and records what changed.
+    private func update(_ box: FlowBox, _ body: (inout Flow) -> FlowChange.What) {
+        let what = judge(&box.flow, body)
         if deadlines.count > compactAt {
-            deadlines.filter { self.flows[$0.flowID]?.scheduled == $0.time }
+            deadlines.filter { self.flows[$0.flowID]?.flow.scheduled == $0.time }
             compactAt = max(4096, 2 * deadlines.count)
         }
-        if !what.isEmpty { pending.append(Pending(kind: .updated, id: id, what: what)) }
+        if !what.isEmpty { pending.append(Pending(kind: .updated, id: box.flow.id, what: what)) }
+    }
+
+    /// `update` within one access to the flow (no copy of it).
+    private func judge(_ f: inout Flow, _ body: (inout Flow) -> FlowChange.What) -> FlowChange.What {
+        var what = body(&f)
+        let after = flowVerdict(f)
+        // A packet making progress (in flight after veth1, then after docker1) is not news;
+        // reaching a verdict, or a verdict changing, is.
+        let before = f.verdict
+        if after.state != before.state || after.hint != before.hint || after.fix != before.fix
+            || (after.state != .inFlight && (!after.sameReason(as: before) || after.at != before.at)) {
+            what.insert(.verdict)
+        }
+        f.verdict = after
+        var earliest: EventTime?
+        for j in f.journeys where !j.settled {
+            if earliest.map({ j.lastTime < $0 }) ?? true { earliest = j.lastTime }
+        }
+        if let earliest {
+            let next = earliest.adding(seconds: lossTimeout)
+            if f.scheduled.map({ next < $0 }) ?? true {
+                f.scheduled = next
+                deadlines.push(.init(time: next, flowID: f.id))
+            }
+        }
+        return what
+    }
+
+    /// `e.statusNames`, one shared array per status (not one per flow).
+    private func statusNames(_ e: ConntrackEvent) -> [String] {
+        let bits = e.status & 0xFFFF
+        if let names = statusNamesCache[bits] { return names }
+        if statusNamesCache.count >= 256 { statusNamesCache.removeAll() }
+        let names = e.statusNames
+        statusNamesCache[bits] = names
+        return names
     }
 
     /// Settles every journey whose deadline is at or before `now`.
@@ -400,6 +444,15 @@ public final class Correlator {
             if f.journeys[i].lastTime.adding(seconds: lossTimeout) <= now {
                 f.journeys[i].settled = true
                 f.journeys[i].verdict = journeyVerdict(f.journeys[i])
+                // A settled journey rarely grows again: give back the room its hops grew into
+                // (5 hops sit in room for 8).
+                let hops = f.journeys[i].hops
+                if hops.capacity > hops.count {
+                    var exact: [Hop] = []
+                    exact.reserveCapacity(hops.count)
+                    exact.append(contentsOf: hops)
+                    f.journeys[i].hops = exact
+                }
             }
         }
     }

@@ -19,9 +19,6 @@ public struct Flow: Sendable {
 
     /// Stable and increasing: a merged flow keeps the id of the one it merged into.
     public let id: Int
-    public internal(set) var proto: UInt8
-    /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
-    public internal(set) var echo: Bool
     /// The original direction: as first seen, then as conntrack's orig tuple.
     public internal(set) var orig: FlowKey
     /// conntrack's reply tuple; nil before any conntrack event.
@@ -36,6 +33,12 @@ public struct Flow: Sendable {
     public internal(set) var conntrackState: String?
     public internal(set) var conntrackID: UInt32?
     public internal(set) var seenReply = false
+    // The small fields together (they would each pad out a word elsewhere).
+    public internal(set) var proto: UInt8
+    /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
+    public internal(set) var echo: Bool
+    /// conntrack destroyed the entry; the flow is no longer indexed.
+    public internal(set) var ended = false
     /// The last conntrack events, oldest first (bounded).
     public internal(set) var events: [ConntrackRecord] = []
     /// The last journeys, by first sighting (bounded).
@@ -49,10 +52,13 @@ public struct Flow: Sendable {
     public internal(set) var nat: [NATRewrite] = []
     public internal(set) var verdict: Verdict
     public internal(set) var lastError: RelatedError?
-    /// conntrack destroyed the entry; the flow is no longer indexed.
-    public internal(set) var ended = false
 
-    var journeyIndex: [JourneySignature: Int] = [:]
+    /// Where in `journeys` the journey index's entry for `sig` is.
+    func indexedJourney(_ sig: JourneySignature) -> Int? {
+        journeys.lastIndex { $0.indexed && $0.signature == sig }
+    }
+    /// Entries in the journey index.
+    var journeyIndexCount: Int { journeys.reduce(0) { $0 + ($1.indexed ? 1 : 0) } }
     var nextJourneyID = 1
     /// The deadline of this flow's authoritative entry in the correlator's timer heap.
     var scheduled: EventTime?
@@ -89,6 +95,8 @@ public struct Flow: Sendable {
     /// Keys of packets going the reply way.
     var replyKeys: [FlowKey] { [reply ?? orig.reversed(), orig.reversed()] }
     var allKeys: [FlowKey] { requestKeys + replyKeys }
+    /// `requestKeys.contains(k)` without building the list.
+    func isRequestKey(_ k: FlowKey) -> Bool { k == orig || k == (reply?.reversed() ?? orig) }
 }
 
 /// What ingesting an event did to the flow table.

@@ -3,9 +3,10 @@
 /// `reversed()` — exactly how conntrack keys echo flows. Other ICMP and
 /// port-less protocols use 0.
 public struct FlowKey: Sendable, Hashable, CustomStringConvertible {
-    public var proto: UInt8
+    // Addresses first: the small fields then share one word (48 bytes, not 56, in the index).
     public var src: IPAddress
     public var dst: IPAddress
+    public var proto: UInt8
     public var sport: UInt16
     public var dport: UInt16
 
@@ -55,4 +56,37 @@ public struct FlowKey: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(ConntrackText.protoName(proto)) \(src):\(sport) > \(dst):\(dport)"
     }
+}
+
+extension FlowKey {
+    /// Of a key and its reverse, the one whose source end sorts first: both directions
+    /// of a flow share one entry in the correlator's key index.
+    var canonical: FlowKey {
+        let a = Self.rank(src), b = Self.rank(dst)
+        if a < b || (a == b && sport <= dport) { return self }
+        return reversed()
+    }
+
+    private static func rank(_ ip: IPAddress) -> (UInt8, UInt64, UInt64) {
+        switch ip {
+        case .v4(let a): (4, 0, UInt64(a.raw))
+        case .v6(let a): (6, a.high, a.low)
+        }
+    }
+}
+
+/// Flow keys to flow ids. The correlator always files a key and its reverse together
+/// (a flow is found from either direction), so one entry under the canonical key holds both.
+struct KeyIndex {
+    private var ids: [FlowKey: Int] = [:]
+
+    /// Entries (each serves a key and its reverse).
+    var count: Int { ids.count }
+
+    subscript(key: FlowKey) -> Int? {
+        get { ids[key.canonical] }
+        set { ids[key.canonical] = newValue }
+    }
+
+    mutating func removeValue(forKey key: FlowKey) { ids.removeValue(forKey: key.canonical) }
 }

@@ -1,16 +1,17 @@
 /// One sighting of a packet at a capture point.
 public struct Hop: Sendable, Equatable {
+    // Laid out so the small fields fill the addresses' padding (112-byte stride, not 120).
     public var point: CapturePoint
-    public var dir: PacketDirection
     public var time: EventTime
     public var src: IPAddress
-    public var dst: IPAddress
     /// TCP/UDP ports.
     public var sport: UInt16?
     public var dport: UInt16?
+    public var dst: IPAddress
     /// ICMP echo id (MASQUERADE may remap it).
     public var icmpID: UInt16?
     public var ttl: UInt8
+    public var dir: PacketDirection
     /// Time since the previous hop in path order (nil for the first); negative when
     /// two capture points' clocks disagree.
     public var deltaMicros: Int64?
@@ -53,6 +54,10 @@ public struct Journey: Sendable {
     public internal(set) var lastTime: EventTime
 
     var signature: JourneySignature
+    /// The flow's journey index names this journey for its signature: the one a new
+    /// sighting with that signature may join (at most one per signature). A flag here
+    /// instead of a per-flow dictionary: no allocation, no hashing.
+    var indexed = false
 
     /// Time from the first to the last hop in path order.
     public var spanMicros: Int64 {
@@ -66,11 +71,12 @@ public struct Journey: Sendable {
 /// seq, ack and flags — NAT rewrites ports, never sequence numbers; UDP has none
 /// beyond id and length; an ICMP error's type and code).
 struct JourneySignature: Hashable, Sendable {
-    var leg: Journey.Leg
-    var ipID: UInt16
+    // Widest first: 24 bytes, not 32.
     var length: Int
     var a: UInt32 = 0
     var b: UInt32 = 0
+    var ipID: UInt16
+    var leg: Journey.Leg
     var c: UInt8 = 0
 
     init(packet p: DecodedPacket, leg: Journey.Leg) {

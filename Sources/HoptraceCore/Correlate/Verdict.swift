@@ -17,20 +17,109 @@ public struct Verdict: Sendable, Equatable {
         case seen
     }
 
-    public var state: State
     /// The capture point of the last sighting (furthest along the path).
-    public var at: CapturePoint?
-    public var reason: String
+    public var at: CapturePoint? {
+        // The reason may be worded from `at`: keep its words as they were.
+        willSet { if !text.isLiteral { text = .literal(text.rendered(at: at)) } }
+    }
+    public var reason: String {
+        get { text.rendered(at: at) }
+        set { text = .literal(newValue) }
+    }
     public var hint: String?
     /// A command that would fix what `hint` describes.
     public var fix: String?
+    /// The reason, worded only when read: verdicts are re-judged on every sighting and
+    /// most of them are never printed.
+    var text: ReasonText
+    public var state: State
 
     public init(_ state: State, at: CapturePoint?, reason: String, hint: String? = nil, fix: String? = nil) {
+        self.init(state, at: at, text: .literal(reason), hint: hint, fix: fix)
+    }
+
+    init(_ state: State, at: CapturePoint?, text: ReasonText, hint: String? = nil, fix: String? = nil) {
         self.state = state
         self.at = at
-        self.reason = reason
+        self.text = text
         self.hint = hint
         self.fix = fix
+    }
+
+    /// "reply " before the reason.
+    mutating func prefixReply() {
+        if text.replyPrefix || text.awaitingSuffix {
+            text = .literal("reply " + reason)
+        } else {
+            text.replyPrefix = true
+        }
+    }
+
+    /// ", awaiting reply" after the reason.
+    mutating func suffixAwaiting() {
+        if text.awaitingSuffix {
+            text = .literal(reason + ", awaiting reply")
+        } else {
+            text.awaitingSuffix = true
+        }
+    }
+
+    /// Whether the reasons read the same (cheap when they are built the same way).
+    func sameReason(as o: Verdict) -> Bool {
+        if text == o.text && at == o.at { return true }
+        return reason == o.reason
+    }
+
+    public static func == (a: Verdict, b: Verdict) -> Bool {
+        a.state == b.state && a.at == b.at && a.hint == b.hint && a.fix == b.fix && a.sameReason(as: b)
+    }
+}
+
+/// A verdict's reason as the parts it is worded from. Parts that name "the point" use
+/// the verdict's `at` ("?" when there is none).
+struct ReasonText: Sendable, Equatable {
+    enum Core: Sendable, Equatable {
+        case literal(String)
+        /// "delivered to AT in N hop(s)"
+        case deliveredTo(hops: Int)
+        /// "in flight after AT, next NEXT"
+        case inFlightAfter(next: CapturePoint)
+        /// "vanished after AT, before NEXT"
+        case vanishedAfter(next: CapturePoint)
+        /// "delivered to AT, no reply within W" or "seen at AT (path unknown), no reply within W"
+        case unreplied(pathUnknown: Bool, wait: Double)
+        /// "reply reached AT in N hop(s)" + " (path unknown)"
+        case replied(hops: Int, pathUnknown: Bool)
+    }
+
+    var core: Core
+    var replyPrefix = false
+    var awaitingSuffix = false
+
+    static func literal(_ s: String) -> ReasonText { ReasonText(core: .literal(s)) }
+
+    var isLiteral: Bool {
+        if case .literal = core { return !replyPrefix && !awaitingSuffix }
+        return false
+    }
+
+    func rendered(at: CapturePoint?) -> String {
+        var s: String
+        let here = at.map { "\($0)" } ?? "?"
+        switch core {
+        case .literal(let text): s = text
+        case .deliveredTo(let n): s = "delivered to \(here) in \(n) hop\(n == 1 ? "" : "s")"
+        case .inFlightAfter(let next): s = "in flight after \(here), next \(next)"
+        case .vanishedAfter(let next): s = "vanished after \(here), before \(next)"
+        case .unreplied(let unknown, let wait):
+            let seen = unknown ? "seen at \(here) (path unknown)" : "delivered to \(here)"
+            s = "\(seen), no reply within \(Correlator.seconds(wait))"
+        case .replied(let n, let unknown):
+            s = "reply reached \(here) in \(n) hop\(n == 1 ? "" : "s")\(unknown ? " (path unknown)" : "")"
+        }
+        if replyPrefix { s = "reply " + s }
+        if awaitingSuffix { s += ", awaiting reply" }
+        return s
     }
 }
 

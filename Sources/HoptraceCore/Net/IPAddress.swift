@@ -41,7 +41,30 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     public var description: String {
-        "\(raw >> 24).\((raw >> 16) & 0xFF).\((raw >> 8) & 0xFF).\(raw & 0xFF)"
+        // Digit by digit into at most 15 bytes: a small string, no interpolation (NAT
+        // rewrites are worded from addresses on every sighting).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buf in
+            var n = 0
+            func put(_ octet: UInt32) {
+                if octet >= 100 {
+                    buf[n] = 48 + UInt8(octet / 100)
+                    n += 1
+                }
+                if octet >= 10 {
+                    buf[n] = 48 + UInt8(octet / 10 % 10)
+                    n += 1
+                }
+                buf[n] = 48 + UInt8(octet % 10)
+                n += 1
+            }
+            put(raw >> 24)
+            for shift: UInt32 in stride(from: 16, through: 0, by: -8) {
+                buf[n] = UInt8(ascii: ".")
+                n += 1
+                put((raw >> shift) & 0xFF)
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[..<n]), as: UTF8.self)
+        }
     }
 
     public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.raw < b.raw }
