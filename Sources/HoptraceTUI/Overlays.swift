@@ -52,7 +52,7 @@ enum HelpOverlay {
             ("c           clear the packet and conntrack logs", key),
             ("s           sort: newest, oldest, problems first, protocol, packets", key),
             ("click       select the flow under the mouse", key),
-            ("x           explain: trace the selected flow with nftables (rule path, verdict)", key),
+            ("x           explain the selected flow: the nftables rule path", key),
             ("?           this help        q  quit", key),
             ("Lab keys" + (context.labKeys ? " (lab attached)" : " (inactive: no lab attached)"), head),
         ]
