@@ -141,7 +141,8 @@ enum Format {
     /// The rule that decided a drop, when the kernel told us (nftables trace). Verdict has
     /// no such field yet: a later change returns `verdict.rule` here and the journey pane
     /// and the detail view show it on their `rule:` line.
-    static func rule(_ v: Verdict) -> String? { nil }
+    /// The kernel's deciding rule (explain mode), when known.
+    static func rule(_ v: Verdict) -> String? { v.rule }
 
     static func pad2(_ v: Int) -> String { pad(v, 2) }
     static func pad(_ v: Int, _ n: Int) -> String {

@@ -197,7 +197,7 @@ enum JourneyPane {
             add("\(g.ellipsis) \(v.state.rawValue): \(v.reason)", style)
         }
         if let rule = Format.rule(v) { add("  rule: \(rule)", ScreenBuffer.Style(color: .red)) }
-        if let hint = v.hint { add("  why:  \(hint)", ScreenBuffer.Style(color: .yellow)) }
+        if let why = v.why ?? v.hint { add("  why:  \(why)", ScreenBuffer.Style(color: .yellow)) }
         if let fix = v.fix { add("  fix:  \(fix)", ScreenBuffer.Style(color: .cyan)) }
         for r in unplaced {
             add("  \(r.kind.rawValue.uppercased()) \(r.field) \(r.from)\(g.right)\(r.to) (conntrack; not seen between hops)",

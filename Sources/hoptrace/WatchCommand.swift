@@ -130,6 +130,8 @@ struct WatchCommand: ParsableCommand {
                                      receiveBuffer: conntrackBuffer << 10)
         }
         let pipeline = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
+        pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
+        pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
         var topology: [NamespaceSources] = []
         do {

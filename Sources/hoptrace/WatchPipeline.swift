@@ -19,6 +19,10 @@ final class WatchPipeline {
     var traceNewFlows = false
     /// Called when flows changed (the live view redraws).
     var onChange: () -> Void = {}
+    /// What diagnosis reads: the topology, and the namespaces' sysctls and iptables backend.
+    private(set) var topology: Topology?
+    private(set) var facts = FactsBook()
+    var readFacts: () -> FactsBook = { FactsBook() }
 
     init(format: Format, points: [CapturePoint], lossTimeout: Double, maxFlows: Int) {
         self.format = format
@@ -30,6 +34,7 @@ final class WatchPipeline {
     func use(topology: Topology, watching points: [CapturePoint]? = nil) {
         if let points { watched.formUnion(points) }
         paths.current = TopologyPaths(topology, watched: watched)
+        self.topology = topology
         session.correlator.topologyChanged()
     }
 
@@ -126,6 +131,8 @@ final class WatchPipeline {
             case .text: emit("\(Timestamp.time(seconds: Int(now.seconds), micros: Int(now.microsOfSecond))) \(TraceJSON.text(path, flow: flow))")
             case .none: break
             }
+            // The kernel's word may explain a verdict already given: say it again, explained.
+            if let flow, let change = diagnose(flow) { write([change], time: now) }
             onChange()
         }
     }
@@ -141,7 +148,22 @@ final class WatchPipeline {
     }
 
     /// The namespaces' sysctls and iptables backend, which diagnosis rules read (again after a lab change).
-    func refreshFacts() {}
+    func refreshFacts() { facts = readFacts() }
+
+    /// A problem verdict gets its why, rule and fix (Diagnoser) before it is written.
+    private func diagnosed(_ change: FlowChange) -> FlowChange {
+        guard change.kind != .ended, change.flow.verdict.isProblem,
+              change.what.contains(.verdict) || change.flow.diagnosis == nil else { return change }
+        return diagnose(change.flowID, change: change) ?? change
+    }
+
+    private func diagnose(_ id: Int, change: FlowChange? = nil) -> FlowChange? {
+        guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem,
+              let d = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts),
+              d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
+        return FlowChange(kind: change?.kind ?? .updated, flowID: id, what: (change?.what ?? []).union(.verdict),
+                          mergedInto: change?.mergedInto, flow: f)
+    }
 
     /// Lets time pass: journeys past the loss timeout get their verdicts.
     func advance(to time: EventTime) {
@@ -150,7 +172,7 @@ final class WatchPipeline {
 
     private func write(_ changes: [FlowChange], time: EventTime) {
         if !changes.isEmpty { onChange() }
-        for change in changes {
+        for change in changes.map(diagnosed) {
             if traceNewFlows, change.kind == .created, let explainer {
                 do { try explainer.trace(change.flow) } catch { notice("explain", "cannot trace flow \(change.flowID): \(error)") }
             }

@@ -92,6 +92,17 @@ public final class Correlator {
     }
 
     /// Call when links, routes or addresses changed: paths are asked for again.
+    /// Attaches a diagnosis (why, rule, fix) to a flow's problem verdict; it stays while
+    /// the verdict remains a problem. Returns the flow as it now stands.
+    @discardableResult
+    public func annotate(_ id: Int, with d: Diagnosis) -> Flow? {
+        guard let box = flows[id] else { return nil }
+        guard box.flow.verdict.isProblem else { return box.flow }
+        box.flow.diagnosis = d
+        box.flow.verdict.explain(with: d)
+        return box.flow
+    }
+
     public func topologyChanged() {
         pathCache.removeAll()
         lastPath = nil
@@ -405,7 +416,8 @@ public final class Correlator {
     /// `update` within one access to the flow (no copy of it).
     private func judge(_ f: inout Flow, _ body: (inout Flow) -> FlowChange.What) -> FlowChange.What {
         var what = body(&f)
-        let after = flowVerdict(f)
+        var after = flowVerdict(f)
+        if after.isProblem, let d = f.diagnosis { after.explain(with: d) } else if !after.isProblem { f.diagnosis = nil }
         // A packet making progress (in flight after veth1, then after docker1) is not news;
         // reaching a verdict, or a verdict changing, is.
         let before = f.verdict

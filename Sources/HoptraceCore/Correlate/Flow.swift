@@ -51,6 +51,8 @@ public struct Flow: Sendable {
     public internal(set) var lastSeen: EventTime
     public internal(set) var nat: [NATRewrite] = []
     public internal(set) var verdict: Verdict
+    /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
+    public internal(set) var diagnosis: Diagnosis?
     public internal(set) var lastError: RelatedError?
 
     /// Where in `journeys` the journey index's entry for `sig` is.
@@ -126,4 +128,12 @@ public struct FlowChange: Sendable {
     public var mergedInto: Int?
     /// The flow as it was when the call returned (when it ended: as it was then).
     public var flow: Flow
+
+    public init(kind: Kind, flowID: Int, what: What, mergedInto: Int? = nil, flow: Flow) {
+        self.kind = kind
+        self.flowID = flowID
+        self.what = what
+        self.mergedInto = mergedInto
+        self.flow = flow
+    }
 }

@@ -27,8 +27,15 @@ public struct Verdict: Sendable, Equatable {
         set { text = .literal(newValue) }
     }
     public var hint: String?
-    /// A command that would fix what `hint` describes.
+    /// A command that would fix what `hint` (or `why`) describes.
     public var fix: String?
+    /// Why, from the diagnosis rules (the kernel's trace or the namespaces' facts); nil
+    /// until a problem verdict has been diagnosed.
+    public var why: String?
+    /// The rule that decided, from the kernel's nftables trace: `ip filter FORWARD policy drop`.
+    public var rule: String?
+    /// `traced` (the kernel said so) or `inferred` (from facts: the reason says "likely").
+    public var evidence: String?
     /// The reason, worded only when read: verdicts are re-judged on every sighting and
     /// most of them are never printed.
     var text: ReasonText
@@ -71,7 +78,19 @@ public struct Verdict: Sendable, Equatable {
     }
 
     public static func == (a: Verdict, b: Verdict) -> Bool {
-        a.state == b.state && a.at == b.at && a.hint == b.hint && a.fix == b.fix && a.sameReason(as: b)
+        a.state == b.state && a.at == b.at && a.hint == b.hint && a.fix == b.fix && a.why == b.why && a.rule == b.rule
+            && a.sameReason(as: b)
+    }
+
+    /// A problem a diagnosis can explain.
+    public var isProblem: Bool { state == .vanished || state == .unreplied || state == .icmpError }
+
+    /// The diagnosis' why, rule and fix on this verdict (its fix wins over the hint's).
+    mutating func explain(with d: Diagnosis) {
+        why = d.reason
+        rule = d.rule
+        if let f = d.fix { fix = f }
+        evidence = d.evidence.rawValue
     }
 }
 

@@ -91,6 +91,9 @@ public enum FlowJSON {
         j.add("reason", v.reason)
         if let h = v.hint { j.add("hint", h) } else { j.addNull("hint") }
         if let fix = v.fix { j.add("fix", fix) }
+        if let why = v.why { j.add("why", why) }
+        if let rule = v.rule { j.add("rule", rule) }
+        if let e = v.evidence { j.add("evidence", e) }
         return j
     }
 }

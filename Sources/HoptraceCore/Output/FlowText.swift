@@ -30,7 +30,9 @@ public enum FlowText {
         default:
             s += v.reason.hasPrefix(v.state.rawValue) || v.reason.hasPrefix("reply " + v.state.rawValue)
                 ? " \(v.reason)" : " \(v.state.rawValue): \(v.reason)"
-            if let h = v.hint { s += "; hint: \(h)" }
+            if let why = v.why { s += "; why: \(why)" } else if let h = v.hint { s += "; hint: \(h)" }
+            if let rule = v.rule { s += "; rule: \(rule)" }
+            if v.why != nil, let fix = v.fix { s += "; fix: \(fix)" }
         }
         return clean(s)
     }
