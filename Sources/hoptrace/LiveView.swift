@@ -32,6 +32,7 @@ final class LiveView {
         self.filterExpression = filterExpression
         self.refresh = refresh
         self.openExplainer = openExplainer
+        if let d = pipeline.standing.first?.diagnosis { state.message = "\(d.reason); fix: \(d.fix ?? "-")" }
     }
 
     var context: RenderContext {

@@ -21,6 +21,8 @@ final class WatchPipeline {
     var onChange: () -> Void = {}
     /// What diagnosis reads: the topology, and the namespaces' sysctls and iptables backend.
     private(set) var topology: Topology?
+    /// Problems the topology shows before any packet (a container without a default route).
+    private(set) var standing: [(netns: String?, diagnosis: Diagnosis)] = []
     private(set) var facts = FactsBook()
     var readFacts: () -> FactsBook = { FactsBook() }
 
@@ -35,6 +37,15 @@ final class WatchPipeline {
         if let points { watched.formUnion(points) }
         paths.current = TopologyPaths(topology, watched: watched)
         self.topology = topology
+        standing = MissingDefaultRoute.diagnoses(topology)
+        let now = Timestamp.now
+        for (netns, d) in standing {
+            switch format {
+            case .json, .flows: emit(DiagnosisJSON.line(d, netns: netns, time: EventTime(seconds: now.seconds, micros: now.micros)))
+            case .text: emit("hoptrace: diagnosis: \(d.reason); fix: \(d.fix ?? "-")")
+            case .none: break
+            }
+        }
         session.correlator.topologyChanged()
     }
 

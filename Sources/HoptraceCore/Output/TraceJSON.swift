@@ -24,3 +24,16 @@ public enum TraceJSON {
             + (p.lines.count > 1 ? " (via \(p.lines.dropLast().joined(separator: "; ")))" : "")
     }
 }
+
+/// `type:"diagnosis"`: a problem found without a flow to hang it on (S6: a namespace that
+/// cannot send at all): `id`, `reason`, `fix`, `evidence`.
+public enum DiagnosisJSON {
+    public static func line(_ d: Diagnosis, netns: String?, time: EventTime) -> String {
+        var j = EventJSON.header("diagnosis", netns: netns, seconds: time.seconds, micros: time.microsOfSecond)
+        j.add("id", d.id)
+        j.add("reason", d.reason)
+        if let fix = d.fix { j.add("fix", fix) } else { j.addNull("fix") }
+        j.add("evidence", d.evidence.rawValue)
+        return j.text
+    }
+}
