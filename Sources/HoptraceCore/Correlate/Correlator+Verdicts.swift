@@ -57,6 +57,7 @@ extension Correlator {
     /// 2. the latest finished reply journey vanished → vanished, "reply vanished after …" (S4).
     ///    A reply counts as an answer only when it reaches the originator's end of its
     ///    path: a reply seen on the uplink and dropped in FORWARD is a failure, not "replied";
+    ///    (unless an ICMP error came after that request: then 3. says what happened);
     /// 3. an ICMP error newer than the last delivered reply → icmp-error;
     /// 4. the latest finished request was delivered, lossTimeout passed and nothing answered
     ///    it (ICMP echo: no reply or error for its seq; TCP/UDP/other: the flow never had a
@@ -88,8 +89,11 @@ extension Correlator {
             }
         }
 
+        // An ICMP error that came after the latest request answers it (a REJECT, an
+        // unreachable router): that is what happened, more than where the request stopped.
+        let errorAnswersRequest = ei.map { e in f.lastError != nil && ri.map { js[e].firstTime >= js[$0].firstTime } ?? true } ?? false
         // 1.
-        if let r = ri, js[r].verdict.state == .vanished {
+        if let r = ri, js[r].verdict.state == .vanished, !errorAnswersRequest {
             var v = js[r].verdict
             if let s1 = untranslatedSource(js[r]) { (v.hint, v.fix) = (s1.hint, s1.fix) }
             return v
@@ -109,7 +113,9 @@ extension Correlator {
         if let e = ei, let err = f.lastError,
            ai.map({ js[$0].firstTime < js[e].firstTime }) ?? true {
             let at = js[e].hops.last?.point ?? err.at
-            return Verdict(.icmpError, at: at, reason: "\(Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)) from \(err.from), seen at \(at)")
+            let stopped = ri.flatMap { js[$0].verdict.state == .vanished ? js[$0].verdict.at : nil }
+                .map { "; the request got no further than \($0)" } ?? ""
+            return Verdict(.icmpError, at: at, reason: "\(Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)) from \(err.from), seen at \(at)\(stopped)")
         }
         // 4.
         if let r = ri, js[r].settled, js[r].verdict.state == .delivered || js[r].verdict.state == .seen,

@@ -3,14 +3,23 @@
 public struct TopologyPaths: HopPathProvider, Sendable {
     public let topology: Topology
     public let watched: Set<CapturePoint>
+    /// The same namespaces as if every one forwarded: the path a packet SHOULD take. With
+    /// ip_forward=0 in a router the packet then vanishes where it stops, and diagnosis says
+    /// why (rather than the path ending there and the packet counting as delivered).
+    let intended: Topology
 
     public init(_ topology: Topology, watched: Set<CapturePoint>) {
         self.topology = topology
         self.watched = watched
+        intended = (try? Topology(topology.namespaces.map { ns in
+            var n = ns
+            if n.ipForward == false { n.ipForward = true }
+            return n
+        })) ?? topology
     }
 
     public func expectedPath(firstSeen: CapturePoint, dst: IPAddress, translatedDst: IPAddress?) -> [CapturePoint] {
-        let path = topology.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst, watched: watched)
+        let path = intended.expectedPath(firstSeen: firstSeen, dst: dst, translatedDst: translatedDst, watched: watched)
         return path.isEmpty ? [firstSeen] : path
     }
 
