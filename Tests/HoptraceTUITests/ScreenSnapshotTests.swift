@@ -31,6 +31,25 @@ import HoptraceTUI
         #expect(header[..<bar].contains("hthost:docker1") && header[bar...].contains("hthost:enX0"))
     }
 
+    /// Explain mode's evidence on the drop marker: the kernel's rule, why and the fix, as the
+    /// pipeline attaches them (Correlator.annotate with the Diagnoser's result).
+    @Test func s3DropMarkerShowsTheKernelsRule() throws {
+        let session = try Scenario.s3.session()
+        let flow = try #require(session.correlator.allFlows.first)
+        session.correlator.annotate(flow.id, with: Diagnosis(
+            id: "forward-drop",
+            reason: "dropped in hthost by ip filter FORWARD policy drop: no rule in FORWARD accepts it",
+            rule: "ip filter FORWARD policy drop", fix: "iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT",
+            evidence: .traced))
+        let screen = TUI.render(session: session, state: UIState(),
+                                context: RenderContext(width: 120, height: 40, labKeys: true, filterExpression: "icmp or tcp port 80"))
+        Snapshot.assert(screen, named: "s3-explained-120x40")
+        let text = screen.text
+        #expect(text.contains("✗ vanished after hthost:docker1, before hthost:enX0"))
+        #expect(text.contains("rule: ip filter FORWARD policy drop"))
+        #expect(text.contains("fix:  iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT"))
+    }
+
     @Test func s3ShowsVanishedAfterDocker1InRed() throws {
         let screen = try render(.s3, width: 80, height: 24)
         let hits = (0..<screen.height).compactMap { y -> (Int, Int)? in
