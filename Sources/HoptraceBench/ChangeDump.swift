@@ -84,7 +84,7 @@ func changeDump(seed: UInt64, withPaths: Bool) {
     for f in c.allFlows { out.append("flow " + FlowJSON.line(f, time: t) + " | " + FlowText.line(f) + " lj \(f.latestJourney?.id ?? -1) lx \(f.latestExchange.map(\.id))") }
     let s = c.sizes
     out.append("stats \(c.stats) flows \(s.flows) lru \(s.lru) dl \(s.deadlines) mj \(s.maxJourneys) mji \(s.maxJourneyIndex) me \(s.maxEvents) pc \(s.pathCache)")
-    for l in out { print(l) }
+    for l in out { say(l) }
 }
 
 struct SeededGen: RandomNumberGenerator {

@@ -11,9 +11,9 @@ struct CorrelatorBench {
     static let remoteIP = IPAddress.v4(IPv4Address("172.31.45.174")!), natIP = IPAddress.v4(IPv4Address("172.31.39.53")!)
 
     func run(flowCounts: [Int], seconds: Double) {
-        print("\n(c) in-process, no lab: decoder and correlator (release build figures are the ones that count)")
+        say("\n(c) in-process, no lab: decoder and correlator (release build figures are the ones that count)")
         decoder(seconds: seconds)
-        print("flows live | events/s through the correlator (5 sightings per packet, SNAT) | µs/event | RSS MiB after setup")
+        say("flows live | events/s through the correlator (5 sightings per packet, SNAT) | µs/event | RSS MiB after setup")
         for n in flowCounts { correlator(flows: n, seconds: seconds) }
     }
 
@@ -31,7 +31,7 @@ struct CorrelatorBench {
             n += 10_000
         }
         let rate = Double(n) / Date().timeIntervalSince(start)
-        print(String(format: "decoder: %.2f M Ethernet/IPv4/ICMP frames/s (%.3f µs each)%@", rate / 1e6, 1e6 / rate, sink == 42 ? " " : ""))
+        say(String(format: "decoder: %.2f M Ethernet/IPv4/ICMP frames/s (%.3f µs each)%@", rate / 1e6, 1e6 / rate, sink == 42 ? " " : ""))
     }
 
     func correlator(flows n: Int, seconds: Double) {
@@ -72,7 +72,7 @@ struct CorrelatorBench {
             _ = c.advance(to: t)
         }
         let rate = Double(events) / Date().timeIntervalSince(start)
-        print(String(format: "%10d | %12.0f | %8.3f | %8.1f   (live %d, evicted %d)", n, rate, 1e6 / rate, rss, c.stats.live, c.stats.evicted))
+        say(String(format: "%10d | %12.0f | %8.3f | %8.1f   (live %d, evicted %d)", n, rate, 1e6 / rate, rss, c.stats.live, c.stats.evicted))
     }
 
     static func residentMiB() -> Double {

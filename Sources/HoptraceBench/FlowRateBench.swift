@@ -6,8 +6,8 @@ struct FlowRateBench {
     let hoptrace: String
 
     func run(rates: [Double]) throws {
-        print("\n(b) new UDP flows through MASQUERADE for 1 s per rate; NEW events seen by hoptrace and by conntrack -E, same run")
-        print("target flows/s | created | sent flows/s | hoptrace NEW  lost(ENOBUFS) | conntrack -E NEW | ratio")
+        say("\n(b) new UDP flows through MASQUERADE for 1 s per rate; NEW events seen by hoptrace and by conntrack -E, same run")
+        say("target flows/s | created | sent flows/s | hoptrace NEW  lost(ENOBUFS) | conntrack -E NEW | ratio")
         let host = "\(prefix)host"
         for rate in rates where BenchAbort.requested == 0 {
             try sh(["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/conntrack", "-F"])
@@ -31,7 +31,7 @@ struct FlowRateBench {
                 .split(separator: "\n").filter { $0.contains(#""event":"new""#) && $0.contains(#""proto":"udp""#) }.count
             let lost = Int(watcher.stderr.firstMatch(of: #/conntrack events \d+ lost (\d+)/#)?.1 ?? "-1")!
             let ctNew = listener.stdoutLines
-            print(String(format: "%14.0f | %7d | %12.0f | %12d %13d | %16d | %.3f",
+            say(String(format: "%14.0f | %7d | %12.0f | %12d %13d | %16d | %.3f",
                          rate, created, Double(sent) / took, hopNew, lost, ctNew, Double(hopNew) / Double(max(1, ctNew))))
         }
         try sh(["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/conntrack", "-F"])

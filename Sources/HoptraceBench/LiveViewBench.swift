@@ -9,16 +9,16 @@ struct LiveViewBench {
     let seconds: Double
 
     func run(flows: Int, rate: Double) throws {
-        print("\n(d) live view CPU (hoptrace watch --lab in a 120x40 tmux window, 10 Hz refresh)")
+        say("\n(d) live view CPU (hoptrace watch --lab in a 120x40 tmux window, 10 Hz refresh)")
         let socket = "htbench-\(getpid())"
-        defer { _ = try? sh(["/usr/bin/tmux", "-L", socket, "kill-server"]) }
-        try sh(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
-                "\(hoptrace) watch --lab --prefix \(prefix) --max-flows \(flows * 2) -- udp or icmp"])
+        defer { spawnAndWait(["/usr/bin/tmux", "-L", socket, "kill-server"]) }
+        spawnAndWait(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
+                      "\(hoptrace) watch --lab --prefix \(prefix) --max-flows \(flows * 2) -- udp or icmp"])
         usleep(2_500_000)
         guard let pid = Int32(try sh(["/usr/bin/pgrep", "-f", "^\(hoptrace) watch --lab --prefix \(prefix) "])
             .split(separator: "\n").first ?? "") else { throw BenchError("the live view did not start") }
         let idle = cpu(pid, over: seconds * 2) { }
-        print(String(format: "idle: %.3f CPU s over %.0f s = %.2f%% of one core", idle, seconds * 2, 100 * idle / (seconds * 2)))
+        say(String(format: "idle: %.3f CPU s over %.0f s = %.2f%% of one core", idle, seconds * 2, 100 * idle / (seconds * 2)))
         // 10k flows: one datagram to each of 10k ports from ns1 (through MASQUERADE).
         let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
         _ = load.send(to: "172.31.45.174", ports: 20_000...UInt16(20_000 + flows - 1), total: flows, rate: 20_000)
@@ -26,7 +26,7 @@ struct LiveViewBench {
         let busy = cpu(pid, over: seconds * 2) {
             _ = load.send(to: "172.31.45.174", ports: 20_000...UInt16(20_000 + flows - 1), total: Int(rate * seconds * 2), rate: rate)
         }
-        print(String(format: "%d flows, %.0f pps through the 5 hops: %.3f CPU s over %.0f s = %.1f%% of one core",
+        say(String(format: "%d flows, %.0f pps through the 5 hops: %.3f CPU s over %.0f s = %.1f%% of one core",
                      flows, rate, busy, seconds * 2, 100 * busy / (seconds * 2)))
     }
 

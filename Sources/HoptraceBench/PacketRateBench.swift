@@ -5,26 +5,31 @@ struct PacketRateBench {
     let prefix: String
     let hoptrace: String
     let seconds: Double
+    /// How hoptrace writes: `--flows` (decode + correlate, flow lines only: what the live
+    /// view does) or `--json` (a line per packet as well).
+    let mode: String
+    /// false: hoptrace alone, to find its own ceiling without five tcpdumps competing for the CPUs.
+    var withTcpdump = true
     var points: [(netns: String, iface: String)] {
         [("\(prefix)ns1", "eth0"), ("\(prefix)host", "veth1"), ("\(prefix)host", "docker1"), ("\(prefix)host", "enX0"), ("\(prefix)remote", "enX0")]
     }
     let filter = ["udp", "and", "dst", "port", "9000"]
 
     func run(rates: [Double]) throws {
-        print("\n(a) UDP 64-byte frames ns1 → docker1 → enX0 → remote, \(seconds) s per rate; hoptrace watch --lab --json and 5× tcpdump -n, same run")
-        print("target pps | sent pps | hoptrace: captured (min of 5 points)  kernel drops  CPU s  CPU s/Mpkt | tcpdump: captured (min)  kernel drops  CPU s | ratio")
+        say("\n(a) UDP 64-byte frames ns1 → docker1 → enX0 → remote, \(seconds) s per rate; hoptrace watch --lab \(mode)\(withTcpdump ? " and 5× tcpdump -n, same run" : " alone")")
+        say("target pps | sent pps | hoptrace: captured (min of 5 points)  kernel drops  CPU s  CPU s/Mpkt | tcpdump: captured (min)  kernel drops  CPU s | ratio")
         var cleanMax: Double = 0
         for rate in rates where BenchAbort.requested == 0 {
             let r = try once(rate: rate)
             let hopPct = 100 * Double(r.hoptraceMin) / Double(max(1, r.sent))
             let tcpPct = 100 * Double(r.tcpdumpMin) / Double(max(1, r.sent))
             let perM = r.hoptraceCPU / (Double(max(1, r.hoptraceTotal)) / 1e6)
-            print(String(format: "%10.0f | %8.0f | %9.2f%% %12d %6.2f %10.2f | %8.2f%% %12d %6.2f | %.3f",
+            say(String(format: "%10.0f | %8.0f | %9.2f%% %12d %6.2f %10.2f | %8.2f%% %12d %6.2f | %.3f",
                          rate, r.achieved, hopPct, r.hoptraceDrops, r.hoptraceCPU, perM, tcpPct, r.tcpdumpDrops, r.tcpdumpCPU,
-                         Double(r.hoptraceMin) / Double(max(1, r.tcpdumpMin))))
+                         withTcpdump ? Double(r.hoptraceMin) / Double(max(1, r.tcpdumpMin)) : .nan))
             if r.hoptraceMin >= r.sent && r.hoptraceDrops == 0 { cleanMax = max(cleanMax, r.achieved) }
         }
-        print(String(format: "highest rate with nothing lost by hoptrace on any point: %.0f pps", cleanMax))
+        say(String(format: "highest rate with nothing lost by hoptrace on any point: %.0f pps", cleanMax))
     }
 
     struct Result {
@@ -34,9 +39,9 @@ struct PacketRateBench {
     }
 
     func once(rate: Double) throws -> Result {
-        let watcher = try Observed("hoptrace", [hoptrace, "watch", "--lab", "--prefix", prefix, "--json", "--summary",
+        let watcher = try Observed("hoptrace", [hoptrace, "watch", "--lab", "--prefix", prefix, mode, "--summary",
                                                 "--stats-interval", "3600", "--"] + filter)
-        let dumps = try points.map { p in
+        let dumps = try (withTcpdump ? points : []).map { p in
             try Observed("tcpdump-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
                                                        "-i", p.iface, "-s", "256", "-B", "32768"] + filter)
         }

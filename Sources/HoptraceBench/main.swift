@@ -31,8 +31,12 @@ do {
     defer { lab.down() }
     // The remote drops the load quietly: no ICMP port-unreachable flood coming back.
     try sh(["/usr/sbin/ip", "netns", "exec", "\(prefix)remote", "/usr/sbin/iptables", "-A", "INPUT", "-p", "udp", "-j", "DROP"])
-    print("hoptrace-bench on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; lab \(prefix); hoptrace \(hoptrace)")
-    if !options.rates.isEmpty { try PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(rates: options.rates) }
+    say("hoptrace-bench on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; lab \(prefix); hoptrace \(hoptrace)")
+    for mode in options.modes where !options.rates.isEmpty {
+        var bench = PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds, mode: mode)
+        bench.withTcpdump = options.tcpdump
+        try bench.run(rates: options.rates)
+    }
     if !options.flowRates.isEmpty { try FlowRateBench(prefix: prefix, hoptrace: hoptrace).run(rates: options.flowRates) }
     if options.liveView { try LiveViewBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(flows: 10_000, rate: 20_000) }
 } catch {
@@ -50,6 +54,8 @@ struct BenchOptions {
     var correlatorFlows: [Int] = [1_000, 10_000, 100_000]
     var seconds: Double = 2
     var liveView = true
+    var modes = ["--flows", "--json"]
+    var tcpdump = true
     var dumpChanges: Int?
     var prefix = "htb"
     var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
@@ -64,11 +70,13 @@ struct BenchOptions {
             case "--correlator-flows": correlatorFlows = numbers(it.next()).map { Int($0) }
             case "--seconds": seconds = Double(it.next() ?? "") ?? seconds
             case "--no-live-view": liveView = false
+            case "--alone": tcpdump = false
+            case "--modes": modes = (it.next() ?? "").split(separator: ",").map { "--" + $0 }
             case "--prefix": prefix = it.next() ?? prefix
             case "--hoptrace": hoptrace = it.next() ?? hoptrace
             case "--dump-changes": dumpChanges = Int(it.next() ?? "") ?? 8
             default:
-                print("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH] [--dump-changes RUNS]")
+                say("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--modes flows,json] [--alone] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH] [--dump-changes RUNS]")
                 exit(a == "--help" || a == "-h" ? 0 : 2)
             }
         }
