@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HoptraceCapture
 
 /// (d) The live view's own CPU: idle (nothing moving: it must not spin), and while the
 /// correlator holds 10k flows with traffic flowing. hoptrace runs in a 120x40 tmux window.
@@ -11,8 +12,8 @@ struct LiveViewBench {
     func run(flows: Int, rate: Double) throws {
         say("\n(d) live view CPU (hoptrace watch --lab in a 120x40 tmux window, 10 Hz refresh)")
         let socket = "htbench-\(getpid())"
-        defer { spawnAndWait(["/usr/bin/tmux", "-L", socket, "kill-server"]) }
-        spawnAndWait(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
+        defer { Spawn.run(["/usr/bin/tmux", "-L", socket, "kill-server"]) }
+        Spawn.run(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
                       "\(hoptrace) watch --lab --prefix \(prefix) --max-flows \(flows * 2) -- udp or icmp"])
         usleep(2_500_000)
         guard let pid = Int32(try sh(["/usr/bin/pgrep", "-f", "^\(hoptrace) watch --lab --prefix \(prefix) "])

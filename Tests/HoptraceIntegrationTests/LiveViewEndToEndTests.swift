@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCapture
 import Testing
 
 /// The real binary's live view in a real terminal (tmux) on the live lab: what a user sees.
@@ -18,16 +19,16 @@ struct LiveViewEndToEndTests {
             let script = "stty -g > \(d)/before; \(command); echo $? > \(d)/status; stty -g > \(d)/after; sleep 120"
             // Not through Foundation's Process: the tmux server it forks keeps the client's
             // descriptors, and Process then never reaps the client. posix_spawn + waitpid does.
-            let status = spawnAndWait(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", script])
+            let status = Spawn.run(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", script])
             guard status == 0 else { throw TestFailure("tmux new-session exited with \(status)") }
         }
 
         func screen() throws -> String {
             let out = dir.appendingPathComponent("screen").path
-            _ = spawnAndWait(["/usr/bin/tmux", "-L", socket, "capture-pane", "-p"], stdout: out)
+            _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "capture-pane", "-p"], stdout: out)
             return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         }
-        func keys(_ k: String) throws { _ = spawnAndWait(["/usr/bin/tmux", "-L", socket, "send-keys", k]) }
+        func keys(_ k: String) throws { _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "send-keys", k]) }
         func file(_ name: String) -> String? { try? String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8) }
 
         /// Polls the screen until `predicate` holds (or `seconds` pass); returns the last screen.
@@ -51,7 +52,7 @@ struct LiveViewEndToEndTests {
         }
 
         deinit {
-            _ = spawnAndWait(["/usr/bin/tmux", "-L", socket, "kill-server"])
+            _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "kill-server"])
             try? FileManager.default.removeItem(at: dir)
         }
     }
@@ -97,21 +98,3 @@ struct LiveViewEndToEndTests {
     }
 }
 
-/// Runs argv with stdin/stderr on /dev/null (stdout to `stdout` or /dev/null) and returns its exit status.
-func spawnAndWait(_ argv: [String], stdout: String = "/dev/null") -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    var cargs = argv.map { strdup($0) } + [nil]
-    defer { cargs.forEach { free($0) } }
-    // The runner's signal mask (its threads block signals) is inherited on purpose: hoptrace
-    // must unblock SIGINT/SIGTERM itself, as it must under any parent.
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ) == 0 else { return -1 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status >> 8) & 0xFF
-}

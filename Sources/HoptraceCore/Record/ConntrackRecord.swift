@@ -24,13 +24,7 @@ public struct ConntrackRecord: Sendable, Equatable {
         var b = BigEndianBytes()
         b.u8(Self.version)
         b.u64(UInt64(bitPattern: micros))
-        if let netns {
-            let utf8 = Array(netns.utf8.prefix(4096))
-            b.u16(UInt16(utf8.count))
-            b.bytes += utf8
-        } else {
-            b.u16(0xFFFF)
-        }
+        b.namespaceName(netns)
         b.u8(UInt8(Self.kinds.firstIndex(of: event.kind) ?? 0))
         b.u8(event.proto)
         for t in [event.orig, event.reply] { Self.encode(t, into: &b) }
@@ -54,14 +48,7 @@ public struct ConntrackRecord: Sendable, Equatable {
         let version = try c.u8("conntrack record")
         guard version == Self.version else { throw .unsupported("conntrack record version \(version)") }
         micros = Int64(bitPattern: UInt64(try c.u32("conntrack record")) << 32 | UInt64(try c.u32("conntrack record")))
-        let nsLength = Int(try c.u16("conntrack record"))
-        if nsLength == 0xFFFF {
-            netns = nil
-        } else {
-            let at = c.offset
-            try c.skip(nsLength, "conntrack record")
-            netns = String(decoding: bytes[at..<(at + nsLength)], as: UTF8.self)
-        }
+        netns = try c.namespaceName("conntrack record")
         let kindIndex = Int(try c.u8("conntrack record"))
         guard kindIndex < Self.kinds.count else { throw .unsupported("conntrack event kind \(kindIndex)") }
         let proto = try c.u8("conntrack record")
@@ -124,9 +111,28 @@ public struct ConntrackRecord: Sendable, Equatable {
 }
 
 struct BigEndianBytes {
+    /// A namespace name as records carry it: u16 length then UTF-8, 0xFFFF for the current namespace.
+    mutating func namespaceName(_ name: String?) {
+        guard let name else { return u16(0xFFFF) }
+        let utf8 = Array(name.utf8.prefix(4096))
+        u16(UInt16(utf8.count))
+        bytes += utf8
+    }
+
     var bytes: [UInt8] = []
     mutating func u8(_ v: UInt8) { bytes.append(v) }
     mutating func u16(_ v: UInt16) { bytes += [UInt8(v >> 8), UInt8(truncatingIfNeeded: v)] }
     mutating func u32(_ v: UInt32) { u16(UInt16(v >> 16)); u16(UInt16(truncatingIfNeeded: v)) }
     mutating func u64(_ v: UInt64) { u32(UInt32(v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
+}
+
+extension ByteCursor {
+    /// What `BigEndianBytes.namespaceName` wrote.
+    mutating func namespaceName(_ layer: String) throws(DecodeError) -> String? {
+        let length = Int(try u16(layer))
+        guard length != 0xFFFF else { return nil }
+        let at = offset
+        try skip(length, layer)
+        return String(decoding: bytes[at..<(at + length)], as: UTF8.self)
+    }
 }

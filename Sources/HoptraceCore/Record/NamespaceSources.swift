@@ -39,13 +39,7 @@ public struct NamespaceSources: Sendable, Equatable {
         var b = BigEndianBytes()
         b.u8(Self.marker)
         b.u8(Self.version)
-        if let name {
-            let utf8 = Array(name.utf8.prefix(4096))
-            b.u16(UInt16(utf8.count))
-            b.bytes += utf8
-        } else {
-            b.u16(0xFFFF)
-        }
+        b.namespaceName(name)
         for blob in [link, addr, route, route6, nsid, Array(ipForward.utf8)] {
             b.u32(UInt32(blob.count))
             b.bytes += blob
@@ -63,8 +57,7 @@ public struct NamespaceSources: Sendable, Equatable {
             try c.skip(n, "topology record")
             return Array(bytes[at..<(at + n)])
         }
-        let nameLength = Int(try c.u16("topology record"))
-        name = nameLength == 0xFFFF ? nil : String(decoding: try blob(nameLength), as: UTF8.self)
+        name = try c.namespaceName("topology record")
         link = try blob(Int(try c.u32("topology record")))
         addr = try blob(Int(try c.u32("topology record")))
         route = try blob(Int(try c.u32("topology record")))
