@@ -238,6 +238,26 @@ import HoptraceCore
         #expect(f.verdict.fix == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
     }
 
+    /// Router solicitations and MLD reports go to multicast groups: nobody owes them a
+    /// reply, so they are delivered, never "unreplied" (which would paint them red).
+    @Test func multicastIsDeliveredNeverUnreplied() throws {
+        // Each packet ends where it was seen (a path of its own point): delivered, then judged.
+        let run = Run(paths: StaticPaths([.init([L.ns1])]))
+        let rs = DecodedPacket(direction: .outbound, etherType: 0x86DD, src: .v6(IPv6Address("fe80::1")!), dst: .v6(IPv6Address("ff02::2")!),
+                               ttl: 255, length: 56, transport: .icmpv6(type: 133, code: 0, id: nil, seq: nil))
+        run.see(rs, at: L.ns1, 0)
+        let group = L.udp(L.ns1IP, 5353, "224.0.0.251", 5353, ipid: 9, dir: .outbound)
+        run.see(group, at: L.ns1, 1)
+        run.advance(3000)
+        #expect(run.c.allFlows.count == 2)
+        for f in run.c.allFlows { #expect(f.verdict.state == .delivered, "\(f.verdict)") }
+        // The same silence towards a unicast address is unreplied.
+        let other = Run(paths: StaticPaths([.init([L.ns1])]))
+        other.see(L.udp(L.ns1IP, 5353, "172.18.0.2", 5353, ipid: 9, dir: .outbound), at: L.ns1, 0)
+        other.advance(3000)
+        #expect(other.onlyFlow?.verdict.state == .unreplied)
+    }
+
     @Test func unrepliedThroughSNATHasNoMasqueradeHint() throws {
         let run = Run()
         run.request(seq: 1, at: 0)

@@ -62,7 +62,8 @@ extension Correlator {
     /// 4. the latest finished request was delivered, lossTimeout passed and nothing answered
     ///    it (ICMP echo: no reply or error for its seq; TCP/UDP/other: the flow never had a
     ///    reply journey or SEEN_REPLY, since a final ACK draws no answer) → unreplied (with
-    ///    the S1 hint when it left an uplink untranslated);
+    ///    the S1 hint when it left an uplink untranslated); never for multicast or broadcast
+    ///    (router solicitations, MLD reports: nobody owes them a reply);
     /// 5. a reply journey was delivered (or, path unknown, seen), or conntrack saw a reply
     ///    we did not capture → replied;
     /// 6. the latest request was delivered and is still within lossTimeout → delivered, awaiting reply;
@@ -119,7 +120,7 @@ extension Correlator {
         }
         // 4.
         if let r = ri, js[r].settled, js[r].verdict.state == .delivered || js[r].verdict.state == .seen,
-           !answered(r, in: f) {
+           !answered(r, in: f), !f.orig.dst.isMulticastOrBroadcast {
             if let s1 = untranslatedSource(js[r]) {
                 return Verdict(.unreplied, at: js[r].verdict.at,
                                reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(Self.seconds(lossTimeout))",

@@ -12,6 +12,14 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var v4: IPv4Address? { if case .v4(let a) = self { a } else { nil } }
 
+    /// Multicast (224.0.0.0/4, ff00::/8) or the IPv4 limited broadcast: nobody owes a reply.
+    public var isMulticastOrBroadcast: Bool {
+        switch self {
+        case .v4(let a): a.raw >> 28 == 0xE || a.raw == 0xFFFF_FFFF
+        case .v6(let a): a.high >> 56 == 0xFF
+        }
+    }
+
     /// RFC 1918 private IPv4 space, or IPv6 unique-local (RFC 4193): what must not leave an uplink untranslated.
     public var isPrivate: Bool {
         switch self {
