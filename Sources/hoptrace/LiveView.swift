@@ -73,7 +73,9 @@ final class LiveView {
 
     private func draw(force: Bool) {
         let now = Monotonic.seconds
-        guard dirty, force || now - lastDraw >= 1 / refresh else { return }
+        // A frame looks at every flow: with tens of thousands, a few frames a second is plenty.
+        let interval = max(1 / refresh, Double(pipeline.session.correlator.stats.live) / 40_000)
+        guard dirty, force || now - lastDraw >= interval else { return }
         terminal.draw(TUI.render(session: pipeline.session, state: state, context: context))
         lastDraw = now
         dirty = false

@@ -113,7 +113,8 @@ public final class Correlator {
     public func flow(_ id: Int) -> Flow? { flows[id]?.flow }
 
     /// Every flow held, by id.
-    public var allFlows: [Flow] { flows.values.map(\.flow).sorted { $0.id < $1.id } }
+    /// (Sorting the ids, not the flows: a view asks for this every frame.)
+    public var allFlows: [Flow] { flows.keys.sorted().map { flows[$0]!.flow } }
 
     /// The live flow a packet with this key belongs to.
     public func flowID(for key: FlowKey) -> Int? { keyIndex[key] }
