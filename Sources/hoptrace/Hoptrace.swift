@@ -7,9 +7,11 @@ struct Hoptrace: ParsableCommand {
         commandName: "hoptrace",
         abstract: "Follow packets hop by hop through namespaces, bridges and NAT.",
         discussion: """
-            hoptrace captures on many interfaces across network namespaces, subscribes to
-            conntrack events, and joins them into flows. 'hoptrace lab' builds a demo network
-            (the articles' Docker-style bridge topology) inside namespaces of its own.
+            hoptrace captures on many interfaces across network namespaces, subscribes to \
+            conntrack events, and joins them into flows with their NAT rewrites, hop-by-hop \
+            journeys and the place and reason a packet vanished. 'hoptrace lab' builds a demo \
+            network (the articles' Docker-style bridge topology) inside namespaces of its own.
+
             Without a subcommand: 'watch' (the live view; on the lab when it is up).
             """,
         version: HoptraceVersion.string,

@@ -8,10 +8,11 @@ import HoptraceLab
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Capture on many interfaces across namespaces and print what each one sees.",
+        abstract: "Follow packets across namespaces: the live view, or text / NDJSON lines of packets, conntrack events and flows.",
         discussion: """
             Example: hoptrace watch -i htns1:eth0 -i hthost:docker1 -i hthost:enX0 -- icmp
-            Lines: TIME NETNS:IFACE DIR (in|out|host|other) and a tcpdump-like summary.
+            On a terminal this opens the live view (? lists its keys); --text, --json and --flows write lines instead.
+            Text lines: TIME NETNS:IFACE DIR (in|out|host|other) and a tcpdump-like summary.
             """)
 
     @Option(name: .customShort("i"), help: "Capture point [NETNS:]IFACE (repeatable). NETNS: a name in /run/netns or a path.")
