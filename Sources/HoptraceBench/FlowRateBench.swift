@@ -4,16 +4,18 @@ import Foundation
 struct FlowRateBench {
     let prefix: String
     let hoptrace: String
+    /// `--flows`: events counted as read (the summary); `--json`: NEW lines written.
+    let mode: String
 
     func run(rates: [Double]) throws {
-        say("\n(b) new UDP flows through MASQUERADE for 1 s per rate; NEW events seen by hoptrace and by conntrack -E, same run")
+        say("\n(b) new UDP flows through MASQUERADE, one second's worth per rate; NEW events seen by hoptrace watch \(mode) and by conntrack -E, same run")
         say("target flows/s | created | sent flows/s | hoptrace NEW  lost(ENOBUFS) | conntrack -E NEW | ratio")
         let host = "\(prefix)host"
         for rate in rates where BenchAbort.requested == 0 {
             try sh(["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/conntrack", "-F"])
             usleep(300_000)
             // The packet filter matches nothing: only conntrack events are counted.
-            let watcher = try Observed("hoptrace-ct", [hoptrace, "watch", "-i", "\(host):enX0", "--json", "--summary",
+            let watcher = try Observed("hoptrace-ct", [hoptrace, "watch", "-i", "\(host):enX0", mode, "--summary",
                                                        "--stats-interval", "3600", "--", "udp", "port", "1"], keepStdout: true)
             let listener = try Observed("conntrack-E", ["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/conntrack", "-E",
                                                         "-e", "NEW", "-p", "udp"], keepStdout: true)
@@ -27,8 +29,11 @@ struct FlowRateBench {
                 .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
             watcher.stop()
             listener.stop()
-            let hopNew = try String(contentsOfFile: watcher.stdoutPath, encoding: .utf8)
-                .split(separator: "\n").filter { $0.contains(#""event":"new""#) && $0.contains(#""proto":"udp""#) }.count
+            // After a flush only this load makes events: every one read is a NEW.
+            let hopNew = mode == "--json"
+                ? try String(contentsOfFile: watcher.stdoutPath, encoding: .utf8)
+                    .split(separator: "\n").filter { $0.contains(#""event":"new""#) && $0.contains(#""proto":"udp""#) }.count
+                : Int(watcher.stderr.firstMatch(of: #/conntrack events (\d+) lost/#)?.1 ?? "-1")!
             let lost = Int(watcher.stderr.firstMatch(of: #/conntrack events \d+ lost (\d+)/#)?.1 ?? "-1")!
             let ctNew = listener.stdoutLines
             say(String(format: "%14.0f | %7d | %12.0f | %12d %13d | %16d | %.3f",

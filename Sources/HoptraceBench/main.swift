@@ -37,7 +37,9 @@ do {
         bench.withTcpdump = options.tcpdump
         try bench.run(rates: options.rates)
     }
-    if !options.flowRates.isEmpty { try FlowRateBench(prefix: prefix, hoptrace: hoptrace).run(rates: options.flowRates) }
+    for mode in options.modes where !options.flowRates.isEmpty {
+        try FlowRateBench(prefix: prefix, hoptrace: hoptrace, mode: mode).run(rates: options.flowRates)
+    }
     if options.liveView { try LiveViewBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds).run(flows: 10_000, rate: 20_000) }
 } catch {
     FileHandle.standardError.write(Data("hoptrace-bench: \(error)\n".utf8))
