@@ -422,8 +422,10 @@ public final class Correlator {
         // A packet making progress (in flight after veth1, then after docker1) is not news;
         // reaching a verdict, or a verdict changing, is.
         let before = f.verdict
+        // Nor is the same verdict at the same place re-worded as sightings fill in (a batch
+        // from the last point arrives first: "delivered in 1 hop", then "in 5 hops").
         if after.state != before.state || after.hint != before.hint || after.fix != before.fix
-            || (after.state != .inFlight && (!after.sameReason(as: before) || after.at != before.at)) {
+            || (after.state != .inFlight && after.at != before.at) {
             what.insert(.verdict)
         }
         f.verdict = after
