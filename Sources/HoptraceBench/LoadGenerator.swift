@@ -25,10 +25,10 @@ final class LoadGenerator: @unchecked Sendable {
         let payload = [UInt8](repeating: 0x68, count: 18)  // a 64-byte frame on the wire
         var portIndex = [UInt32](repeating: 0, count: fds.count)
         let span = UInt32(ports.count)
-        let start = Clock.now
-        var sent = 0, turn = 0
+        let start = Monotonic.now
+        var sent = 0
         while sent < total {
-            let due = min(total, Int((Clock.now - start) * rate) + 1)
+            let due = min(total, Int((Monotonic.now - start) * rate) + 1)
             if due <= sent {
                 usleep(50)
                 continue
@@ -39,17 +39,8 @@ final class LoadGenerator: @unchecked Sendable {
                 fds[socket], addr.s_addr, ports.lowerBound, span, &portIndex[socket], payload, payload.count,
                 UInt32(min(due - sent, 256)))
             if n < 0 { usleep(100) } else { sent += Int(n) }
-            turn += 1
         }
-        return (sent, Clock.now - start)
-    }
-}
-
-enum Clock {
-    static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        return (sent, Monotonic.now - start)
     }
 }
 

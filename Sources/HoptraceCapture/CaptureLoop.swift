@@ -97,8 +97,9 @@ public final class CaptureLoop {
     }
 }
 
-enum Monotonic {
-    static var now: Double {
+/// Seconds on the monotonic clock: intervals, deadlines, redraw ticks.
+public enum Monotonic {
+    public static var now: Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -72,7 +72,7 @@ final class LiveView {
     func changed() { dirty = true }
 
     private func draw(force: Bool) {
-        let now = Monotonic.seconds
+        let now = Monotonic.now
         // A frame looks at every flow: with tens of thousands, a few frames a second is plenty.
         let interval = max(1 / refresh, Double(pipeline.session.correlator.stats.live) / 40_000)
         guard dirty, force || now - lastDraw >= interval else { return }
@@ -128,12 +128,4 @@ final class LiveView {
     }
 
     func restore() { terminal.restore() }
-}
-
-enum Monotonic {
-    static var seconds: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }

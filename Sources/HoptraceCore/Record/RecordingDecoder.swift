@@ -64,14 +64,4 @@ public struct RecordingDecoder {
             pendingTopology = []
         }
     }
-
-    /// A whole recording in memory (tests, small files).
-    public static func events(of bytes: [UInt8]) throws(PcapngReader.FormatError) -> [Event] {
-        var d = RecordingDecoder()
-        d.feed(bytes)
-        var out: [Event] = []
-        while let e = try d.next() { out.append(e) }
-        try d.finish()
-        return out
-    }
 }
