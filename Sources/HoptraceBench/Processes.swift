@@ -47,6 +47,21 @@ final class Observed {
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Waits until the program has caught up: its CPU time grew by less than 10 ms over
+    /// half a second (at most `timeout`). Returns the seconds waited.
+    @discardableResult
+    func waitUntilIdle(timeout: Double = 30) -> Double {
+        let start = Date()
+        var last = cpuSeconds
+        while Date().timeIntervalSince(start) < timeout {
+            usleep(500_000)
+            let now = cpuSeconds
+            if now - last < 0.01 { break }
+            last = now
+        }
+        return Date().timeIntervalSince(start)
+    }
+
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
         process.waitUntilExit()

@@ -34,10 +34,25 @@ public final class CaptureLoop {
         self.conntrack = conntrack
     }
 
+    /// At most this many packets are read from a point per turn: what the time-ordered
+    /// merge holds back stays bounded (points × this) however far behind the loop is.
+    public var readChunk = 4096
+
+    /// While the loop is behind (a point had more than `readChunk` waiting), the time of
+    /// the last packet handed on; nil when every point was read to the end. Verdicts must
+    /// not be settled by the wall clock past it: the sightings that would complete a
+    /// journey may still be waiting unread.
+    public private(set) var caughtUpTo: (seconds: Int, micros: Int)?
+
+    private typealias Item = (packet: PcapPacket, decoded: Result<DecodedPacket, DecodeError>)
+
     /// `turnEnded` runs after each pass over the descriptors (at least every 100 ms):
     /// where output is flushed and a view redraws. `wake` descriptors (a terminal's
     /// input) join the poll, so input is handled at once: `readable` is called for each
     /// one that is ready. `stop` is asked every turn besides SIGINT/SIGTERM.
+    ///
+    /// Packets are handed on in time order across points (see `TimeOrderedMerge`), so a
+    /// packet's sightings at successive points arrive one after another.
     public func run(limit: Int? = nil, duration: Double? = nil, wake: () -> [Int32] = { [] }, readable: (Int32) -> Void = { _ in },
                     stop: () -> Bool = { false }, turnEnded: () -> Void = {}, _ handle: (Event) -> Void) {
         defer { turnEnded() }
@@ -49,8 +64,21 @@ public final class CaptureLoop {
             }
         }
         var seen = 0
+        var lastHandedOn: (seconds: Int, micros: Int)?
+        var merge = TimeOrderedMerge<Item>(streams: sources.count) { Int64($0.packet.seconds) * 1_000_000 + Int64($0.packet.micros) }
+        func emit(_ i: Int, _ item: Item) -> Bool {
+            if let limit, seen >= limit { return false }
+            handle(.packet(sources[i].point, item.packet, item.decoded))
+            lastHandedOn = (item.packet.seconds, item.packet.micros)
+            seen += 1
+            return true
+        }
+        func limitReached() -> Bool { limit.map { seen >= $0 } ?? false }
+        // Whatever is held when the loop ends (stopped, timed out) is still handed on.
+        defer { merge.releaseAll(emit) }
         let deadline = duration.map { Monotonic.now + $0 }
         var nextStats = Monotonic.now + statsInterval
+        var behind = false
         while !sources.isEmpty && !StopSignal.requested && !stop() {
             if let deadline, Monotonic.now >= deadline { return }
             if Monotonic.now >= nextStats {
@@ -59,21 +87,32 @@ public final class CaptureLoop {
             }
             let woken = wake()
             var fds = (sources.map(\.fd) + conntrack.map(\.fd) + woken).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&fds, nfds_t(fds.count), 100)
+            // A point read only up to the chunk has more waiting: no sleeping then.
+            let ready = poll(&fds, nfds_t(fds.count), behind ? 0 : 100)
             if ready < 0 && errno != EINTR { return }
             for f in fds.suffix(woken.count) where f.revents != 0 { readable(f.fd) }
             var lost: [Int] = []
+            var mayHaveMore = [Bool](repeating: false, count: sources.count)
             // A buffered (TPACKET_V3) handle may hold packets without the fd polling ready
             // until its timeout; drain every handle each turn, it costs one syscall.
             for (i, source) in sources.enumerated() {
-                let n = source.drain { pkt in
-                    let decoded = Result { () throws(DecodeError) in try source.decode(pkt) }
-                    handle(.packet(source.point, pkt, decoded))
-                    seen += 1
+                let room = readChunk - merge.heldCount(i)
+                guard room > 0 else {
+                    mayHaveMore[i] = true
+                    continue
                 }
-                if n < 0 { lost.append(i) }
-                if let limit, seen >= limit { return }
+                var got = 0
+                let n = source.drain(limit: room) { pkt in
+                    let decoded = Result { () throws(DecodeError) in try source.decode(pkt) }
+                    merge.add((pkt, decoded), stream: i)
+                    got += 1
+                }
+                if n < 0 { lost.append(i) } else { mayHaveMore[i] = got >= room }
             }
+            behind = mayHaveMore.contains(true)
+            merge.release(mayHaveMore: mayHaveMore, emit)
+            caughtUpTo = behind ? lastHandedOn : nil
+            if limitReached() { return }
             // Events are read every turn too: the poll result is only a wake-up.
             for source in conntrack {
                 let before = source.overruns
@@ -89,6 +128,8 @@ public final class CaptureLoop {
                 }
             }
             for i in lost.reversed() {
+                // What it captured before it went is still handed on.
+                merge.remove(stream: i, emit)
                 handle(.pointLost(sources[i].point, reason: sources[i].lastError))
                 sources.remove(at: i)
             }

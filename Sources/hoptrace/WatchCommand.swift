@@ -181,6 +181,12 @@ struct WatchCommand: ParsableCommand {
             let t = Timestamp.now
             return EventTime(seconds: t.seconds, micros: t.micros)
         }
+        /// The clock verdicts are settled by: the wall clock, held back to the packets read
+        /// so far while the loop is behind (else journeys would "vanish" unread).
+        func settleClock() -> EventTime {
+            guard let t = loop.caughtUpTo else { return now() }
+            return min(now(), EventTime(seconds: t.seconds, micros: t.micros))
+        }
         if live {
             guard let terminal = CursesTerminal(color: !noColor) else {
                 throw CaptureError.terminal("the live view needs a terminal on stdin and stdout; use --text or --json")
@@ -194,14 +200,14 @@ struct WatchCommand: ParsableCommand {
                      readable: { fd in fd == terminal.inputFD ? view.readInput() : pipeline.traceReadable(now: now()) },
                      stop: { view.stopRequested },
                      turnEnded: {
-                         pipeline.advance(to: now())
+                         pipeline.advance(to: settleClock())
                          view.tick()
                      }, handle)
         } else {
             loop.run(limit: count, duration: duration, wake: { pipeline.explainer?.fds ?? [] },
                      readable: { _ in pipeline.traceReadable(now: now()) },
                      turnEnded: {
-                         pipeline.advance(to: now())
+                         pipeline.advance(to: settleClock())
                          Output.flush()
                      }, handle)
         }

@@ -74,14 +74,15 @@ public final class PcapSource: @unchecked Sendable {
 
     /// Reads what is buffered now, without blocking. Returns -1 when the
     /// interface is gone (or another error), with the reason in `lastError`.
-    public func drain(_ handler: (PcapPacket) -> Void) -> Int32 {
-        withoutActuallyEscaping(handler) { handler in drain(escaping: handler) }
+    /// At most `limit` packets (nil: all that are buffered).
+    public func drain(limit: Int? = nil, _ handler: (PcapPacket) -> Void) -> Int32 {
+        withoutActuallyEscaping(handler) { handler in drain(limit: limit.map { Int32(clamping: max(1, $0)) } ?? -1, escaping: handler) }
     }
 
-    private func drain(escaping handler: @escaping (PcapPacket) -> Void) -> Int32 {
+    private func drain(limit: Int32, escaping handler: @escaping (PcapPacket) -> Void) -> Int32 {
         var box = HandlerBox(handler: handler)
         return withUnsafeMutablePointer(to: &box) { ptr in
-            pcap_dispatch(handle, -1, { user, header, bytes in
+            pcap_dispatch(handle, limit, { user, header, bytes in
                 guard let user, let header, let bytes else { return }
                 let box = user.withMemoryRebound(to: HandlerBox.self, capacity: 1) { $0 }
                 let h = header.pointee

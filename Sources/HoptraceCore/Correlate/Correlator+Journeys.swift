@@ -11,6 +11,10 @@ extension Correlator {
            abs(hop.time.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
            abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
+            if appendInPathOrder(hop, to: i, in: &f) {
+                let j = f.journeys[i]
+                return learnNAT(leg: j.leg, hops: j.hops, path: j.path, pairsFrom: j.hops.count - 1, in: &f)
+            }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
             f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
@@ -22,6 +26,26 @@ extension Correlator {
         f.nextJourneyID += 1
         append(j, to: &f)
         return reorder(f.journeys.count - 1, in: &f)
+    }
+
+    /// The usual sighting, cheaply: the packet one point further along the path its
+    /// journey already has, no earlier than its first sighting. Then `arrange` would
+    /// choose the same path (same earliest sighting, every hop on it) and leave the hops
+    /// in order with this one last, so only its delta and the verdict need working out.
+    /// Returns false (nothing changed) when the full re-placing is needed.
+    private func appendInPathOrder(_ hop: Hop, to i: Int, in f: inout Flow) -> Bool {
+        guard paths.knowsPaths, f.journeys[i].pathEpoch == pathEpoch, hop.time >= f.journeys[i].firstTime,
+              let last = f.journeys[i].hops.last else { return false }
+        // Hops are in path order, so the last one being on the path means all of them are.
+        guard let lastAt = f.journeys[i].path.firstIndex(of: last.point),
+              let at = f.journeys[i].path.firstIndex(of: hop.point), at > lastAt else { return false }
+        var hop = hop
+        hop.deltaMicros = hop.time.micros(since: last.time)
+        f.journeys[i].hops.append(hop)
+        f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
+        f.journeys[i].settled = false
+        f.journeys[i].verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
+        return true
     }
 
     /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
@@ -87,7 +111,7 @@ extension Correlator {
         let orig = f.orig, reply = f.reply
         arrange(&f.journeys[i], orig: orig, reply: reply)
         let j = f.journeys[i]
-        return learnNAT(from: j, in: &f)
+        return learnNAT(leg: j.leg, hops: j.hops, path: j.path, in: &f)
     }
 
     /// `reorder` on the journey alone, in place (no copy of its hops).
@@ -122,6 +146,7 @@ extension Correlator {
             }
         }
         j.path = path
+        j.pathEpoch = pathEpoch
         guard !j.hops.isEmpty else {
             j.verdict = journeyVerdict(j)
             return
@@ -148,24 +173,25 @@ extension Correlator {
 
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
     /// order when the path is unknown), in original-direction terms.
-    func learnNAT(from j: Journey, in f: inout Flow) -> Bool {
-        guard j.leg != .error, j.hops.count > 1 else { return false }
+    /// `pairsFrom`: only the pairs ending at this hop index or later (the earlier ones were learnt already).
+    func learnNAT(leg: Journey.Leg, hops: [Hop], path: [CapturePoint], pairsFrom first: Int = 1, in f: inout Flow) -> Bool {
+        guard leg != .error, hops.count > 1, first >= 1, first < hops.count else { return false }
         var learnt = false
         let idField = "id"
         let knowsPaths = paths.knowsPaths
         // Path positions: each pair's second point is the next pair's first.
-        var ib = knowsPaths ? j.path.firstIndex(of: j.hops[0].point) : nil
+        var ib = knowsPaths ? path.firstIndex(of: hops[first - 1].point) : nil
         func add(_ r: NATRewrite) {
             if addNAT(r, to: &f) { learnt = true }
         }
-        for k in 1..<j.hops.count {
-            let a = j.hops[k - 1], b = j.hops[k]
+        for k in first..<hops.count {
+            let a = hops[k - 1], b = hops[k]
             if knowsPaths {
                 let ia = ib
-                ib = j.path.firstIndex(of: b.point)
+                ib = path.firstIndex(of: b.point)
                 guard let ia, let ib, ib == ia + 1 else { continue }
             }
-            if j.leg == .request {
+            if leg == .request {
                 let between = (a.point, b.point)
                 if a.src != b.src { add(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
                 if a.dst != b.dst { add(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }

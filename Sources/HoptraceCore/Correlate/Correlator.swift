@@ -56,6 +56,8 @@ public final class Correlator {
     private static let pathCacheLimit = 4096
 
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
+    /// Counts topology changes: a journey's path from an earlier epoch is asked for again.
+    private(set) var pathEpoch = 0
 
     private struct PathQuery: Hashable {
         var firstSeen: CapturePoint
@@ -106,6 +108,7 @@ public final class Correlator {
     public func topologyChanged() {
         pathCache.removeAll()
         lastPath = nil
+        pathEpoch += 1
     }
 
     // MARK: - Reading
@@ -430,8 +433,10 @@ public final class Correlator {
         }
         f.verdict = after
         var earliest: EventTime?
-        for j in f.journeys where !j.settled {
-            if earliest.map({ j.lastTime < $0 }) ?? true { earliest = j.lastTime }
+        // By index: iterating would copy every journey (hops, path, verdict) on every sighting.
+        for i in f.journeys.indices where !f.journeys[i].settled {
+            let last = f.journeys[i].lastTime
+            if earliest.map({ last < $0 }) ?? true { earliest = last }
         }
         if let earliest {
             let next = earliest.adding(seconds: lossTimeout)

@@ -58,6 +58,8 @@ public struct Journey: Sendable {
     /// sighting with that signature may join (at most one per signature). A flag here
     /// instead of a per-flow dictionary: no allocation, no hashing.
     var indexed = false
+    /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
+    var pathEpoch = 0
 
     /// Time from the first to the last hop in path order.
     public var spanMicros: Int64 {

@@ -46,13 +46,6 @@ public struct ByteCursor {
         return UInt64(high) << 32 | UInt64(low)
     }
 
-    /// `n` bytes as a new array (MAC addresses and the like).
-    public mutating func take(_ n: Int, _ layer: String) throws(DecodeError) -> [UInt8] {
-        guard n >= 0, remaining >= n else { throw .truncated(layer: layer) }
-        defer { offset += n }
-        return Array(bytes[offset..<offset + n])
-    }
-
     public mutating func skip(_ n: Int, _ layer: String) throws(DecodeError) {
         guard n >= 0, remaining >= n else { throw .truncated(layer: layer) }
         offset += n

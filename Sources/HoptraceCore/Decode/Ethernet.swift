@@ -7,16 +7,22 @@ extension PacketDecoder {
     /// MAC address: sent by it is `out`, addressed to it `in`, broadcast or multicast `host`.
     public static func decodeEthernet(_ bytes: [UInt8], wireLength: Int, ownMAC: [UInt8]) throws(DecodeError) -> DecodedPacket {
         var c = ByteCursor(bytes)
-        let dstMAC = try c.take(6, "ethernet"), srcMAC = try c.take(6, "ethernet")
+        // The MACs are compared where they lie (copying them out cost more than the IP header's decoding).
+        try c.skip(12, "ethernet")
         var etherType = try c.u16("ethernet")
         while etherType == 0x8100 || etherType == 0x88A8 {  // each tag: TCI, then the next EtherType
             try c.skip(2, "802.1q")
             etherType = try c.u16("802.1q")
         }
+        func isOwn(at start: Int) -> Bool {
+            guard ownMAC.count == 6 else { return false }
+            for k in 0..<6 where bytes[start + k] != ownMAC[k] { return false }
+            return true
+        }
         let dir: PacketDirection =
-            srcMAC == ownMAC ? .outbound
-            : dstMAC == ownMAC ? .inbound
-            : dstMAC[0] & 1 == 1 ? .host
+            isOwn(at: 6) ? .outbound
+            : isOwn(at: 0) ? .inbound
+            : bytes[0] & 1 == 1 ? .host
             : .other
         var p = DecodedPacket(direction: dir, etherType: etherType, length: max(0, wireLength - c.offset))
         try decodeNetwork(etherType, &c, into: &p)
