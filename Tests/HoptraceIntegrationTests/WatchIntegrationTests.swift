@@ -106,6 +106,33 @@ struct WatchIntegrationTests {
         }
     }
 
+    /// IPv6 conntrack entries are reported like IPv4 ones (they were once skipped) and join the packets' flow.
+    @Test func ipv6ConntrackEventsCarryTheirTuplesAndJoinThePacketsFlow() throws {
+        try withLab("w6", scenario: "S2") { prefix throws in
+            let host = "\(prefix)host", remote = "\(prefix)remote"
+            _ = try Hoptrace.exec(["/usr/sbin/ip", "-n", host, "addr", "add", "fd00:68::1/64", "dev", "enX0", "nodad"])
+            _ = try Hoptrace.exec(["/usr/sbin/ip", "-n", remote, "addr", "add", "fd00:68::2/64", "dev", "enX0", "nodad"])
+            // A rule that needs conntrack makes the namespace track IPv6 at all.
+            _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/ip6tables", "-A", "OUTPUT",
+                                   "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED", "-j", "ACCEPT"])
+            let lines = try watch(["-i", "\(host):enX0", "--json", "--", "icmp6"]) { () throws in
+                let ping = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", host, "/usr/bin/ping", "-6", "-c", "1", "-W", "2", "fd00:68::2"])
+                #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)")
+            }
+            let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let ct = objects.filter { $0["type"] as? String == "conntrack" && $0["proto"] as? String == "icmp6" }
+            let new = try #require(ct.first { $0["event"] as? String == "new" }, "no IPv6 conntrack NEW in \(lines)")
+            let orig = new["orig"] as? [String: Any], reply = new["reply"] as? [String: Any]
+            #expect(orig?["src"] as? String == "fd00:68::1" && orig?["dst"] as? String == "fd00:68::2")
+            #expect(reply?["src"] as? String == "fd00:68::2" && reply?["dst"] as? String == "fd00:68::1")
+            #expect((orig?["icmp"] as? [String: Any])?["type"] as? Int == 128 && (reply?["icmp"] as? [String: Any])?["type"] as? Int == 129)
+            let request = try #require(objects.first {
+                $0["type"] as? String == "packet" && $0["dst"] as? String == "fd00:68::2" && ($0["icmp"] as? [String: Any])?["type"] as? Int == 128
+            }, "no echo request packet")
+            #expect(request["flow"] as? Int != nil && request["flow"] as? Int == new["flow"] as? Int)
+        }
+    }
+
     @Test func badInputGetsOneClearSentence() throws {
         let ns = try Hoptrace.run(["watch", "-i", "hti-nosuch-ns:eth0", "--count", "1"])
         #expect(ns.status != 0 && ns.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))

@@ -55,7 +55,7 @@ public final class ConntrackSource: @unchecked Sendable {
                 }
                 return Int32(NFCT_CB_CONTINUE)
             }, ptr)
-            var family = UInt32(AF_INET)
+            var family = UInt32(AF_UNSPEC)  // IPv4 and IPv6 entries
             _ = nfct_query(h, NFCT_Q_DUMP, &family)
         }
         return box.events
@@ -112,19 +112,30 @@ public final class ConntrackSource: @unchecked Sendable {
         case NFCT_T_DESTROY: kind = .destroy
         default: return nil
         }
-        guard nfct_get_attr_u8(ct, ATTR_L3PROTO) == UInt8(AF_INET) else { return nil }  // IPv6: capture issue's work
+        let family = nfct_get_attr_u8(ct, ATTR_L3PROTO)
+        guard family == UInt8(AF_INET) || family == UInt8(AF_INET6) else { return nil }
+        let v6 = family == UInt8(AF_INET6)
         func has(_ a: nf_conntrack_attr) -> Bool { nfct_attr_is_set(ct, a) > 0 }
         func u16(_ a: nf_conntrack_attr) -> UInt16? { has(a) ? UInt16(bigEndian: nfct_get_attr_u16(ct, a)) : nil }
-        func addr(_ a: nf_conntrack_attr) -> IPAddress { .v4(IPv4Address(UInt32(bigEndian: nfct_get_attr_u32(ct, a)))) }
+        func addr(_ a4: nf_conntrack_attr, _ a6: nf_conntrack_attr) -> IPAddress {
+            guard v6 else { return .v4(IPv4Address(UInt32(bigEndian: nfct_get_attr_u32(ct, a4)))) }
+            // 16 bytes in network order.
+            guard let p = nfct_get_attr(ct, a6) else { return .v6(IPv6Address(high: 0, low: 0)) }
+            let b = p.assumingMemoryBound(to: UInt8.self)
+            func half(_ from: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(b[from + $1]) } }
+            return .v6(IPv6Address(high: half(0), low: half(8)))
+        }
         let proto = nfct_get_attr_u8(ct, ATTR_L4PROTO)
-        var orig = ConntrackEvent.Tuple(src: addr(ATTR_IPV4_SRC), dst: addr(ATTR_IPV4_DST))
-        var reply = ConntrackEvent.Tuple(src: addr(ATTR_REPL_IPV4_SRC), dst: addr(ATTR_REPL_IPV4_DST))
-        if proto == 1, has(ATTR_ICMP_TYPE) {
+        var orig = ConntrackEvent.Tuple(src: addr(ATTR_IPV4_SRC, ATTR_IPV6_SRC), dst: addr(ATTR_IPV4_DST, ATTR_IPV6_DST))
+        var reply = ConntrackEvent.Tuple(src: addr(ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC), dst: addr(ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST))
+        if proto == 1 || proto == 58, has(ATTR_ICMP_TYPE) {
             let type = nfct_get_attr_u8(ct, ATTR_ICMP_TYPE), code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE)
             let id = UInt16(bigEndian: nfct_get_attr_u16(ct, ATTR_ICMP_ID))
             orig.icmp = (type, code, id)
-            // conntrack keeps one ICMP id; the reply of an echo request (8) is an echo reply (0).
-            reply.icmp = (type == 8 ? 0 : type == 13 ? 14 : type, code, id)
+            // conntrack keeps one ICMP id; the reply of an echo request is an echo reply
+            // (ICMP 8 → 0, timestamp 13 → 14; ICMPv6 128 → 129).
+            let replyType: UInt8 = proto == 58 ? (type == 128 ? 129 : type) : (type == 8 ? 0 : type == 13 ? 14 : type)
+            reply.icmp = (replyType, code, id)
         } else {
             orig.sport = u16(ATTR_PORT_SRC)
             orig.dport = u16(ATTR_PORT_DST)

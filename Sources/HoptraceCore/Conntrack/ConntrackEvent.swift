@@ -98,6 +98,7 @@ public enum ConntrackText {
         case 1: "icmp"
         case 6: "tcp"
         case 17: "udp"
+        case 58: "icmpv6"
         default: "proto\(p)"
         }
     }

@@ -103,7 +103,7 @@ public enum EventJSON {
         var j = header("conntrack", netns: netns, seconds: seconds, micros: micros)
         if let flow { j.add("flow", flow) }
         j.add("event", e.kind.rawValue)
-        j.add("proto", ConntrackText.protoName(e.proto))
+        j.add("proto", protoName(e.proto))
         j.add("orig", tuple(e.orig))
         j.add("reply", tuple(e.reply))
         j.add("status", e.statusNames)
