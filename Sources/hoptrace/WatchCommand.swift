@@ -44,7 +44,7 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Do not subscribe to conntrack events.")
     var noConntrack = false
     @Option(help: "Receive buffer of each conntrack event socket, in KiB (small values provoke lost events).")
-    var conntrackBuffer: Int32 = 32768
+    var conntrackBuffer: Int32 = 65536
     @Flag(help: "On exit, print totals to stderr: per point packets received and dropped by the kernel and decoded by hoptrace; conntrack events and losses.")
     var summary = false
     @Option(help: "Stop after this many packets.")

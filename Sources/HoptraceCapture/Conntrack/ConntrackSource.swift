@@ -13,9 +13,9 @@ public final class ConntrackSource: @unchecked Sendable {
     /// Times the kernel said ENOBUFS: events were lost because we read too slowly.
     public private(set) var overruns = 0
 
-    /// Subscribes inside `netns` (on a thread that entered it), with a 32 MiB
+    /// Subscribes inside `netns` (on a thread that entered it), with a 64 MiB
     /// receive buffer: `conntrack -E`'s default loses events under a flood.
-    public static func open(netns: String?, netnsPath: String?, receiveBuffer: Int32 = 32 << 20) throws -> ConntrackSource {
+    public static func open(netns: String?, netnsPath: String?, receiveBuffer: Int32 = 64 << 20) throws -> ConntrackSource {
         try NetnsThread.run(in: netnsPath) {
             let source = try ConntrackSource(netns: netns, netnsPath: netnsPath, receiveBuffer: receiveBuffer)
             source.existing = ConntrackSource.dumpTable()

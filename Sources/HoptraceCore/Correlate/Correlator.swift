@@ -219,9 +219,9 @@ public final class Correlator {
 
         // The flow named by the orig tuple, else any provisional flow one of the
         // entry's keys reaches (e.g. only the NATed packets on the uplink were seen).
-        let keys = [ok, ok.reversed(), rk, rk.reversed()]
-        var fid = keyIndex[ok]
-        if fid == nil { fid = keys.lazy.compactMap { self.keyIndex[$0] }.first }
+        // A key and its reverse share one index entry: the two tuples cover all four keys.
+        let keys = [ok, rk]
+        let fid = keyIndex[ok] ?? keyIndex[rk]
         let box: FlowBox
         if let fid, let b = flows[fid] {
             box = b

@@ -19,9 +19,8 @@ public enum FlowJSON {
         j.add("proto", protoName(f.proto))
         j.add("orig", f.conntrackOrig.map(EventJSON.tuple) ?? tuple(f.orig, echo: f.echo, request: true))
         if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }
-        j.addRaw("nat", "[" + f.nat.map { nat($0).text }.joined(separator: ",") + "]")
-        let hops = f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg).text } }
-        j.addRaw("hops", "[" + hops.joined(separator: ",") + "]")
+        j.add("nat", f.nat.map(nat))
+        j.add("hops", f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg) } })
         j.add("verdict", verdict(f.verdict))
         if f.conntrackID != nil {
             var c = JSONLine()

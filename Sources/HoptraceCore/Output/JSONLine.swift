@@ -1,54 +1,118 @@
 import Synchronization
 
 /// Builds one NDJSON object by hand: field order is stable and nothing on the
-/// hot path goes through Foundation.
+/// hot path goes through Foundation. UTF-8 bytes, appended in place: nested objects and
+/// arrays of them are copied in, never turned into intermediate strings (a flow line
+/// per new conntrack entry was most of the cost of keeping up with a flood of them).
 public struct JSONLine {
-    private var body = ""
+    /// The members, without the braces.
+    private var body: [UInt8] = []
 
     public init() {}
 
-    public mutating func add(_ key: String, _ value: String) { field(key, Self.quote(value)) }
-    public mutating func add(_ key: String, _ value: Int) { field(key, String(value)) }
-    public mutating func add(_ key: String, _ value: Bool) { field(key, value ? "true" : "false") }
-    public mutating func add(_ key: String, _ value: [String]) { field(key, "[" + value.map(Self.quote).joined(separator: ",") + "]") }
-    public mutating func add(_ key: String, _ object: JSONLine) { field(key, object.text) }
-    public mutating func addNull(_ key: String) { field(key, "null") }
+    public mutating func add(_ key: String, _ value: String) {
+        open(key)
+        Self.appendQuoted(value, to: &body)
+    }
+    public mutating func add(_ key: String, _ value: Int) {
+        open(key)
+        body.append(contentsOf: String(value).utf8)  // a small string: no allocation
+    }
+    public mutating func add(_ key: String, _ value: Bool) {
+        open(key)
+        body.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+    public mutating func add(_ key: String, _ value: [String]) {
+        open(key)
+        body.append(0x5B)
+        for (i, v) in value.enumerated() {
+            if i > 0 { body.append(0x2C) }
+            Self.appendQuoted(v, to: &body)
+        }
+        body.append(0x5D)
+    }
+    public mutating func add(_ key: String, _ object: JSONLine) {
+        open(key)
+        object.appendObject(to: &body)
+    }
+    /// An array of objects.
+    public mutating func add(_ key: String, _ objects: [JSONLine]) {
+        open(key)
+        body.append(0x5B)
+        for (i, o) in objects.enumerated() {
+            if i > 0 { body.append(0x2C) }
+            o.appendObject(to: &body)
+        }
+        body.append(0x5D)
+    }
+    public mutating func addNull(_ key: String) {
+        open(key)
+        body.append(contentsOf: "null".utf8)
+    }
     /// `raw` must already be JSON (an array built from JSONLine texts).
-    public mutating func addRaw(_ key: String, _ raw: String) { field(key, raw) }
-
-    /// Keys are string literals in hoptrace's own code: plain ASCII, never escaped.
-    private mutating func field(_ key: String, _ raw: String) {
-        if !body.isEmpty { body += "," }
-        body += "\""
-        body += key
-        body += "\":"
-        body += raw
+    public mutating func addRaw(_ key: String, _ raw: String) {
+        open(key)
+        body.append(contentsOf: raw.utf8)
     }
 
-    public var text: String { "{" + body + "}" }
+    /// Keys are string literals in hoptrace's own code: plain ASCII, never escaped.
+    private mutating func open(_ key: String) {
+        if body.isEmpty { body.reserveCapacity(128) } else { body.append(0x2C) }
+        body.append(0x22)
+        body.append(contentsOf: key.utf8)
+        body.append(0x22)
+        body.append(0x3A)
+    }
+
+    private func appendObject(to out: inout [UInt8]) {
+        out.append(0x7B)
+        out.append(contentsOf: body)
+        out.append(0x7D)
+    }
+
+    public var text: String {
+        String(unsafeUninitializedCapacity: body.count + 2) { buf in
+            buf[0] = 0x7B
+            _ = UnsafeMutableBufferPointer(rebasing: buf[1..<(body.count + 1)]).initialize(from: body)
+            buf[body.count + 1] = 0x7D
+            return body.count + 2
+        }
+    }
 
     /// RFC 8259 string escaping; anything below 0x20 becomes \u00XX.
     public static func quote(_ s: String) -> String {
+        var out: [UInt8] = []
+        appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Byte by byte is exact for UTF-8: every byte of a multi-byte character is ≥ 0x80.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
         // Most values (addresses, names, times) need no escaping: one scan, one copy.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            out.append(0x22)
+            return
+        }
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case ..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: out.append(b)
             }
         }
-        return out + "\""
+        out.append(0x22)
     }
 }
 
