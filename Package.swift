@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // The real engines, straight from Debian's -dev packages.
@@ -23,7 +22,7 @@ let package = Package(
         // The one C target: what Swift cannot import (setns, macros, variadics).
         .target(name: "CHoptraceShims"),
 
-        .target(name: "HoptraceCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "HoptraceCore"),
         .target(
             name: "HoptraceCapture",
             dependencies: ["HoptraceCore", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),

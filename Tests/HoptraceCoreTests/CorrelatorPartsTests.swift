@@ -101,3 +101,30 @@ import HoptraceCore
         #expect(ok.onlyFlow?.verdict.reason == "delivered to htns0:eth0 in 4 hops, awaiting reply")
     }
 }
+
+/// A flow's bounded journey list: time order, the oldest dropped, out-of-order arrivals placed.
+struct JourneyListTests {
+    @Test func aJourneyStartedOutOfOrderIsPlacedOnItsPathToo() throws {
+        let run = Run()
+        // seq 2 is read first (its point's batch came first), then seq 1, which started earlier, at veth1 only.
+        run.see(Lab.echo(Lab.ns1IP, Lab.remoteIP, id: 27, seq: 2, ipid: 1002, dir: .outbound), at: Lab.ns1, 10)
+        run.see(Lab.echo(Lab.ns1IP, Lab.remoteIP, id: 27, seq: 1, ipid: 1001, dir: .other), at: Lab.veth1, 5)
+        let f = try #require(run.onlyFlow)
+        #expect(f.journeys.map(\.icmpSeq) == [1, 2])
+        // Arranged like any other: its path is known, so it is in flight towards docker1.
+        #expect(f.journeys[0].path == [Lab.veth1, Lab.docker1, Lab.enX0, Lab.remote])
+        #expect(f.journeys[0].verdict.state == .inFlight && f.journeys[0].verdict.at == Lab.veth1)
+    }
+
+    @Test func aFullListDropsTheOldestAndKeepsTimeOrderAcrossTheWrap() throws {
+        let run = Run()
+        // 40 packets, one point each: the list keeps the last 32, oldest first.
+        for seq in 1...40 { run.see(Lab.echo(Lab.ns1IP, Lab.remoteIP, id: 27, seq: UInt16(seq), ipid: UInt16(seq), dir: .outbound), at: Lab.ns1, Double(seq)) }
+        // One that started between 35 and 36 arrives late: it goes in the middle, the oldest goes.
+        run.see(Lab.echo(Lab.ns1IP, Lab.remoteIP, id: 27, seq: 99, ipid: 99, dir: .other), at: Lab.veth1, 35.5)
+        let f = try #require(run.onlyFlow)
+        #expect(f.journeys.count == 32)
+        #expect(f.journeys.map(\.icmpSeq) == (10...35).map { UInt16($0) } + [99] + (36...40).map { UInt16($0) })
+        #expect(zip(f.journeys.dropLast(), f.journeys.dropFirst()).allSatisfy { $0.firstTime <= $1.firstTime })
+    }
+}

@@ -24,8 +24,9 @@ extension Correlator {
         let j = Journey(id: f.nextJourneyID, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
                         settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
         f.nextJourneyID += 1
-        append(j, to: &f)
-        return reorder(f.journeys.count - 1, in: &f)
+        // Placed where it started (not always last: batches from several points).
+        guard let at = append(j, to: &f) else { return false }
+        return reorder(at, in: &f)
     }
 
     /// The usual sighting, cheaply: the packet one point further along the path its
@@ -67,18 +68,17 @@ extension Correlator {
     }
 
     /// Appends a journey, keeping the list sorted by first sighting and bounded, and its index in step.
-    private func append(_ j: Journey, to f: inout Flow) {
-        var i = f.journeys.count
-        while i > 0 && f.journeys[i - 1].firstTime > j.firstTime { i -= 1 }
+    /// Returns where the journey now is (nil: it was older than all the list keeps).
+    @discardableResult
+    private func append(_ j: Journey, to f: inout Flow) -> Int? {
         let current = f.indexedJourney(j.signature)
         var j = j
         if current.map({ f.journeys[$0].lastTime <= j.lastTime }) ?? true {
             if let k = current { f.journeys[k].indexed = false }
             j.indexed = true
         }
-        f.journeys.insert(j, at: i)
         // The oldest goes, and with it its index entry if it had one.
-        while f.journeys.count > maxJourneysPerFlow { f.journeys.removeFirst() }
+        return f.journeys.insert(j, bound: maxJourneysPerFlow)
     }
 
     /// Re-places every journey (after conntrack told us the translated destination).

@@ -1,5 +1,3 @@
-import DequeModule
-
 /// A connection as hoptrace follows it: one per conntrack entry, or per 5-tuple where
 /// nothing tracks it. A value: what the correlator hands out is a snapshot.
 public struct Flow: Sendable {
@@ -43,9 +41,8 @@ public struct Flow: Sendable {
     public internal(set) var ended = false
     /// The last conntrack events, oldest first (bounded).
     public internal(set) var events: [ConntrackRecord] = []
-    /// The last journeys, by first sighting (bounded). A deque: under load the oldest
-    /// goes with every new one, and shifting 31 journeys down each time was a fifth of the work.
-    public internal(set) var journeys: Deque<Journey> = []
+    /// The last journeys, by first sighting (bounded).
+    public internal(set) var journeys: JourneyList = []
     /// Sightings (one packet at three points counts three).
     public internal(set) var requestPackets = 0
     public internal(set) var replyPackets = 0
