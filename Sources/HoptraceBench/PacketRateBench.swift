@@ -32,6 +32,30 @@ struct PacketRateBench {
         say(String(format: "highest rate with nothing lost by hoptrace on any point: %.0f pps", cleanMax))
     }
 
+    /// The path's own ceiling with five capture points: the cheapest capturer there is
+    /// (`tcpdump -w /dev/null`, no decoding) on each hop interface, no hoptrace. What the
+    /// sender reaches here bounds every figure above on this machine.
+    func ceiling(rates: [Double]) throws {
+        say("\n(a0) the path's ceiling: UDP 64-byte frames ns1 → docker1 → enX0 → remote, \(seconds) s per rate, 5× tcpdump -w /dev/null, no hoptrace")
+        say("target pps | sent pps | tcpdump -w: captured (min of 5)  kernel drops  CPU s")
+        for rate in rates where BenchAbort.requested == 0 {
+            let dumps = try points.map { p in
+                try Observed("tcpdump-w-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
+                                                             "-i", p.iface, "-s", "256", "-B", "32768", "-w", "/dev/null"] + filter)
+            }
+            for d in dumps { try d.waitFor("listening on") }
+            let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
+            let (sent, took) = load.send(to: "172.31.45.174", ports: 9000...9000, total: Int(rate * seconds), rate: rate)
+            for d in dumps { d.waitUntilIdle() }
+            let cpu = dumps.reduce(0) { $0 + $1.cpuSeconds }
+            dumps.forEach { $0.stop() }
+            let captured = dumps.map { d in Int(d.stderr.firstMatch(of: #/(\d+) packets captured/#)?.1 ?? "0")! }
+            let drops = dumps.reduce(0) { $0 + Int($1.stderr.firstMatch(of: #/(\d+) packets dropped by kernel/#)?.1 ?? "0")! }
+            say(String(format: "%10.0f | %8.0f | %9.2f%% %12d %6.2f", rate, Double(sent) / took,
+                         100 * Double(captured.min() ?? 0) / Double(max(1, sent)), drops, cpu))
+        }
+    }
+
     struct Result {
         var sent = 0, achieved = 0.0
         var hoptraceMin = 0, hoptraceTotal = 0, hoptraceDrops = 0, hoptraceCPU = 0.0

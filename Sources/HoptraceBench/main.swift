@@ -32,6 +32,9 @@ do {
     // The remote drops the load quietly: no ICMP port-unreachable flood coming back.
     try sh(["/usr/sbin/ip", "netns", "exec", "\(prefix)remote", "/usr/sbin/iptables", "-A", "INPUT", "-p", "udp", "-j", "DROP"])
     say("hoptrace-bench on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; lab \(prefix); hoptrace \(hoptrace)")
+    if options.ceiling {
+        try PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds, mode: "").ceiling(rates: options.rates)
+    }
     for mode in options.modes where !options.rates.isEmpty {
         var bench = PacketRateBench(prefix: prefix, hoptrace: hoptrace, seconds: options.seconds, mode: mode)
         bench.withTcpdump = options.tcpdump
@@ -58,6 +61,8 @@ struct BenchOptions {
     var liveView = true
     var modes = ["--flows", "--json"]
     var tcpdump = true
+    /// (a0): the path's ceiling with five `tcpdump -w /dev/null` and no hoptrace.
+    var ceiling = false
     var dumpChanges: Int?
     var prefix = "htb"
     var hoptrace = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hoptrace").path
@@ -73,12 +78,13 @@ struct BenchOptions {
             case "--seconds": seconds = Double(it.next() ?? "") ?? seconds
             case "--no-live-view": liveView = false
             case "--alone": tcpdump = false
+            case "--ceiling": ceiling = true
             case "--modes": modes = (it.next() ?? "").split(separator: ",").map { "--" + $0 }
             case "--prefix": prefix = it.next() ?? prefix
             case "--hoptrace": hoptrace = it.next() ?? hoptrace
             case "--dump-changes": dumpChanges = Int(it.next() ?? "") ?? 8
             default:
-                say("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--modes flows,json] [--alone] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH] [--dump-changes RUNS]")
+                say("usage: hoptrace-bench [--rates R,R,…] [--flow-rates R,R,…] [--correlator-flows N,N,…] [--modes flows,json] [--alone] [--ceiling] [--no-live-view] [--seconds S] [--prefix P] [--hoptrace PATH] [--dump-changes RUNS]")
                 exit(a == "--help" || a == "-h" ? 0 : 2)
             }
         }
