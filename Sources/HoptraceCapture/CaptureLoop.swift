@@ -9,6 +9,9 @@ public final class CaptureLoop {
     public enum Event {
         case packet(CapturePoint, PcapPacket, Result<DecodedPacket, DecodeError>)
         case pointLost(CapturePoint, reason: String)
+        /// The kernel dropped packets at a point (its capture buffer was full) between two
+        /// checks: `from`…`to` (wall clock) is when, as closely as the loop knows.
+        case captureLoss(CapturePoint, dropped: Int, from: (seconds: Int, micros: Int), to: (seconds: Int, micros: Int))
         /// A conntrack event and the wall-clock time it was read.
         case conntrack(netns: String?, ConntrackEvent, seconds: Int, micros: Int)
         case conntrackLost(netns: String?, overruns: Int)
@@ -76,6 +79,19 @@ public final class CaptureLoop {
         func limitReached() -> Bool { limit.map { seen >= $0 } ?? false }
         // Whatever is held when the loop ends (stopped, timed out) is still handed on.
         defer { merge.releaseAll(emit) }
+        // Kernel drops per point, checked every 50 ms at most (one syscall per point).
+        var drops = sources.map { Int($0.stats.dropped) }
+        var lastDropCheck = (wall: Timestamp.now, mono: Monotonic.now)
+        func checkDrops() {
+            guard Monotonic.now - lastDropCheck.mono >= 0.05 else { return }
+            let now = (wall: Timestamp.now, mono: Monotonic.now)
+            for (i, source) in sources.enumerated() {
+                let d = Int(source.stats.dropped)
+                if d > drops[i] { handle(.captureLoss(source.point, dropped: d - drops[i], from: lastDropCheck.wall, to: now.wall)) }
+                drops[i] = d
+            }
+            lastDropCheck = now
+        }
         let deadline = duration.map { Monotonic.now + $0 }
         var nextStats = Monotonic.now + statsInterval
         var behind = false
@@ -112,6 +128,7 @@ public final class CaptureLoop {
             behind = mayHaveMore.contains(true)
             merge.release(mayHaveMore: mayHaveMore, emit)
             caughtUpTo = behind ? lastHandedOn : nil
+            checkDrops()
             if limitReached() { return }
             // Events are read every turn too: the poll result is only a wake-up.
             for source in conntrack {
@@ -132,6 +149,7 @@ public final class CaptureLoop {
                 merge.remove(stream: i, emit)
                 handle(.pointLost(sources[i].point, reason: sources[i].lastError))
                 sources.remove(at: i)
+                drops.remove(at: i)
             }
             turnEnded()
         }

@@ -135,6 +135,7 @@ enum Format {
         case .vanished, .unreplied, .icmpError: ScreenBuffer.Style(color: .red, bold: true)
         case .inFlight: .plain
         case .seen: ScreenBuffer.Style(color: .dim)
+        case .uncaptured: ScreenBuffer.Style(color: .yellow)
         }
     }
 

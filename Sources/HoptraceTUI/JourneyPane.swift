@@ -193,7 +193,7 @@ enum JourneyPane {
             add("\(g.check) \(v.state.rawValue): \(v.reason)", style)
         case .vanished, .unreplied, .icmpError:
             add("\(g.cross) \(Format.verdict(v))", style)
-        case .inFlight, .seen:
+        case .inFlight, .seen, .uncaptured:
             add("\(g.ellipsis) \(v.state.rawValue): \(v.reason)", style)
         }
         if let rule = Format.rule(v) { add("  rule: \(rule)", ScreenBuffer.Style(color: .red)) }

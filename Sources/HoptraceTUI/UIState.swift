@@ -134,7 +134,7 @@ enum FlowList {
         case .icmpError: 1
         case .unreplied: 2
         case .inFlight: 3
-        case .seen: 4
+        case .seen, .uncaptured: 4
         case .delivered: 5
         case .replied: 6
         }

@@ -105,6 +105,17 @@ final class WatchPipeline {
                 emit("hoptrace: stats \(points); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); flows \(flows.live) live, \(flows.evicted) evicted")
             case .none: break
             }
+        case .captureLoss(let point, let dropped, let from, let to):
+            session.correlator.captureLost(at: point, dropped: dropped, from: EventTime(seconds: from.seconds, micros: from.micros),
+                                           to: EventTime(seconds: to.seconds, micros: to.micros))
+            switch format {
+            case .json, .flows:
+                emit(EventJSON.notice("capture-loss", netns: point.netns, seconds: to.seconds, micros: to.micros,
+                                      message: "\(point.iface): the kernel dropped \(dropped) packets (capture buffer full); journeys missing there are judged uncaptured, not vanished"))
+            case .text:
+                emit("hoptrace: capture at \(point) dropped \(dropped) packets (kernel buffer full); journeys missing there are judged uncaptured, not vanished")
+            case .none: break
+            }
         case .pointLost(let point, let reason):
             session.pointLost(point, reason: reason)
             let now = Timestamp.now

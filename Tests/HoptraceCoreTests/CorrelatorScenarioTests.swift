@@ -209,6 +209,32 @@ import HoptraceCore
         #expect(run.changes.contains { $0.kind == .updated && $0.what.contains(.verdict) && $0.flow.verdict.state == .vanished })
     }
 
+    /// A packet missing at a point whose capture was dropping packets then is a gap in
+    /// the capture, not a drop: `uncaptured`, and it does not decide the flow's verdict.
+    @Test func aJourneyMissingWhereTheCaptureDroppedPacketsIsUncapturedNotVanished() throws {
+        let run = Run()
+        run.request(seq: 1, at: 0)
+        run.ct(L.pingEntry(.new), 0.1)
+        run.reply(seq: 1, at: 0.3)
+        run.advance(1500)
+        #expect(run.onlyFlow?.verdict.state == .replied)
+        // seq 2 is last seen at docker1 at 2000 ms; enX0's capture dropped packets from 1990 to 2040 ms.
+        run.request(seq: 2, at: 1999.9, until: L.docker1)
+        run.c.captureLost(at: L.enX0, dropped: 120, from: run.time(1990), to: run.time(2040))
+        run.advance(3500)
+        let f = try #require(run.onlyFlow)
+        let j = try #require(f.journeys.last)
+        #expect(j.verdict.state == .uncaptured)
+        #expect(j.verdict.reason == "not captured at hthost:enX0: hoptrace's capture there dropped 120 packets around then")
+        #expect(f.verdict.state == .replied)
+        #expect(!run.changes.contains { $0.flow.verdict.state == .vanished })
+        // The same loss elsewhere in time, or at another point, excuses nothing.
+        run.request(seq: 3, at: 6000, until: L.docker1)
+        run.advance(7500)
+        #expect(run.onlyFlow?.verdict.state == .vanished)
+        #expect(run.onlyFlow?.verdict.reason == "vanished after hthost:docker1, before hthost:enX0")
+    }
+
     @Test func s4ReplyVanishesAfterEnX0BeforeDocker1() throws {
         let run = Run()
         run.request(seq: 1, at: 0)

@@ -133,6 +133,28 @@ struct WatchIntegrationTests {
         }
     }
 
+    /// hoptrace stopped while a flood fills its 1 MiB capture buffers: the kernel's drops
+    /// are reported, and journeys missing where the capture dropped packets are not
+    /// blamed on the network (no `vanished`).
+    @Test func captureLossIsReportedAndNotMistakenForADrop() throws {
+        try withLab("wl", scenario: "S2") { prefix throws in
+            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--buffer-size", "1", "--loss-timeout", "0.5", "--", "icmp"]) { () throws in
+                let me = "watch --duration 6 --lab --prefix \(prefix) "
+                #expect(try Hoptrace.exec(["/usr/bin/pkill", "-STOP", "-f", me]).status == 0)
+                let flood = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(prefix)ns1", "/usr/bin/ping", "-f", "-q", "-c", "20000",
+                                               "172.31.45.174"])
+                _ = try Hoptrace.exec(["/usr/bin/pkill", "-CONT", "-f", me])
+                #expect(flood.status == 0, "\(flood.stderr)")
+            }
+            let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let losses = objects.filter { $0["type"] as? String == "capture-loss" }
+            #expect(!losses.isEmpty, "no capture-loss line: \(lines.suffix(5))")
+            #expect(losses.allSatisfy { ($0["message"] as? String)?.contains("the kernel dropped") == true })
+            let vanished = objects.filter { $0["type"] as? String == "flow" && ($0["verdict"] as? [String: Any])?["state"] as? String == "vanished" }
+            #expect(vanished.isEmpty, "\(vanished.prefix(2))")
+        }
+    }
+
     @Test func badInputGetsOneClearSentence() throws {
         let ns = try Hoptrace.run(["watch", "-i", "hti-nosuch-ns:eth0", "--count", "1"])
         #expect(ns.status != 0 && ns.stderr.contains("network namespace not found: /run/netns/hti-nosuch-ns"))

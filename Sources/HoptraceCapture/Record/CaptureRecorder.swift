@@ -41,7 +41,7 @@ public final class CaptureRecorder {
         case .conntrack(let netns, let e, let seconds, let micros):
             let record = ConntrackRecord(netns: netns, micros: Int64(seconds) * 1_000_000 + Int64(micros), event: e)
             write(PcapngWriter.custom(record.encoded))
-        case .conntrackLost, .stats, .pointLost:
+        case .conntrackLost, .stats, .pointLost, .captureLoss:
             break
         }
     }

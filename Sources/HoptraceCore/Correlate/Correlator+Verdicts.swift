@@ -1,7 +1,8 @@
 /// Verdicts: what became of a journey, and what a flow's journeys add up to.
 extension Correlator {
     /// A journey on its own: delivered when it reached its path's last point; vanished
-    /// when settled (lossTimeout after its last sighting) short of it; otherwise in flight.
+    /// when settled (lossTimeout after its last sighting) short of it — uncaptured instead
+    /// when the next point's capture was dropping packets then; otherwise in flight.
     /// Without a known path it can only be "seen".
     ///
     /// `sortedByPath`: the hops are in path order (just re-placed), so the furthest point
@@ -36,6 +37,11 @@ extension Correlator {
         }
         let next = j.path[reached + 1]
         guard j.settled else { return Verdict(.inFlight, at: at, text: ReasonText(core: .inFlightAfter(next: next))) }
+        if let loss = captureLoss(at: next, around: j.lastTime) {
+            return Verdict(.uncaptured, at: at,
+                           reason: "not captured at \(next): hoptrace's capture there dropped \(loss.dropped) packets around then",
+                           hint: "its kernel buffer was full: a gap in the capture, not evidence of a drop (a larger --buffer-size or fewer capture points help)")
+        }
         var v = Verdict(.vanished, at: at, text: ReasonText(core: .vanishedAfter(next: next)))
         if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
            paths.egressInfo(for: next)?.bridgePortOf == bridge {
@@ -51,7 +57,8 @@ extension Correlator {
 
     /// The flow's verdict. Precedence, first match wins — each step looks at the NEWEST
     /// settled evidence, so a flow that breaks says so at once and one that recovers
-    /// reads well again (an old lost ping does not taint a working flow):
+    /// reads well again (an old lost ping does not taint a working flow). Uncaptured
+    /// journeys (a gap in hoptrace's capture) are not evidence for any of the steps:
     ///
     /// 1. the latest finished request journey vanished → vanished (the request died on the way);
     /// 2. the latest finished reply journey vanished → vanished, "reply vanished after …" (S4).
@@ -77,7 +84,8 @@ extension Correlator {
         func later(_ i: Int, than best: Int?) -> Bool { best.map { js[$0].firstTime < js[i].firstTime } ?? true }
         for i in js.indices {
             let state = js[i].verdict.state
-            let finished = js[i].settled || state == .delivered
+            // A capture gap says nothing about the flow: it is not its latest evidence.
+            let finished = (js[i].settled || state == .delivered) && state != .uncaptured
             switch js[i].leg {
             case .request:
                 if finished && later(i, than: ri) { ri = i }

@@ -58,6 +58,14 @@ public final class Correlator {
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
     /// Counts topology changes: a journey's path from an earlier epoch is asked for again.
     private(set) var pathEpoch = 0
+    /// When each point's capture dropped packets (the last few spells per point).
+    var captureLosses: [CapturePoint: [CaptureLoss]] = [:]
+
+    struct CaptureLoss {
+        var from: EventTime
+        var to: EventTime
+        var dropped: Int
+    }
 
     private struct PathQuery: Hashable {
         var firstSeen: CapturePoint
@@ -103,6 +111,29 @@ public final class Correlator {
         box.flow.diagnosis = d
         box.flow.verdict.explain(with: d)
         return box.flow
+    }
+
+    /// The kernel dropped `dropped` packets at `point` between `from` and `to` (its
+    /// capture buffer was full). A journey last seen just before such a point around then
+    /// is judged `uncaptured`, not `vanished`: the packet may have passed unseen.
+    public func captureLost(at point: CapturePoint, dropped: Int, from: EventTime, to: EventTime) {
+        guard dropped > 0 else { return }
+        var spells = captureLosses[point] ?? []
+        // Checks a second apart or less make one spell.
+        if let last = spells.last, from.micros(since: last.to) <= 1_000_000 {
+            spells[spells.count - 1].to = max(last.to, to)
+            spells[spells.count - 1].dropped += dropped
+        } else {
+            spells.append(CaptureLoss(from: from, to: to, dropped: dropped))
+            if spells.count > 16 { spells.removeFirst(spells.count - 16) }
+        }
+        captureLosses[point] = spells
+    }
+
+    /// The spell of capture loss at `point` that a packet sighted at `time` one point
+    /// earlier may have fallen into (the drop is noticed after it happened, hence the margin).
+    func captureLoss(at point: CapturePoint, around time: EventTime) -> CaptureLoss? {
+        captureLosses[point]?.last { time >= $0.from.adding(seconds: -0.5) && time <= $0.to.adding(seconds: 0.1) }
     }
 
     public func topologyChanged() {

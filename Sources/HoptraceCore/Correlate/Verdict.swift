@@ -15,6 +15,9 @@ public struct Verdict: Sendable, Equatable {
         case icmpError = "icmp-error"
         /// Seen, but the path is unknown: neither delivered nor vanished can be claimed.
         case seen
+        /// Not seen at the next point while hoptrace's capture there was dropping packets
+        /// (its kernel buffer was full): a gap in the capture, not evidence of a drop.
+        case uncaptured
     }
 
     /// The capture point of the last sighting (furthest along the path).

@@ -105,7 +105,7 @@ public struct DiagnosisInput: Sendable {
     public var failed: Bool {
         switch verdict.state {
         case .vanished, .unreplied, .icmpError: true
-        case .inFlight, .delivered, .replied, .seen: failedLeg != nil
+        case .inFlight, .delivered, .replied, .seen, .uncaptured: failedLeg != nil
         }
     }
 }
