@@ -92,6 +92,10 @@ public final class CaptureLoop {
             }
             lastDropCheck = now
         }
+        // A point read to the end may still hold packets in its open block (handed over
+        // when full or `timeoutMs` old): packets newer than that are held back a turn.
+        let holdMicros = Int64((sources.map(\.timeoutMs).max() ?? 50) + 10) * 1000
+        var lastRelease = Monotonic.now
         let deadline = duration.map { Monotonic.now + $0 }
         var nextStats = Monotonic.now + statsInterval
         var behind = false
@@ -103,8 +107,9 @@ public final class CaptureLoop {
             }
             let woken = wake()
             var fds = (sources.map(\.fd) + conntrack.map(\.fd) + woken).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            // A point read only up to the chunk has more waiting: no sleeping then.
-            let ready = poll(&fds, nfds_t(fds.count), behind ? 0 : 100)
+            // A point read only up to the chunk has more waiting: no sleeping then; packets
+            // held back for their block's timeout are due within it.
+            let ready = poll(&fds, nfds_t(fds.count), behind ? 0 : merge.heldCount > 0 ? Int32(holdMicros / 1000) : 100)
             if ready < 0 && errno != EINTR { return }
             for f in fds.suffix(woken.count) where f.revents != 0 { readable(f.fd) }
             var lost: [Int] = []
@@ -126,7 +131,16 @@ public final class CaptureLoop {
                 if n < 0 { lost.append(i) } else { mayHaveMore[i] = got >= room }
             }
             behind = mayHaveMore.contains(true)
-            merge.release(mayHaveMore: mayHaveMore, emit)
+            let wall = Timestamp.now
+            let cap = Int64(wall.seconds) * 1_000_000 + Int64(wall.micros) - holdMicros
+            if merge.release(mayHaveMore: mayHaveMore, cap: cap, emit) > 0 || merge.heldCount == 0 {
+                lastRelease = Monotonic.now
+            } else if Monotonic.now - lastRelease > 1 {
+                // Nothing released for a second (the clock stepped back past what is held):
+                // hand everything on rather than hold it for as long as the step.
+                merge.releaseAll(emit)
+                lastRelease = Monotonic.now
+            }
             caughtUpTo = behind ? lastHandedOn : nil
             checkDrops()
             if limitReached() { return }

@@ -43,11 +43,13 @@ struct TimeOrderedMergeTests {
         var m = merge(1)
         for t in 1...5 { m.add(("p\(t)", Int64(t)), stream: 0) }
         var got: [String] = []
-        m.release(mayHaveMore: [false]) { _, item in
+        // false: not taken; it stays held with the rest.
+        let n = m.release(mayHaveMore: [false]) { _, item in
+            guard got.count < 2 else { return false }
             got.append(item.name)
-            return got.count < 2
+            return true
         }
-        #expect(got == ["p1", "p2"])
+        #expect(got == ["p1", "p2"] && n == 2)
         #expect(m.heldCount == 3)
         var rest: [String] = []
         m.releaseAll { _, item in
@@ -55,6 +57,32 @@ struct TimeOrderedMergeTests {
             return true
         }
         #expect(rest == ["p3", "p4", "p5"])
+    }
+
+    /// A clock stepping back within a behind stream must not stall the merge: the
+    /// watermark is the newest time the stream has had, and its first item is below it.
+    @Test func aClockSteppingBackDoesNotStallTheMerge() {
+        var m = merge(2)
+        m.add(("a100", 100), stream: 0)
+        m.add(("a5", 5), stream: 0)  // the clock stepped back
+        m.add(("b110", 110), stream: 1)
+        m.add(("b6", 6), stream: 1)
+        let out = drain(&m, more: [true, true])
+        #expect(out.first == "a100")
+        #expect(!out.isEmpty)
+    }
+
+    @Test func theCapHoldsBackWhatIsTooRecent() {
+        var m = merge(2)
+        m.add(("a10", 10), stream: 0)
+        m.add(("a50", 50), stream: 0)
+        m.add(("b20", 20), stream: 1)
+        var out: [String] = []
+        m.release(mayHaveMore: [false, false], cap: 30) { _, item in
+            out.append(item.name)
+            return true
+        }
+        #expect(out == ["a10", "b20"] && m.heldCount == 1)
     }
 
     @Test func aRemovedStreamHandsOnWhatItHeldAndLaterStreamsMoveDown() {

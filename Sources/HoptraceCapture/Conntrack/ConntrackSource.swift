@@ -132,9 +132,11 @@ public final class ConntrackSource: @unchecked Sendable {
             let type = nfct_get_attr_u8(ct, ATTR_ICMP_TYPE), code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE)
             let id = UInt16(bigEndian: nfct_get_attr_u16(ct, ATTR_ICMP_ID))
             orig.icmp = (type, code, id)
-            // conntrack keeps one ICMP id; the reply of an echo request is an echo reply
-            // (ICMP 8 → 0, timestamp 13 → 14; ICMPv6 128 → 129).
-            let replyType: UInt8 = proto == 58 ? (type == 128 ? 129 : type) : (type == 8 ? 0 : type == 13 ? 14 : type)
+            // conntrack keeps one ICMP id; a query's reply is its answer type (ICMP echo
+            // 8 → 0, timestamp 13 → 14, info 15 → 16, address mask 17 → 18; ICMPv6 echo
+            // 128 → 129, node information 139 → 140), as the kernel's invert tables say.
+            let answers: [UInt8: UInt8] = proto == 58 ? [128: 129, 139: 140] : [8: 0, 13: 14, 15: 16, 17: 18]
+            let replyType = answers[type] ?? type
             reply.icmp = (replyType, code, id)
         } else {
             orig.sport = u16(ATTR_PORT_SRC)

@@ -20,6 +20,8 @@ public final class PcapSource: @unchecked Sendable {
     public let fd: Int32
     public let linkType: Int32
     public let snapLength: Int32
+    /// The kernel hands over a block of packets when it is full or this old.
+    public let timeoutMs: Int32
     /// The interface's own MAC, read in its namespace: tells in from out.
     public let ownMAC: [UInt8]
 
@@ -36,6 +38,7 @@ public final class PcapSource: @unchecked Sendable {
         }
         handle = h
         snapLength = o.snapLength
+        timeoutMs = o.timeoutMs
         pcap_set_snaplen(h, o.snapLength)
         pcap_set_buffer_size(h, o.bufferSize)
         pcap_set_timeout(h, o.timeoutMs)

@@ -7,20 +7,26 @@
 /// order they arrive together, as they happened.
 ///
 /// A stream whose last read was cut short by the per-read limit may hold older packets
-/// than the others' newest: nothing later than its newest held item is released until it
-/// has been read again (its watermark). A stream read to the end holds everything it has.
+/// than the others' newest: nothing later than the newest item it has had is released
+/// until it has been read again (its watermark; the newest so far, not the last held, so a
+/// clock stepping back cannot stall the merge). A caller may also cap what is released at
+/// a time (a capture buffer hands over packets in blocks: a point read to the end may
+/// still hold, in its open block, packets as old as the block timeout).
 ///
 /// Inlinable: a packet passes through it five times over at full rate, and unspecialised
 /// generic code across the module boundary cost more than the merge itself.
 public struct TimeOrderedMerge<Item> {
     @usableFromInline var held: [[Item]]
     @usableFromInline var heads: [Int]
+    /// Per stream: the newest time added so far.
+    @usableFromInline var newest: [Int64]
     @usableFromInline let time: (Item) -> Int64
 
     /// `time`: the item's timestamp (microseconds, any epoch, ascending within a stream).
     @inlinable public init(streams: Int, time: @escaping (Item) -> Int64) {
         held = Array(repeating: [], count: streams)
         heads = Array(repeating: 0, count: streams)
+        newest = Array(repeating: .min, count: streams)
         self.time = time
     }
 
@@ -30,22 +36,26 @@ public struct TimeOrderedMerge<Item> {
 
     @inlinable public mutating func add(_ item: Item, stream: Int) {
         held[stream].append(item)
+        newest[stream] = max(newest[stream], time(item))
     }
 
     /// Emits, oldest first (equal times: lower stream first), every held item no later
-    /// than the watermark: the newest held time of the streams that may have more
-    /// (`mayHaveMore[i]`), the earliest of those. `emit` returns false to stop early
-    /// (what is left stays held).
-    @inlinable public mutating func release(mayHaveMore: [Bool], _ emit: (Int, Item) -> Bool) {
-        var watermark = Int64.max
+    /// than the watermark — the newest time of the streams that may have more
+    /// (`mayHaveMore[i]`), the earliest of those — nor than `cap`. `emit` returns false
+    /// to stop early: that item is not taken, and it and the rest stay held. Returns how
+    /// many were emitted.
+    @inlinable @discardableResult
+    public mutating func release(mayHaveMore: [Bool], cap: Int64 = .max, _ emit: (Int, Item) -> Bool) -> Int {
+        var watermark = cap
         for i in held.indices where i < mayHaveMore.count && mayHaveMore[i] && heldCount(i) > 0 {
-            watermark = min(watermark, time(held[i][held[i].count - 1]))
+            watermark = min(watermark, newest[i])
         }
-        drainHeld(upTo: watermark, only: nil, emit)
+        return drainHeld(upTo: watermark, only: nil, emit)
     }
 
     /// Emits everything held, in time order.
-    @inlinable public mutating func releaseAll(_ emit: (Int, Item) -> Bool) {
+    @inlinable @discardableResult
+    public mutating func releaseAll(_ emit: (Int, Item) -> Bool) -> Int {
         drainHeld(upTo: .max, only: nil, emit)
     }
 
@@ -55,10 +65,12 @@ public struct TimeOrderedMerge<Item> {
         drainHeld(upTo: .max, only: stream, emit)
         held.remove(at: stream)
         heads.remove(at: stream)
+        newest.remove(at: stream)
     }
 
-    @inlinable mutating func drainHeld(upTo watermark: Int64, only: Int?, _ emit: (Int, Item) -> Bool) {
+    @inlinable mutating func drainHeld(upTo watermark: Int64, only: Int?, _ emit: (Int, Item) -> Bool) -> Int {
         defer { compact() }
+        var emitted = 0
         while true {
             var best: Int?, bestTime = Int64.max
             for i in held.indices where (only == nil || only == i) && heads[i] < held[i].count {
@@ -68,10 +80,10 @@ public struct TimeOrderedMerge<Item> {
                     bestTime = t
                 }
             }
-            guard let i = best else { return }
-            let item = held[i][heads[i]]
+            guard let i = best else { return emitted }
+            if !emit(i, held[i][heads[i]]) { return emitted }
             heads[i] += 1
-            if !emit(i, item) { return }
+            emitted += 1
         }
     }
 
