@@ -68,6 +68,24 @@ import HoptraceCore
         #expect(counted.encoded.count == r.encoded.count + 33)
     }
 
+    @Test func captureLossRecordRoundTripsAndReachesTheReplay() throws {
+        let loss = CaptureLossRecord(point: CapturePoint(netns: "hthost", iface: "enX0"), dropped: 1234,
+                                     from: EventTime(micros: 1_795_554_732_000_000), to: EventTime(micros: 1_795_554_732_050_000))
+        #expect(try CaptureLossRecord(decoding: loss.encoded) == loss)
+        let current = CaptureLossRecord(point: CapturePoint(netns: nil, iface: "eth0"), dropped: 1, from: EventTime(micros: 0), to: EventTime(micros: 1))
+        #expect(try CaptureLossRecord(decoding: current.encoded) == current)
+        for n in 0..<loss.encoded.count {
+            #expect(throws: DecodeError.self) { try CaptureLossRecord(decoding: Array(loss.encoded.prefix(n))) }
+        }
+        var decoder = RecordingDecoder()
+        decoder.feed(Self.file() + PcapngWriter.custom(loss.encoded))
+        var seen: [CaptureLossRecord] = []
+        while let e = try decoder.next() {
+            if case .captureLoss(let r) = e { seen.append(r) }
+        }
+        #expect(seen == [loss])
+    }
+
     @Test func aCutConntrackRecordIsAnErrorNotATrap() {
         let bytes = ConntrackRecord(netns: "hthost", micros: 1, event: Self.event).encoded
         for n in 0..<bytes.count {

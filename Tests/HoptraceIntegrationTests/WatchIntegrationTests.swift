@@ -137,8 +137,10 @@ struct WatchIntegrationTests {
     /// are reported, and journeys missing where the capture dropped packets are not
     /// blamed on the network (no `vanished`).
     @Test func captureLossIsReportedAndNotMistakenForADrop() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ht-loss-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
         try withLab("wl", scenario: "S2") { prefix throws in
-            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--buffer-size", "1", "--loss-timeout", "0.5", "--", "icmp"]) { () throws in
+            let lines = try watch(["--lab", "--prefix", prefix, "--json", "--buffer-size", "1", "--loss-timeout", "0.5", "-w", file, "--", "icmp"]) { () throws in
                 let me = "watch --duration 6 --lab --prefix \(prefix) "
                 #expect(try Hoptrace.exec(["/usr/bin/pkill", "-STOP", "-f", me]).status == 0)
                 let flood = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(prefix)ns1", "/usr/bin/ping", "-f", "-q", "-c", "20000",
@@ -152,6 +154,12 @@ struct WatchIntegrationTests {
             #expect(losses.allSatisfy { ($0["message"] as? String)?.contains("the kernel dropped") == true })
             let vanished = objects.filter { $0["type"] as? String == "flow" && ($0["verdict"] as? [String: Any])?["state"] as? String == "vanished" }
             #expect(vanished.isEmpty, "\(vanished.prefix(2))")
+            // The recording carries the losses: the replay judges as the live run did.
+            let replay = try Hoptrace.run(["watch", "-r", file, "--json", "--loss-timeout", "0.5"])
+            #expect(replay.status == 0, "\(replay.stderr)")
+            let replayed = replay.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(replayed.filter { $0["type"] as? String == "capture-loss" }.count == losses.count)
+            #expect(!replayed.contains { $0["type"] as? String == "flow" && ($0["verdict"] as? [String: Any])?["state"] as? String == "vanished" })
         }
     }
 

@@ -25,7 +25,8 @@ public final class CaptureRecorder {
         for t in topology { write(PcapngWriter.custom(t.encoded)) }
     }
 
-    /// Writes what the loop produced; stats and notices are not part of the record.
+    /// Writes what the loop produced; stats and notices are not part of the record
+    /// (capture losses are: they change verdicts).
     public func record(_ event: CaptureLoop.Event) {
         switch event {
         case .packet(let point, let pkt, let decoded):
@@ -41,7 +42,12 @@ public final class CaptureRecorder {
         case .conntrack(let netns, let e, let seconds, let micros):
             let record = ConntrackRecord(netns: netns, micros: Int64(seconds) * 1_000_000 + Int64(micros), event: e)
             write(PcapngWriter.custom(record.encoded))
-        case .conntrackLost, .stats, .pointLost, .captureLoss:
+        case .captureLoss(let point, let dropped, let from, let to):
+            // A replay needs it to judge the journeys missing there as the live run did.
+            let record = CaptureLossRecord(point: point, dropped: dropped, from: EventTime(seconds: from.seconds, micros: from.micros),
+                                           to: EventTime(seconds: to.seconds, micros: to.micros))
+            write(PcapngWriter.custom(record.encoded))
+        case .conntrackLost, .stats, .pointLost:
             break
         }
     }

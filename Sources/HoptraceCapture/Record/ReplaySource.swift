@@ -35,6 +35,9 @@ public struct ReplaySource {
                         if let limit, packets >= limit { return }
                     case .conntrack(let netns, let e, let time):
                         handle(.conntrack(netns: netns, e, seconds: Int(time.seconds), micros: Int(time.microsOfSecond)))
+                    case .captureLoss(let r):
+                        handle(.captureLoss(r.point, dropped: r.dropped, from: (Int(r.from.seconds), Int(r.from.microsOfSecond)),
+                                            to: (Int(r.to.seconds), Int(r.to.microsOfSecond))))
                     }
                 }
                 if n == 0 {

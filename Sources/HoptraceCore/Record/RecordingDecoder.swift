@@ -8,6 +8,8 @@ public struct RecordingDecoder {
         case topology([NamespaceSources])
         case packet(CapturePoint, time: EventTime, bytes: [UInt8], wireLength: Int, Result<DecodedPacket, DecodeError>)
         case conntrack(netns: String?, ConntrackEvent, time: EventTime)
+        /// The live run's capture dropped packets at a point.
+        case captureLoss(CaptureLossRecord)
     }
 
     private var reader: PcapngReader
@@ -44,6 +46,10 @@ public struct RecordingDecoder {
                 }
                 flushPreamble()
                 // A custom block hoptrace cannot read is skipped, not fatal: a newer version may have written it.
+                if CaptureLossRecord.isLossRecord(payload) {
+                    if let loss = try? CaptureLossRecord(decoding: payload) { queue.append(.captureLoss(loss)) }
+                    continue
+                }
                 guard let r = try? ConntrackRecord(decoding: payload) else { continue }
                 queue.append(.conntrack(netns: r.netns, r.event, time: EventTime(micros: r.micros)))
             }
