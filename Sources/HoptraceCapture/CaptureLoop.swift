@@ -69,7 +69,7 @@ public final class CaptureLoop {
         var seen = 0
         var lastHandedOn: (seconds: Int, micros: Int)?
         var merge = TimeOrderedMerge<Item>(streams: sources.count) { Int64($0.packet.seconds) * 1_000_000 + Int64($0.packet.micros) }
-        func emit(_ i: Int, _ item: Item) -> Bool {
+        func emit(_ i: Int, _ item: inout Item) -> Bool {
             if let limit, seen >= limit { return false }
             handle(.packet(sources[i].point, item.packet, item.decoded))
             lastHandedOn = (item.packet.seconds, item.packet.micros)

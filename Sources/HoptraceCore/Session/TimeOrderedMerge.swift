@@ -17,6 +17,9 @@
 /// generic code across the module boundary cost more than the merge itself.
 public struct TimeOrderedMerge<Item> {
     @usableFromInline var held: [[Item]]
+    /// The held items' times, kept beside them: choosing the next item compares only these
+    /// (asking `time` of every stream's head copied a whole item each time).
+    @usableFromInline var times: [[Int64]]
     @usableFromInline var heads: [Int]
     /// Per stream: the newest time added so far.
     @usableFromInline var newest: [Int64]
@@ -25,6 +28,7 @@ public struct TimeOrderedMerge<Item> {
     /// `time`: the item's timestamp (microseconds, any epoch, ascending within a stream).
     @inlinable public init(streams: Int, time: @escaping (Item) -> Int64) {
         held = Array(repeating: [], count: streams)
+        times = Array(repeating: [], count: streams)
         heads = Array(repeating: 0, count: streams)
         newest = Array(repeating: .min, count: streams)
         self.time = time
@@ -35,8 +39,10 @@ public struct TimeOrderedMerge<Item> {
     @inlinable public var heldCount: Int { held.indices.reduce(0) { $0 + heldCount($1) } }
 
     @inlinable public mutating func add(_ item: Item, stream: Int) {
+        let t = time(item)
         held[stream].append(item)
-        newest[stream] = max(newest[stream], time(item))
+        times[stream].append(t)
+        newest[stream] = max(newest[stream], t)
     }
 
     /// Emits, oldest first (equal times: lower stream first), every held item no later
@@ -45,7 +51,7 @@ public struct TimeOrderedMerge<Item> {
     /// to stop early: that item is not taken, and it and the rest stay held. Returns how
     /// many were emitted.
     @inlinable @discardableResult
-    public mutating func release(mayHaveMore: [Bool], cap: Int64 = .max, _ emit: (Int, Item) -> Bool) -> Int {
+    public mutating func release(mayHaveMore: [Bool], cap: Int64 = .max, _ emit: (Int, inout Item) -> Bool) -> Int {
         var watermark = cap
         for i in held.indices where i < mayHaveMore.count && mayHaveMore[i] && heldCount(i) > 0 {
             watermark = min(watermark, newest[i])
@@ -55,45 +61,51 @@ public struct TimeOrderedMerge<Item> {
 
     /// Emits everything held, in time order.
     @inlinable @discardableResult
-    public mutating func releaseAll(_ emit: (Int, Item) -> Bool) -> Int {
+    public mutating func releaseAll(_ emit: (Int, inout Item) -> Bool) -> Int {
         drainHeld(upTo: .max, only: nil, emit)
     }
 
     /// Emits what one stream holds (it is going away), then forgets the stream: later
     /// streams' indices move down by one.
-    @inlinable public mutating func remove(stream: Int, _ emit: (Int, Item) -> Bool) {
+    @inlinable public mutating func remove(stream: Int, _ emit: (Int, inout Item) -> Bool) {
         drainHeld(upTo: .max, only: stream, emit)
         held.remove(at: stream)
+        times.remove(at: stream)
         heads.remove(at: stream)
         newest.remove(at: stream)
     }
 
-    @inlinable mutating func drainHeld(upTo watermark: Int64, only: Int?, _ emit: (Int, Item) -> Bool) -> Int {
+    @inlinable mutating func drainHeld(upTo watermark: Int64, only: Int?, _ emit: (Int, inout Item) -> Bool) -> Int {
         defer { compact() }
         var emitted = 0
         while true {
             var best: Int?, bestTime = Int64.max
             for i in held.indices where (only == nil || only == i) && heads[i] < held[i].count {
-                let t = time(held[i][heads[i]])
+                let t = times[i][heads[i]]
                 if t <= watermark && (best == nil || t < bestTime) {
                     best = i
                     bestTime = t
                 }
             }
             guard let i = best else { return emitted }
-            if !emit(i, held[i][heads[i]]) { return emitted }
+            // In place: the item is not copied out to be handed on.
+            if !emit(i, &held[i][heads[i]]) { return emitted }
             heads[i] += 1
             emitted += 1
         }
     }
 
-    /// Drops what was emitted (once per release, not per item).
+    /// Drops what was emitted: all of a stream's items when all went, else once they are
+    /// half of what it holds (moving the rest down on every release cost more than the merge).
     @inlinable mutating func compact() {
         for i in held.indices where heads[i] > 0 {
+            if heads[i] < held[i].count && heads[i] * 2 < held[i].count { continue }
             if heads[i] == held[i].count {
                 held[i].removeAll(keepingCapacity: true)
+                times[i].removeAll(keepingCapacity: true)
             } else {
                 held[i].removeFirst(heads[i])
+                times[i].removeFirst(heads[i])
             }
             heads[i] = 0
         }
