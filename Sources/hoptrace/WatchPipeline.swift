@@ -30,6 +30,8 @@ final class WatchPipeline {
         self.format = format
         watched = Set(points)
         session = Session(points: points, correlator: Correlator(paths: paths, lossTimeout: lossTimeout, maxFlows: maxFlows))
+        // Only the live view shows recent packets.
+        session.keepsPacketLog = format == .none
     }
 
     /// The namespaces' topology, read at start (or from a recording): paths through the watched points.

@@ -40,12 +40,14 @@ extension Correlator {
         // Hops are in path order, so the last one being on the path means all of them are.
         guard let lastAt = f.journeys[i].path.firstIndex(of: last.point),
               let at = f.journeys[i].path.firstIndex(of: hop.point), at > lastAt else { return false }
+        let wasInFlight = !f.journeys[i].settled && f.journeys[i].verdict.state == .inFlight && f.journeys[i].leg != .error
         var hop = hop
         hop.deltaMicros = hop.time.micros(since: last.time)
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false
         f.journeys[i].verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
+        progressOnly = wasInFlight && f.journeys[i].verdict.state == .inFlight
         return true
     }
 

@@ -76,6 +76,7 @@ extension Correlator {
     /// 6. the latest request was delivered and is still within lossTimeout → delivered, awaiting reply;
     /// 7. otherwise in flight (or a conntrack entry without packets).
     func flowVerdict(_ f: Flow) -> Verdict {
+        lastVerdictByLatest = false
         // The latest (by first sighting; the first of equals, as max(by:) keeps) finished
         // request and reply, delivered or seen reply, and error, in one pass without copies.
         let js = f.journeys
@@ -159,6 +160,7 @@ extension Correlator {
             for i in js.indices.dropFirst() where js[l].lastTime < js[i].lastTime { l = i }
             var v = js[l].verdict
             if js[l].leg == .reply { v.prefixReply() }
+            lastVerdictByLatest = true
             return v
         }
         return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict

@@ -58,6 +58,12 @@ public final class Correlator {
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
     /// Counts topology changes: a journey's path from an earlier epoch is asked for again.
     private(set) var pathEpoch = 0
+    /// Set by the last sighting when it only moved an in-flight request or reply one point
+    /// on (still in flight): then the flow's verdict cannot change unless it is the
+    /// latest journey's own (`Flow.verdictByLatest`), and `judge` need not work it out again.
+    var progressOnly = false
+    /// Set by `flowVerdict`: its answer was the latest journey's verdict (its last rule).
+    var lastVerdictByLatest = false
     /// When each point's capture dropped packets (the last few spells per point).
     var captureLosses: [CapturePoint: [CaptureLoss]] = [:]
 
@@ -450,8 +456,13 @@ public final class Correlator {
 
     /// `update` within one access to the flow (no copy of it).
     private func judge(_ f: inout Flow, _ body: (inout Flow) -> FlowChange.What) -> FlowChange.What {
+        progressOnly = false
         var what = body(&f)
+        // The verdict rests on finished journeys; this one is still in flight. The deadline
+        // already set is no later than this journey's (it was unsettled before).
+        if progressOnly && !f.verdictByLatest && f.scheduled != nil { return what }
         var after = flowVerdict(f)
+        f.verdictByLatest = lastVerdictByLatest
         if after.isProblem, let d = f.diagnosis { after.explain(with: d) } else if !after.isProblem { f.diagnosis = nil }
         // A packet making progress (in flight after veth1, then after docker1) is not news;
         // reaching a verdict, or a verdict changing, is.

@@ -69,6 +69,8 @@ public struct Flow: Sendable {
     var nextJourneyID = 1
     /// The deadline of this flow's authoritative entry in the correlator's timer heap.
     var scheduled: EventTime?
+    /// The verdict is the latest journey's own (so moving any journey on may change it).
+    var verdictByLatest = true
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id

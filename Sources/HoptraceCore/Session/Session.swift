@@ -34,6 +34,8 @@ public final class Session {
     public private(set) var points: [PointState]
     private var pointIndex: [CapturePoint: Int] = [:]
     public private(set) var packetLog: RingBuffer<PacketEntry>
+    /// Off when nothing reads the packet log (the line writers): a copy of every packet saved.
+    public var keepsPacketLog = true
     public private(set) var conntrackLog: RingBuffer<ConntrackEntry>
     public private(set) var conntrackEvents = 0
     public private(set) var conntrackLost = 0
@@ -54,7 +56,7 @@ public final class Session {
         tick(time)
         count(point)
         let changes = correlator.ingest(packet: p, at: point, time: time)
-        packetLog.append(PacketEntry(time: time, point: point, packet: p, flowID: correlator.lastFlowID))
+        if keepsPacketLog { packetLog.append(PacketEntry(time: time, point: point, packet: p, flowID: correlator.lastFlowID)) }
         return changes
     }
 
