@@ -183,8 +183,14 @@ extension Correlator {
         let knowsPaths = paths.knowsPaths
         // Path positions: each pair's second point is the next pair's first.
         var ib = knowsPaths ? path.firstIndex(of: hops[first - 1].point) : nil
-        func add(_ r: NATRewrite) {
-            if addNAT(r, to: &f) { learnt = true }
+        // The raw values are compared before any text is made: a SNAT'd flow repeats the
+        // same rewrite with every packet, and formatting it each time cost more than the rest.
+        func add(_ kind: NATRewrite.Kind, _ field: String, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
+            let raw = RawRewrite(kind: kind, field: field, from: from, to: to)
+            if f.natPlaced.contains(raw) { return }
+            if addNAT(NATRewrite(kind: kind, field: field, from: from.description, to: to.description, between: between), to: &f) { learnt = true }
+            // Now recorded with a place: the same rewrite again would change nothing.
+            if f.natPlaced.count < 16 { f.natPlaced.append(raw) }
         }
         for k in first..<hops.count {
             let a = hops[k - 1], b = hops[k]
@@ -195,19 +201,19 @@ extension Correlator {
             }
             if leg == .request {
                 let between = (a.point, b.point)
-                if a.src != b.src { add(.init(kind: .snat, field: "src", from: "\(a.src)", to: "\(b.src)", between: between)) }
-                if a.dst != b.dst { add(.init(kind: .dnat, field: "dst", from: "\(a.dst)", to: "\(b.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(x)", to: "\(y)", between: between)) }
+                if a.src != b.src { add(.snat, "src", .address(a.src), .address(b.src), between) }
+                if a.dst != b.dst { add(.dnat, "dst", .address(a.dst), .address(b.dst), between) }
+                if let x = a.sport, let y = b.sport, x != y { add(.snat, "sport", .number(x), .number(y), between) }
+                if let x = a.dport, let y = b.dport, x != y { add(.dnat, "dport", .number(x), .number(y), between) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(x), .number(y), between) }
             } else {
                 // A reply undoes the rewrites: the original direction crosses b before a.
                 let between = (b.point, a.point)
-                if a.src != b.src { add(.init(kind: .dnat, field: "dst", from: "\(b.src)", to: "\(a.src)", between: between)) }
-                if a.dst != b.dst { add(.init(kind: .snat, field: "src", from: "\(b.dst)", to: "\(a.dst)", between: between)) }
-                if let x = a.sport, let y = b.sport, x != y { add(.init(kind: .dnat, field: "dport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.dport, let y = b.dport, x != y { add(.init(kind: .snat, field: "sport", from: "\(y)", to: "\(x)", between: between)) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.init(kind: .snat, field: idField, from: "\(y)", to: "\(x)", between: between)) }
+                if a.src != b.src { add(.dnat, "dst", .address(b.src), .address(a.src), between) }
+                if a.dst != b.dst { add(.snat, "src", .address(b.dst), .address(a.dst), between) }
+                if let x = a.sport, let y = b.sport, x != y { add(.dnat, "dport", .number(y), .number(x), between) }
+                if let x = a.dport, let y = b.dport, x != y { add(.snat, "sport", .number(y), .number(x), between) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(y), .number(x), between) }
             }
         }
         return learnt

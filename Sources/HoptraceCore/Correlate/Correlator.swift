@@ -428,6 +428,7 @@ public final class Correlator {
         }
         // Rewrites were learnt the wrong way round; the journeys will teach them again.
         f.nat = []
+        f.natPlaced = []
     }
 
     private func record(_ e: ConntrackEvent, netns: String?, time: EventTime, in f: inout Flow) {

@@ -71,6 +71,8 @@ public struct Flow: Sendable {
     var scheduled: EventTime?
     /// The verdict is the latest journey's own (so moving any journey on may change it).
     var verdictByLatest = true
+    /// Rewrites in `nat` already placed between two points, as raw values (bounded).
+    var natPlaced: [RawRewrite] = []
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id

@@ -176,3 +176,25 @@ public struct NATRewrite: Sendable, Equatable {
         a.sameRewrite(as: b) && a.between?.0 == b.between?.0 && a.between?.1 == b.between?.1
     }
 }
+
+/// A rewritten value before it is text: an address, or a port or ICMP id.
+enum NATValue: Equatable, Sendable, CustomStringConvertible {
+    case address(IPAddress)
+    case number(UInt16)
+
+    var description: String {
+        switch self {
+        case .address(let a): a.description
+        case .number(let n): String(n)
+        }
+    }
+}
+
+/// A rewrite a flow has already recorded with the place it happened (so seeing it again
+/// changes nothing), in raw values: checked before any text is made.
+struct RawRewrite: Equatable, Sendable {
+    var kind: NATRewrite.Kind
+    var field: String
+    var from: NATValue
+    var to: NATValue
+}
