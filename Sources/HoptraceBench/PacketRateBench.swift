@@ -39,21 +39,32 @@ struct PacketRateBench {
         say("\n(a0) the path's ceiling: UDP 64-byte frames ns1 → docker1 → enX0 → remote, \(seconds) s per rate, 5× tcpdump -w /dev/null, no hoptrace")
         say("target pps | sent pps | tcpdump -w: captured (min of 5)  kernel drops  CPU s")
         for rate in rates where BenchAbort.requested == 0 {
-            let dumps = try points.map { p in
-                try Observed("tcpdump-w-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
-                                                             "-i", p.iface, "-s", "256", "-B", "32768", "-w", "/dev/null"] + filter)
-            }
+            let dumps = try tcpdumps(["-w", "/dev/null"])
             for d in dumps { try d.waitFor("listening on") }
             let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
             let (sent, took) = load.send(to: "172.31.45.174", ports: 9000...9000, total: Int(rate * seconds), rate: rate)
             for d in dumps { d.waitUntilIdle() }
             let cpu = dumps.reduce(0) { $0 + $1.cpuSeconds }
             dumps.forEach { $0.stop() }
-            let captured = dumps.map { d in Int(d.stderr.firstMatch(of: #/(\d+) packets captured/#)?.1 ?? "0")! }
-            let drops = dumps.reduce(0) { $0 + Int($1.stderr.firstMatch(of: #/(\d+) packets dropped by kernel/#)?.1 ?? "0")! }
+            let (captured, drops) = Self.tcpdumpCounts(dumps)
             say(String(format: "%10.0f | %8.0f | %9.2f%% %12d %6.2f", rate, Double(sent) / took,
-                         100 * Double(captured.min() ?? 0) / Double(max(1, sent)), drops, cpu))
+                         100 * Double(captured) / Double(max(1, sent)), drops, cpu))
         }
+    }
+
+    /// One `tcpdump -n` per hop interface, in its namespace (`extra`: e.g. `-w /dev/null`).
+    func tcpdumps(_ extra: [String] = []) throws -> [Observed] {
+        try points.map { p in
+            try Observed("tcpdump-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
+                                                       "-i", p.iface, "-s", "256", "-B", "32768"] + extra + filter)
+        }
+    }
+
+    /// What stopped tcpdumps said: the fewest packets one captured, and the kernel's drops in all.
+    static func tcpdumpCounts(_ dumps: [Observed]) -> (minCaptured: Int, drops: Int) {
+        let captured = dumps.map { d in Int(d.stderr.firstMatch(of: #/(\d+) packets captured/#)?.1 ?? "0")! }
+        let drops = dumps.reduce(0) { $0 + Int($1.stderr.firstMatch(of: #/(\d+) packets dropped by kernel/#)?.1 ?? "0")! }
+        return (captured.min() ?? 0, drops)
     }
 
     struct Result {
@@ -67,10 +78,7 @@ struct PacketRateBench {
     func once(rate: Double) throws -> Result {
         let watcher = try Observed("hoptrace", [hoptrace, "watch", "--lab", "--prefix", prefix, mode, "--summary",
                                                 "--stats-interval", "3600", "--"] + filter)
-        let dumps = try (withTcpdump ? points : []).map { p in
-            try Observed("tcpdump-\(p.netns)-\(p.iface)", ["/usr/sbin/ip", "netns", "exec", p.netns, "/usr/bin/tcpdump", "-n",
-                                                       "-i", p.iface, "-s", "256", "-B", "32768"] + filter)
-        }
+        let dumps = withTcpdump ? try tcpdumps() : []
         try watcher.waitFor("hoptrace: watching")
         for d in dumps { try d.waitFor("listening on") }
         let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
@@ -91,9 +99,7 @@ struct PacketRateBench {
         r.hoptraceMin = decoded.count == points.count ? decoded.min()! : 0
         r.hoptraceTotal = decoded.reduce(0, +)
         r.hoptraceDrops = perPoint.reduce(0) { $0 + Int($1.2)! }
-        let captured = dumps.map { d in Int(d.stderr.firstMatch(of: #/(\d+) packets captured/#)?.1 ?? "0")! }
-        r.tcpdumpMin = captured.min() ?? 0
-        r.tcpdumpDrops = dumps.reduce(0) { $0 + Int($1.stderr.firstMatch(of: #/(\d+) packets dropped by kernel/#)?.1 ?? "0")! }
+        (r.tcpdumpMin, r.tcpdumpDrops) = Self.tcpdumpCounts(dumps)
         return r
     }
 }

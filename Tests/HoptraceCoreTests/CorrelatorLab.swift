@@ -94,6 +94,16 @@ final class Run {
 
     var onlyFlow: Flow? { c.allFlows.count == 1 ? c.allFlows[0] : nil }
 
+    /// S2's ping in the order a live run ingests it: ns1/veth1/docker1 and the NATed
+    /// enX0 sightings before conntrack's NEW, the reply after, then UPDATE; settled.
+    func s2Ping() {
+        request(seq: 1, at: 0)
+        ct(Lab.pingEntry(.new), 0.16)
+        reply(seq: 1, at: 0.3)
+        ct(Lab.pingEntry(.update, replied: true), 0.55)
+        advance(2000)
+    }
+
     /// ns1's echo request crossing the lab with MASQUERADE at enX0 (`until` stops it early).
     func request(seq: UInt16, at ms: Double, id: UInt16 = 27, idOut: UInt16? = nil, snat: Bool = true,
                  until last: CapturePoint = Lab.remote, from src: String = Lab.ns1IP,

@@ -6,11 +6,7 @@ import HoptraceCore
 
     static func s2Flow() throws -> Flow {
         let run = Run()
-        run.request(seq: 1, at: 0)
-        run.ct(L.pingEntry(.new), 0.16)
-        run.reply(seq: 1, at: 0.3)
-        run.ct(L.pingEntry(.update, replied: true), 0.55)
-        run.advance(2000)
+        run.s2Ping()
         return try #require(run.onlyFlow)
     }
 

@@ -5,15 +5,10 @@ import HoptraceCore
 @Suite struct CorrelatorScenarioTests {
     typealias L = Lab
 
-    /// S2's ping in the order a live run ingests it: ns1/veth1/docker1 and the NATed
-    /// enX0 sightings before conntrack's NEW, the reply after, then UPDATE.
+    /// S2's ping as a live run ingests it (see `Run.s2Ping`).
     @Test func s2SnatPingIsOneFlowWithNATBetweenDocker1AndEnX0() throws {
         let run = Run()
-        run.request(seq: 1, at: 0)
-        run.ct(L.pingEntry(.new), 0.16)
-        run.reply(seq: 1, at: 0.3)
-        run.ct(L.pingEntry(.update, replied: true), 0.55)
-        run.advance(2000)
+        run.s2Ping()
 
         #expect(run.c.stats.live == 1)
         let f = try #require(run.onlyFlow)

@@ -35,34 +35,27 @@ enum Scenario: String, CaseIterable {
         let paths = TopologyPaths(try Self.topology(), watched: Set(Self.watched))
         let session = Session(points: Self.watched, correlator: Correlator(paths: paths))
         let bytes = try [UInt8](Data(contentsOf: Self.fixtures.appendingPathComponent("scenarios/\(rawValue).pcapng")))
-        var reader = PcapngReader()
-        reader.feed(bytes)
-        var interfaces: [RecordedInterface] = []
+        var decoder = RecordingDecoder()
+        decoder.feed(bytes)
         var last = EventTime(micros: 0)
-        while let record = try reader.next() {
-            switch record {
-            case .section:
-                interfaces = []
-            case .interface(let i):
-                interfaces.append(i)
-            case .packet(let i, let micros, let data, let wire):
-                let iface = interfaces[i]
-                let time = EventTime(micros: micros)
+        while let event = try decoder.next() {
+            switch event {
+            case .packet(let point, let time, _, _, let decoded):
                 last = max(last, time)
-                do {
-                    let p = try LinkType.decode(data, wireLength: wire, linkType: iface.linkType, ownMAC: iface.mac)
-                    _ = session.packet(p, at: iface.point, time: time)
-                } catch {
-                    session.malformed(at: iface.point, time: time, error: error)
+                switch decoded {
+                case .success(let p): _ = session.packet(p, at: point, time: time)
+                case .failure(let error): session.malformed(at: point, time: time, error: error)
                 }
-            case .custom(let payload):
-                guard let r = try? ConntrackRecord(decoding: payload) else { continue }
-                let time = EventTime(micros: r.micros)
+            case .conntrack(let netns, let e, let time):
                 last = max(last, time)
-                _ = session.conntrack(r.event, netns: r.netns, time: time)
+                _ = session.conntrack(e, netns: netns, time: time)
+            case .captureLoss(let r):
+                session.correlator.captureLost(at: r.point, dropped: r.dropped, from: r.from, to: r.to)
+            case .interfaces, .topology:
+                break
             }
         }
-        try reader.finish()
+        try decoder.finish()
         _ = session.advance(to: last.adding(seconds: 5))
         return session
     }

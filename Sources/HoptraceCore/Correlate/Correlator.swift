@@ -65,7 +65,7 @@ public final class Correlator {
     /// Set by `flowVerdict`: its answer was the latest journey's verdict (its last rule).
     var lastVerdictByLatest = false
     /// When each point's capture dropped packets (the last few spells per point).
-    var captureLosses: [CapturePoint: [CaptureLoss]] = [:]
+    private var captureLosses: [CapturePoint: [CaptureLoss]] = [:]
 
     struct CaptureLoss {
         var from: EventTime
