@@ -1,12 +1,24 @@
 /// Where hoptrace listens: an interface, optionally inside a named network
 /// namespace (`htns1:eth0`). A bare name means the current namespace.
+///
+/// A point is an index into `CapturePointNames` (its names are stored once per
+/// process): every sighting carries one, and copying, comparing and hashing a
+/// 4-byte value instead of two strings is most of what makes a sighting cheap.
 public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
-    public var netns: String?
-    public var iface: String
+    let handle: UInt32
 
     public init(netns: String?, iface: String) {
-        self.netns = netns
-        self.iface = iface
+        handle = CapturePointNames.intern(netns: netns, iface: iface)
+    }
+
+    public var netns: String? {
+        get { CapturePointNames.names(handle).netns }
+        set { self = CapturePoint(netns: newValue, iface: iface) }
+    }
+
+    public var iface: String {
+        get { CapturePointNames.names(handle).iface }
+        set { self = CapturePoint(netns: netns, iface: newValue) }
     }
 
     /// Parses `[NETNS:]IFACE`. NETNS may be a path (`/proc/123/ns/net:eth0`).
@@ -26,5 +38,5 @@ public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
         netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
     }
 
-    public var description: String { netns.map { "\($0):\(iface)" } ?? iface }
+    public var description: String { CapturePointNames.names(handle).description }
 }
