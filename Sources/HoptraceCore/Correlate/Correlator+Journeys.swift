@@ -12,8 +12,7 @@ extension Correlator {
            abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
             if appendInPathOrder(hop, to: i, in: &f) {
-                let j = f.journeys[i]
-                return learnNAT(leg: j.leg, hops: j.hops, path: j.path, pairsFrom: j.hops.count - 1, in: &f)
+                return learnNAT(journey: i, pairsFrom: f.journeys[i].hops.count - 1, in: &f)
             }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
@@ -46,7 +45,8 @@ extension Correlator {
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false
-        f.journeys[i].verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
+        let verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
+        f.journeys[i].verdict = verdict
         progressOnly = wasInFlight && f.journeys[i].verdict.state == .inFlight
         return true
     }
@@ -112,8 +112,7 @@ extension Correlator {
     func reorder(_ i: Int, in f: inout Flow) -> Bool {
         let orig = f.orig, reply = f.reply
         arrange(&f.journeys[i], orig: orig, reply: reply)
-        let j = f.journeys[i]
-        return learnNAT(leg: j.leg, hops: j.hops, path: j.path, in: &f)
+        return learnNAT(journey: i, in: &f)
     }
 
     /// `reorder` on the journey alone, in place (no copy of its hops).
@@ -176,13 +175,15 @@ extension Correlator {
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
     /// order when the path is unknown), in original-direction terms.
     /// `pairsFrom`: only the pairs ending at this hop index or later (the earlier ones were learnt already).
-    func learnNAT(leg: Journey.Leg, hops: [Hop], path: [CapturePoint], pairsFrom first: Int = 1, in f: inout Flow) -> Bool {
-        guard leg != .error, hops.count > 1, first >= 1, first < hops.count else { return false }
+    /// Reads the journey's hops and path in place: a copy of a journey retains its arrays.
+    func learnNAT(journey i: Int, pairsFrom first: Int = 1, in f: inout Flow) -> Bool {
+        let leg = f.journeys[i].leg, count = f.journeys[i].hops.count
+        guard leg != .error, count > 1, first >= 1, first < count else { return false }
         var learnt = false
         let idField = "id"
         let knowsPaths = paths.knowsPaths
         // Path positions: each pair's second point is the next pair's first.
-        var ib = knowsPaths ? path.firstIndex(of: hops[first - 1].point) : nil
+        var ib = knowsPaths ? f.journeys[i].path.firstIndex(of: f.journeys[i].hops[first - 1].point) : nil
         // The raw values are compared before any text is made: a SNAT'd flow repeats the
         // same rewrite with every packet, and formatting it each time cost more than the rest.
         func add(_ kind: NATRewrite.Kind, _ field: String, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
@@ -192,11 +193,11 @@ extension Correlator {
             // Now recorded with a place: the same rewrite again would change nothing.
             if f.natPlaced.count < 16 { f.natPlaced.append(raw) }
         }
-        for k in first..<hops.count {
-            let a = hops[k - 1], b = hops[k]
+        for k in first..<count {
+            let a = f.journeys[i].hops[k - 1], b = f.journeys[i].hops[k]
             if knowsPaths {
                 let ia = ib
-                ib = path.firstIndex(of: b.point)
+                ib = f.journeys[i].path.firstIndex(of: b.point)
                 guard let ia, let ib, ib == ia + 1 else { continue }
             }
             if leg == .request {

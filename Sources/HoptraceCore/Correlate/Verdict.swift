@@ -29,16 +29,35 @@ public struct Verdict: Sendable, Equatable {
         get { text.rendered(at: at) }
         set { text = .literal(newValue) }
     }
-    public var hint: String?
+    public var hint: String? {
+        get { notes?.hint }
+        set { note { $0.hint = newValue } }
+    }
     /// A command that would fix what `hint` (or `why`) describes.
-    public var fix: String?
+    public var fix: String? {
+        get { notes?.fix }
+        set { note { $0.fix = newValue } }
+    }
     /// Why, from the diagnosis rules (the kernel's trace or the namespaces' facts); nil
     /// until a problem verdict has been diagnosed.
-    public var why: String?
+    public var why: String? {
+        get { notes?.why }
+        set { note { $0.why = newValue } }
+    }
     /// The rule that decided, from the kernel's nftables trace: `ip filter FORWARD policy drop`.
-    public var rule: String?
+    public var rule: String? {
+        get { notes?.rule }
+        set { note { $0.rule = newValue } }
+    }
     /// `traced` (the kernel said so) or `inferred` (from facts: the reason says "likely").
-    public var evidence: String?
+    public var evidence: String? {
+        get { notes?.evidence }
+        set { note { $0.evidence = newValue } }
+    }
+    /// hint, fix, why, rule and evidence behind one reference, nil when there are none
+    /// (most verdicts): verdicts are copied with every sighting, and five strings cost
+    /// five retains per copy where one box costs one.
+    private var notes: VerdictNotes?
     /// The reason, worded only when read: verdicts are re-judged on every sighting and
     /// most of them are never printed.
     var text: ReasonText
@@ -52,8 +71,13 @@ public struct Verdict: Sendable, Equatable {
         self.state = state
         self.at = at
         self.text = text
-        self.hint = hint
-        self.fix = fix
+        if hint != nil || fix != nil { notes = VerdictNotes(hint: hint, fix: fix) }
+    }
+
+    private mutating func note(_ change: (inout VerdictNotes.Fields) -> Void) {
+        var fields = notes?.fields ?? VerdictNotes.Fields()
+        change(&fields)
+        notes = fields.isEmpty ? nil : VerdictNotes(fields)
     }
 
     /// "reply " before the reason.
@@ -95,6 +119,31 @@ public struct Verdict: Sendable, Equatable {
         if let f = d.fix { fix = f }
         evidence = d.evidence.rawValue
     }
+}
+
+/// A verdict's rarely set texts, immutable: a change makes a new box, so copies of a
+/// verdict can share one.
+final class VerdictNotes: Sendable {
+    struct Fields: Sendable {
+        var hint: String?
+        var fix: String?
+        var why: String?
+        var rule: String?
+        var evidence: String?
+
+        var isEmpty: Bool { hint == nil && fix == nil && why == nil && rule == nil && evidence == nil }
+    }
+
+    let fields: Fields
+
+    init(_ fields: Fields) { self.fields = fields }
+    convenience init(hint: String?, fix: String?) { self.init(Fields(hint: hint, fix: fix)) }
+
+    var hint: String? { fields.hint }
+    var fix: String? { fields.fix }
+    var why: String? { fields.why }
+    var rule: String? { fields.rule }
+    var evidence: String? { fields.evidence }
 }
 
 /// A verdict's reason as the parts it is worded from. Parts that name "the point" use
