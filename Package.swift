@@ -22,7 +22,11 @@ let package = Package(
         // The one C target: what Swift cannot import (setns, macros, variadics).
         .target(name: "CHoptraceShims"),
 
-        .target(name: "HoptraceCore"),
+        .target(
+            name: "HoptraceCore",
+            // Release only: the dynamic exclusivity checks on the correlator's state were ~3% of
+            // a sighting's cost; debug builds (the test suite) keep them and trap on a violation.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(
             name: "HoptraceCapture",
             dependencies: ["HoptraceCore", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),
