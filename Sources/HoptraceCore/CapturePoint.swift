@@ -8,16 +8,16 @@ public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
     let handle: UInt32
 
     public init(netns: String?, iface: String) {
-        handle = CapturePointNames.intern(netns: netns, iface: iface)
+        handle = CapturePointNames.shared.intern(netns: netns, iface: iface)
     }
 
     public var netns: String? {
-        get { CapturePointNames.names(handle).netns }
+        get { CapturePointNames.shared.names(handle).netns }
         set { self = CapturePoint(netns: newValue, iface: iface) }
     }
 
     public var iface: String {
-        get { CapturePointNames.names(handle).iface }
+        get { CapturePointNames.shared.names(handle).iface }
         set { self = CapturePoint(netns: netns, iface: newValue) }
     }
 
@@ -38,5 +38,5 @@ public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
         netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
     }
 
-    public var description: String { CapturePointNames.names(handle).description }
+    public var description: String { CapturePointNames.shared.names(handle).description }
 }

@@ -8,66 +8,89 @@ import Synchronization
 /// handed out, and is never changed or freed. Bounded (a crafted recording can name a
 /// million interfaces): past `maxCount` points or `maxNameBytes` of names, new names all
 /// share one entry that says so.
-enum CapturePointNames {
+final class CapturePointNames: @unchecked Sendable {
     struct Names: Sendable {
         let netns: String?
         let iface: String
         let description: String
     }
 
-    static let chunkBits = 10
-    static let chunkSize = 1 << chunkBits
-    static let maxChunks = 1024
-    static let maxCount = chunkSize * maxChunks
-    static let maxNameBytes = 64 << 20
+    /// The one table `CapturePoint` uses; tests make small ones to reach the bounds.
+    static let shared = CapturePointNames(maxCount: 1 << 20, maxNameBytes: 64 << 20)
     static let overflow = Names(netns: nil, iface: "(too many capture points)", description: "(too many capture points)")
 
-    /// Chunk pointers, allocated once; a chunk is allocated when its first entry is
-    /// interned. Immutable once set, so read without the lock.
-    nonisolated(unsafe) static let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Names>?> = {
-        let p = UnsafeMutablePointer<UnsafeMutablePointer<Names>?>.allocate(capacity: maxChunks)
-        p.initialize(repeating: nil, count: maxChunks)
-        return p
-    }()
+    private static let chunkBits = 10
+    private static let chunkSize = 1 << chunkBits
 
-    struct Key: Hashable {
+    let maxCount: Int
+    let maxNameBytes: Int
+    /// Chunk pointers, allocated once; a chunk is allocated when its first entry is
+    /// interned. Set once under the lock, then only read (without it).
+    private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Names>?>
+    private let chunkCount: Int
+
+    private struct Key: Hashable {
         let netns: String?
         let iface: String
     }
 
-    struct Index {
+    private struct Index {
         var byName: [Key: UInt32] = [:]
-        var count: UInt32 = 0
+        var count = 0
         var nameBytes = 0
         var overflowHandle: UInt32?
     }
 
-    static let index = Mutex(Index())
+    private let index = Mutex(Index())
 
-    static func intern(netns: String?, iface: String) -> UInt32 {
+    init(maxCount: Int, maxNameBytes: Int) {
+        precondition(maxCount >= 2 && maxCount <= Int(UInt32.max))
+        self.maxCount = maxCount
+        self.maxNameBytes = maxNameBytes
+        chunkCount = (maxCount + Self.chunkSize - 1) / Self.chunkSize
+        chunks = .allocate(capacity: chunkCount)
+        chunks.initialize(repeating: nil, count: chunkCount)
+    }
+
+    deinit {
+        for c in 0..<chunkCount {
+            guard let chunk = chunks[c] else { continue }
+            // Entries are initialized in order: the last chunk may be partly filled.
+            let filled = min(Self.chunkSize, index.withLock { $0.count } - c * Self.chunkSize)
+            chunk.deinitialize(count: filled)
+            chunk.deallocate()
+        }
+        chunks.deallocate()
+    }
+
+    func intern(netns: String?, iface: String) -> UInt32 {
         let key = Key(netns: netns, iface: iface)
         return index.withLock { x in
             if let h = x.byName[key] { return h }
             let bytes = (netns?.utf8.count ?? 0) + iface.utf8.count
-            let full = Int(x.count) >= maxCount - 1 || x.nameBytes + bytes > maxNameBytes
+            // The last slot is kept for the overflow entry.
+            let full = x.count >= maxCount - 1 || x.nameBytes + bytes > maxNameBytes
             if full, let h = x.overflowHandle { return h }
-            let names = full ? overflow : Names(netns: netns, iface: iface, description: netns.map { "\($0):\(iface)" } ?? iface)
+            let names = full ? Self.overflow : Names(netns: netns, iface: iface, description: netns.map { "\($0):\(iface)" } ?? iface)
             let h = x.count
-            let chunk = Int(h) >> chunkBits
-            if chunks[chunk] == nil { chunks[chunk] = .allocate(capacity: chunkSize) }
-            (chunks[chunk]! + Int(h) & (chunkSize - 1)).initialize(to: names)
+            let c = h >> Self.chunkBits
+            if chunks[c] == nil { chunks[c] = .allocate(capacity: Self.chunkSize) }
+            (chunks[c].unsafelyUnwrapped + (h & (Self.chunkSize - 1))).initialize(to: names)
             x.count += 1
             if full {
-                x.overflowHandle = h
+                x.overflowHandle = UInt32(h)
             } else {
-                x.byName[key] = h
+                x.byName[key] = UInt32(h)
                 x.nameBytes += bytes
             }
-            return h
+            return UInt32(h)
         }
     }
 
-    static func names(_ h: UInt32) -> Names {
-        chunks[Int(h) >> chunkBits].unsafelyUnwrapped[Int(h) & (chunkSize - 1)]
+    /// The names of a handle `intern` returned.
+    func names(_ h: UInt32) -> Names {
+        chunks[Int(h) >> Self.chunkBits].unsafelyUnwrapped[Int(h) & (Self.chunkSize - 1)]
     }
+
+    var count: Int { index.withLock { $0.count } }
 }
