@@ -17,7 +17,7 @@ final class CapturePointNames: @unchecked Sendable {
 
     /// The one table `CapturePoint` uses; tests make small ones to reach the bounds.
     static let shared = CapturePointNames(maxCount: 1 << 20, maxNameBytes: 64 << 20)
-    static let overflow = Names(netns: nil, iface: "(too many capture points)", description: "(too many capture points)")
+    private static let overflow = Names(netns: nil, iface: "(too many capture points)", description: "(too many capture points)")
 
     private static let chunkBits = 10
     private static let chunkSize = 1 << chunkBits

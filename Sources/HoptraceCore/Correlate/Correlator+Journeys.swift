@@ -45,8 +45,7 @@ extension Correlator {
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false
-        let verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
-        f.journeys[i].verdict = verdict
+        f.journeys[i].verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
         progressOnly = wasInFlight && f.journeys[i].verdict.state == .inFlight
         return true
     }

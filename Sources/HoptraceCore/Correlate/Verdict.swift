@@ -30,28 +30,28 @@ public struct Verdict: Sendable, Equatable {
         set { text = .literal(newValue) }
     }
     public var hint: String? {
-        get { notes?.hint }
+        get { notes?.fields.hint }
         set { note { $0.hint = newValue } }
     }
     /// A command that would fix what `hint` (or `why`) describes.
     public var fix: String? {
-        get { notes?.fix }
+        get { notes?.fields.fix }
         set { note { $0.fix = newValue } }
     }
     /// Why, from the diagnosis rules (the kernel's trace or the namespaces' facts); nil
     /// until a problem verdict has been diagnosed.
     public var why: String? {
-        get { notes?.why }
+        get { notes?.fields.why }
         set { note { $0.why = newValue } }
     }
     /// The rule that decided, from the kernel's nftables trace: `ip filter FORWARD policy drop`.
     public var rule: String? {
-        get { notes?.rule }
+        get { notes?.fields.rule }
         set { note { $0.rule = newValue } }
     }
     /// `traced` (the kernel said so) or `inferred` (from facts: the reason says "likely").
     public var evidence: String? {
-        get { notes?.evidence }
+        get { notes?.fields.evidence }
         set { note { $0.evidence = newValue } }
     }
     /// hint, fix, why, rule and evidence behind one reference, nil when there are none
@@ -71,7 +71,7 @@ public struct Verdict: Sendable, Equatable {
         self.state = state
         self.at = at
         self.text = text
-        if hint != nil || fix != nil { notes = VerdictNotes(hint: hint, fix: fix) }
+        if hint != nil || fix != nil { notes = VerdictNotes(.init(hint: hint, fix: fix)) }
     }
 
     private mutating func note(_ change: (inout VerdictNotes.Fields) -> Void) {
@@ -137,13 +137,6 @@ final class VerdictNotes: Sendable {
     let fields: Fields
 
     init(_ fields: Fields) { self.fields = fields }
-    convenience init(hint: String?, fix: String?) { self.init(Fields(hint: hint, fix: fix)) }
-
-    var hint: String? { fields.hint }
-    var fix: String? { fields.fix }
-    var why: String? { fields.why }
-    var rule: String? { fields.rule }
-    var evidence: String? { fields.evidence }
 }
 
 /// A verdict's reason as the parts it is worded from. Parts that name "the point" use
