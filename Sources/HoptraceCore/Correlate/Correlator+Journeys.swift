@@ -1,59 +1,76 @@
 /// Journeys: which sightings are the same packet, in what order, and what NAT did between them.
 extension Correlator {
-    /// Adds a sighting to the journey it continues, or starts one. Returns whether a NAT rewrite was learnt.
+    /// What placing a sighting did.
+    struct Placed {
+        var natLearnt = false
+        /// It only moved an in-flight journey one point on, still in flight.
+        var progressOnly = false
+    }
+
+    /// Adds a sighting to the journey it continues, or starts one.
     ///
     /// A sighting continues a journey with the same signature (leg, IP id, length, L4
     /// invariant) whose sightings are within `journeyWindow`, unless that journey was
     /// already seen at this point (a packet crosses a point once: a repeat is a new packet).
     func place(_ hop: Hop, signature sig: JourneySignature, echoSeq: UInt16?, error: (UInt8, UInt8)?,
-               in f: inout Flow) -> Bool {
+               in f: inout Flow) -> Placed {
+        let window = Int64(journeyWindow * 1_000_000)
         if let i = f.indexedJourney(sig),
-           abs(hop.time.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
-           abs(hop.time.micros(since: f.journeys[i].firstTime)) <= Int64(journeyWindow * 1_000_000),
+           hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
+           hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
-            if appendInPathOrder(hop, to: i, in: &f) {
-                return learnNAT(journey: i, pairsFrom: f.journeys[i].hops.count - 1, in: &f)
+            if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
+                return Placed(natLearnt: learnNAT(journey: i, pairsFrom: f.journeys[i].hops.count - 1, in: &f),
+                              progressOnly: progressOnly)
             }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
             f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
             f.journeys[i].settled = false
-            return reorder(i, in: &f)
+            return Placed(natLearnt: reorder(i, in: &f))
         }
         let j = Journey(id: f.nextJourneyID, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
                         settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
         f.nextJourneyID += 1
         // Placed where it started (not always last: batches from several points).
-        guard let at = append(j, to: &f) else { return false }
-        return reorder(at, in: &f)
+        guard let at = append(j, to: &f) else { return Placed() }
+        return Placed(natLearnt: reorder(at, in: &f))
     }
 
     /// The usual sighting, cheaply: the packet one point further along the path its
     /// journey already has, no earlier than its first sighting. Then `arrange` would
     /// choose the same path (same earliest sighting, every hop on it) and leave the hops
     /// in order with this one last, so only its delta and the verdict need working out.
-    /// Returns false (nothing changed) when the full re-placing is needed.
-    private func appendInPathOrder(_ hop: Hop, to i: Int, in f: inout Flow) -> Bool {
+    /// Returns nil (nothing changed) when the full re-placing is needed, else whether the
+    /// sighting only moved an in-flight journey on.
+    private func appendInPathOrder(_ hop: Hop, to i: Int, in f: inout Flow) -> Bool? {
         guard paths.knowsPaths, f.journeys[i].pathEpoch == pathEpoch, hop.time >= f.journeys[i].firstTime,
-              let last = f.journeys[i].hops.last else { return false }
+              let last = f.journeys[i].hops.last else { return nil }
         // Hops are in path order, so the last one being on the path means all of them are.
         guard let lastAt = f.journeys[i].path.firstIndex(of: last.point),
-              let at = f.journeys[i].path.firstIndex(of: hop.point), at > lastAt else { return false }
+              let at = f.journeys[i].path.firstIndex(of: hop.point), at > lastAt else { return nil }
         let wasInFlight = !f.journeys[i].settled && f.journeys[i].verdict.state == .inFlight && f.journeys[i].leg != .error
         var hop = hop
-        hop.deltaMicros = hop.time.micros(since: last.time)
+        hop.deltaMicros = Self.delta(hop.time, after: last.time)
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false
         f.journeys[i].verdict = journeyVerdict(f.journeys[i], sortedByPath: true)
-        progressOnly = wasInFlight && f.journeys[i].verdict.state == .inFlight
-        return true
+        return wasInFlight && f.journeys[i].verdict.state == .inFlight
+    }
+
+    /// Time from one hop to the next in causal order, never negative: two capture points
+    /// stamp the same packet from different places in the kernel, and the later point's
+    /// stamp can come a few microseconds before the earlier one's. The order is the path's;
+    /// a negative gap is clock noise, shown as 0.
+    static func delta(_ t: EventTime, after previous: EventTime) -> Int64 {
+        max(0, t.micros(since: previous))
     }
 
     /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
     func absorb(_ j: Journey, into f: inout Flow) {
         if let i = f.indexedJourney(j.signature),
-           abs(j.firstTime.micros(since: f.journeys[i].lastTime)) <= Int64(journeyWindow * 1_000_000),
+           j.firstTime.micros(since: f.journeys[i].lastTime).magnitude <= Int64(journeyWindow * 1_000_000).magnitude,
            !f.journeys[i].hops.contains(where: { h in j.hops.contains { $0.point == h.point } }) {
             f.journeys[i].hops += j.hops
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, j.firstTime)
@@ -165,10 +182,24 @@ extension Correlator {
             prev = cur
         }
         if !sorted { j.hops.sort { (position($0), $0.time) < (position($1), $1.time) } }
+        if position(j.hops[0]) == Int.max { Self.senderFirst(&j.hops) }
         for k in j.hops.indices {
-            j.hops[k].deltaMicros = k == 0 ? nil : j.hops[k].time.micros(since: j.hops[k - 1].time)
+            j.hops[k].deltaMicros = k == 0 ? nil : Self.delta(j.hops[k].time, after: j.hops[k - 1].time)
         }
         j.verdict = journeyVerdict(j, sortedByPath: true)
+    }
+
+    /// Off any known path (multicast, broadcast, an unknown topology) hops are in time order,
+    /// but the sender's own interface can stamp its copy a few microseconds after a
+    /// receiver does: the packet left the sender first, so the earliest outbound sighting
+    /// near the start (within a millisecond) goes first.
+    static func senderFirst(_ hops: inout [Hop]) {
+        guard hops.count > 1, hops[0].dir != .outbound else { return }
+        let start = hops[0].time
+        guard let k = hops.indices.dropFirst().first(where: { hops[$0].dir == .outbound }),
+              hops[k].time.micros(since: start) <= 1_000 else { return }
+        let sender = hops.remove(at: k)
+        hops.insert(sender, at: 0)
     }
 
     /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
@@ -187,10 +218,22 @@ extension Correlator {
         // same rewrite with every packet, and formatting it each time cost more than the rest.
         func add(_ kind: NATRewrite.Kind, _ field: String, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
             let raw = RawRewrite(kind: kind, field: field, from: from, to: to)
-            if f.natPlaced.contains(raw) { return }
+            if f.natPlaced.contains(raw) {
+                // Seen again after it had stopped: it applies once more.
+                if f.natStopped { resume(kind, field, between) }
+                return
+            }
             if addNAT(NATRewrite(kind: kind, field: field, from: from.description, to: to.description, between: between), to: &f) { learnt = true }
             // Now recorded with a place: the same rewrite again would change nothing.
             if f.natPlaced.count < 16 { f.natPlaced.append(raw) }
+        }
+        func resume(_ kind: NATRewrite.Kind, _ field: String, _ between: (CapturePoint, CapturePoint)) {
+            for n in f.nat.indices where f.nat[n].until != nil && f.nat[n].kind == kind && f.nat[n].field == field
+                && f.nat[n].between?.0 == between.0 && f.nat[n].between?.1 == between.1 {
+                f.nat[n].until = nil
+                learnt = true
+            }
+            f.natStopped = f.nat.contains { $0.until != nil }
         }
         for k in first..<count {
             let a = f.journeys[i].hops[k - 1], b = f.journeys[i].hops[k]
@@ -201,6 +244,13 @@ extension Correlator {
             }
             if leg == .request {
                 let between = (a.point, b.point)
+                // A rewrite placed here that this packet crossed without: NAT has stopped.
+                for n in f.nat.indices where f.nat[n].until == nil {
+                    guard let (x, y) = f.nat[n].between, x == a.point, y == b.point, f.nat[n].untouched(from: a, to: b) else { continue }
+                    f.nat[n].until = b.time
+                    f.natStopped = true
+                    learnt = true
+                }
                 if a.src != b.src { add(.snat, "src", .address(a.src), .address(b.src), between) }
                 if a.dst != b.dst { add(.dnat, "dst", .address(a.dst), .address(b.dst), between) }
                 if let x = a.sport, let y = b.sport, x != y { add(.snat, "sport", .number(x), .number(y), between) }

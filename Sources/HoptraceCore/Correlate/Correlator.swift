@@ -58,12 +58,10 @@ public final class Correlator {
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
     /// Counts topology changes: a journey's path from an earlier epoch is asked for again.
     private(set) var pathEpoch = 0
-    /// Set by the last sighting when it only moved an in-flight request or reply one point
-    /// on (still in flight): then the flow's verdict cannot change unless it is the
-    /// latest journey's own (`Flow.verdictByLatest`), and `judge` need not work it out again.
-    var progressOnly = false
-    /// Set by `flowVerdict`: its answer was the latest journey's verdict (its last rule).
-    var lastVerdictByLatest = false
+    /// Judges journeys and flows (pure: the correlator stores what it says).
+    let policy: VerdictPolicy
+    /// How many verdict changes a flow keeps in its history.
+    static let historyLimit = 16
     /// When each point's capture dropped packets (the last few spells per point).
     private var captureLosses: [CapturePoint: [CaptureLoss]] = [:]
 
@@ -83,6 +81,7 @@ public final class Correlator {
                 journeyWindow: Double = 2.0, maxJourneysPerFlow: Int = 32, maxEventsPerFlow: Int = 16) {
         self.paths = paths
         self.lossTimeout = lossTimeout
+        policy = VerdictPolicy(paths: paths, lossTimeout: lossTimeout)
         self.maxFlows = max(1, maxFlows)
         self.journeyWindow = journeyWindow
         self.maxJourneysPerFlow = max(1, maxJourneysPerFlow)
@@ -115,6 +114,9 @@ public final class Correlator {
         guard let box = flows[id] else { return nil }
         guard box.flow.verdict.isProblem else { return box.flow }
         box.flow.diagnosis = d
+        if let last = box.flow.history.last, last.to == box.flow.verdict.state, last.time == box.flow.verdictSince {
+            box.flow.history[box.flow.history.count - 1].note = Self.changeNote(box.flow.verdict, why: d.reason, flow: box.flow)
+        }
         box.flow.verdict.explain(with: d)
         return box.flow
     }
@@ -140,6 +142,11 @@ public final class Correlator {
     /// earlier may have fallen into (the drop is noticed after it happened, hence the margin).
     func captureLoss(at point: CapturePoint, around time: EventTime) -> CaptureLoss? {
         captureLosses[point]?.last { time >= $0.from.adding(seconds: -0.5) && time <= $0.to.adding(seconds: 0.1) }
+    }
+
+    /// A journey's own verdict (the policy's, with this correlator's capture losses).
+    func journeyVerdict(_ j: Journey, sortedByPath: Bool = false) -> Verdict {
+        policy.journey(j, sortedByPath: sortedByPath) { self.captureLoss(at: $0, around: $1) }
     }
 
     public func topologyChanged() {
@@ -220,12 +227,11 @@ public final class Correlator {
         lru.touch(box)
         lastFlowID = box.flow.id
         let sig = JourneySignature(packet: p, leg: leg)
-        update(box) { f in
+        update(box, now: time) { f in
             f.firstSeen = min(f.firstSeen, time)
             f.lastSeen = max(f.lastSeen, time)
-            var what = FlowChange.What()
-            if self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f) { what.insert(.nat) }
-            return what
+            let placed = self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f)
+            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly)
         }
         return flush()
     }
@@ -242,11 +248,11 @@ public final class Correlator {
         if e.kind == .destroy {
             guard let fid = keyIndex[ok] ?? keyIndex[rk], let box = flows[fid] else { return [] }
             lastFlowID = fid
-            update(box) { f in
+            update(box, now: time) { f in
                 self.record(e, netns: netns, time: time, in: &f)
                 self.settle(&f, now: .distantFuture)
                 f.ended = true
-                return .conntrack
+                return Step(what: .conntrack)
             }
             unindex(fid)
             stats.ended += 1
@@ -284,13 +290,13 @@ public final class Correlator {
         }
         for k in keys { keyIndex[k] = id }
         lru.touch(box)
-        update(box) { f in
+        update(box, now: time) { f in
             self.record(e, netns: netns, time: time, in: &f)
             var w = what
             if self.learnNAT(fromConntrack: e, in: &f) { w.insert(.nat) }
             // conntrack may have told us where a NATed packet is really going: re-place every journey.
             if self.reorderAll(&f) { w.insert(.nat) }
-            return w
+            return Step(what: w)
         }
         return flush()
     }
@@ -303,9 +309,9 @@ public final class Correlator {
             _ = deadlines.pop()
             guard let box = flows[top.flowID], box.flow.scheduled == top.time else { continue }
             box.flow.scheduled = nil
-            update(box) { f in
+            update(box, now: now) { f in
                 self.settle(&f, now: now)
-                return []
+                return Step()
             }
         }
         return flush()
@@ -318,7 +324,16 @@ public final class Correlator {
         var id: Int
         var what: FlowChange.What
         var mergedInto: Int?
+        var changedFrom: Verdict.State?
         var snapshot: Flow?
+    }
+
+    /// What a change to a flow did, before it is judged.
+    struct Step {
+        var what: FlowChange.What = []
+        /// The sighting only moved an in-flight request or reply one point on (still in
+        /// flight): the verdict cannot change unless it is the latest journey's own.
+        var progressOnly = false
     }
 
     /// Turns what this call did into changes, one per flow and kind, with snapshots.
@@ -328,24 +343,31 @@ public final class Correlator {
         if pending.count == 1 {
             let p = pending[0]
             guard let snap = p.snapshot ?? flows[p.id]?.flow else { return [] }
-            return [FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, flow: snap)]
+            return [FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, changedFrom: p.changedFrom, flow: snap)]
         }
         var out: [FlowChange] = []
         var at: [Int: Int] = [:]
         for p in pending {
             if p.kind != .ended, let i = at[p.id] {
                 out[i].what.formUnion(p.what)
+                // The state it changed from first.
+                if out[i].changedFrom == nil { out[i].changedFrom = p.changedFrom }
                 continue
             }
             guard let snap = p.snapshot ?? flows[p.id]?.flow else { continue }
             if p.kind != .ended { at[p.id] = out.count }
-            out.append(FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, flow: snap))
+            out.append(FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, changedFrom: p.changedFrom, flow: snap))
         }
         // A flow created and ended within the same call reports only its end.
         let endedIDs = Set(out.filter { $0.kind == .ended }.map(\.flowID))
         out.removeAll { $0.kind != .ended && endedIDs.contains($0.flowID) }
         for i in out.indices where out[i].kind != .ended {
             if let b = flows[out[i].flowID] { out[i].flow = b.flow }
+            // Changed and changed back within one call: no change.
+            if out[i].changedFrom == out[i].flow.verdict.state {
+                out[i].changedFrom = nil
+                out[i].what.remove(.stateChanged)
+            }
         }
         return out
     }
@@ -432,6 +454,13 @@ public final class Correlator {
     }
 
     private func record(_ e: ConntrackEvent, netns: String?, time: EventTime, in f: inout Flow) {
+        // Fresh evidence of an answer: the entry saw a reply for the first time, or its
+        // reply counter grew. A status set long ago says nothing about later requests.
+        if e.seenReply && !f.seenReply { f.replySeenAt = time }
+        if let c = e.counters {
+            if let before = f.replyPacketsCounted, c.replyPackets > before { f.replySeenAt = time }
+            f.replyPacketsCounted = c.replyPackets
+        }
         f.events.append(Flow.ConntrackRecord(time: time, event: e))
         if f.events.count > maxEventsPerFlow { f.events.removeFirst(f.events.count - maxEventsPerFlow) }
         f.conntrackOrig = e.orig
@@ -446,33 +475,54 @@ public final class Correlator {
 
     /// Mutates the flow in place (`body` may call back into the correlator but must not
     /// touch the flow table), then re-judges it, schedules its next deadline and records what changed.
-    private func update(_ box: FlowBox, _ body: (inout Flow) -> FlowChange.What) {
-        let what = judge(&box.flow, body)
+    private func update(_ box: FlowBox, now: EventTime, _ body: (inout Flow) -> Step) {
+        let (what, from) = judge(&box.flow, now: now, body)
         if deadlines.count > compactAt {
             deadlines.filter { self.flows[$0.flowID]?.flow.scheduled == $0.time }
             compactAt = max(4096, 2 * deadlines.count)
         }
-        if !what.isEmpty { pending.append(Pending(kind: .updated, id: box.flow.id, what: what)) }
+        if !what.isEmpty { pending.append(Pending(kind: .updated, id: box.flow.id, what: what, changedFrom: from)) }
     }
 
-    /// `update` within one access to the flow (no copy of it).
-    private func judge(_ f: inout Flow, _ body: (inout Flow) -> FlowChange.What) -> FlowChange.What {
-        progressOnly = false
-        var what = body(&f)
-        // The verdict rests on finished journeys; this one is still in flight. The deadline
+    /// `update` within one access to the flow (no copy of it). Returns what changed and,
+    /// when the settled verdict's state changed, the state it changed from.
+    private func judge(_ f: inout Flow, now: EventTime, _ body: (inout Flow) -> Step) -> (FlowChange.What, Verdict.State?) {
+        let step = body(&f)
+        var what = step.what
+        // The verdict rests on finished exchanges; this journey is still in flight. The deadline
         // already set is no later than this journey's (it was unsettled before).
-        if progressOnly && !f.verdictByLatest && f.scheduled != nil { return what }
-        var after = flowVerdict(f)
-        f.verdictByLatest = lastVerdictByLatest
+        if step.progressOnly && !f.verdictByLatest && f.scheduled != nil { return (what, nil) }
+        let judgement = policy.flow(f)
+        var after = judgement.verdict
+        f.verdictByLatest = judgement.byLatest
+        f.window = judgement.window
+        f.pendingJourneyID = judgement.pendingJourneyID
+        if judgement.answered { f.everAnswered = true }
+        let before = f.verdict
+        // A diagnosis explains one problem: another problem (or the same one elsewhere) needs its own.
+        if after.state != before.state || after.at != before.at { f.diagnosis = nil }
         if after.isProblem, let d = f.diagnosis { after.explain(with: d) } else if !after.isProblem { f.diagnosis = nil }
         // A packet making progress (in flight after veth1, then after docker1) is not news;
         // reaching a verdict, or a verdict changing, is.
-        let before = f.verdict
         // Nor is the same verdict at the same place re-worded as sightings fill in (a batch
         // from the last point arrives first: "delivered in 1 hop", then "in 5 hops").
         if after.state != before.state || after.hint != before.hint || after.fix != before.fix
             || (after.state != .inFlight && after.at != before.at) {
             what.insert(.verdict)
+        }
+        // The settled state's history: a change only when a finished exchange ended differently.
+        var from: Verdict.State?
+        if !judgement.byLatest {
+            let settled = f.history.last?.to
+            if settled != after.state {
+                from = settled ?? before.state
+                what.insert(.stateChanged)
+                // At the end of a replay `now` is past everything: the change happened when the flow's last evidence settled.
+                let changedAt = min(now, f.lastSeen.adding(seconds: lossTimeout))
+                f.verdictSince = changedAt
+                f.history.append(VerdictChange(time: changedAt, from: from!, to: after.state, note: Self.changeNote(after, why: nil, flow: f)))
+                if f.history.count > Self.historyLimit { f.history.removeFirst(f.history.count - Self.historyLimit) }
+            }
         }
         f.verdict = after
         var earliest: EventTime?
@@ -488,7 +538,19 @@ public final class Correlator {
                 deadlines.push(.init(time: next, flowID: f.id))
             }
         }
-        return what
+        return (what, from)
+    }
+
+    /// What a history entry says of the verdict it changed to: its reason, and the likely
+    /// cause where the flow's own record shows one (NAT seen before, none now).
+    static func changeNote(_ v: Verdict, why: String?, flow f: Flow) -> String {
+        var note = v.reason
+        if v.state == .unreplied, v.hint?.hasPrefix("no SNAT") == true,
+           f.nat.contains(where: { $0.kind == .snat && $0.field == "src" }) {
+            note = "SNAT stopped (MASQUERADE removed?): " + note
+        }
+        if let why { note += "; why: \(why)" }
+        return note
     }
 
     /// `e.statusNames`, one shared array per status (not one per flow).

@@ -28,4 +28,7 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: EventTime, b: EventTime) -> Bool { a.micros < b.micros }
 
     public var description: String { RFC3339.format(seconds: seconds, micros: microsOfSecond) }
+
+    /// "22:48:02" (UTC): the time of day, for badges and timelines.
+    public var clock: String { String(description.dropFirst(11).prefix(8)) }
 }

@@ -51,6 +51,15 @@ public struct Flow: Sendable {
     public internal(set) var lastSeen: EventTime
     public internal(set) var nat: [NATRewrite] = []
     public internal(set) var verdict: Verdict
+    /// When the verdict's state last changed (nil: it never has, since the flow began).
+    public internal(set) var verdictSince: EventTime?
+    /// What the flow's recent exchanges came to (the journeys it holds).
+    public internal(set) var window = VerdictWindow()
+    /// The verdict's state changes, oldest first (bounded).
+    public internal(set) var history: [VerdictChange] = []
+    /// The time of the latest conntrack event showing a reply going through (SEEN_REPLY
+    /// newly set, or the reply counters grew): evidence of an answer only for requests older than it.
+    public internal(set) var replySeenAt: EventTime?
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
     public internal(set) var diagnosis: Diagnosis?
     public internal(set) var lastError: RelatedError?
@@ -71,8 +80,17 @@ public struct Flow: Sendable {
     var scheduled: EventTime?
     /// The verdict is the latest journey's own (so moving any journey on may change it).
     var verdictByLatest = true
+    /// The newest unfinished journey after the one that decided the verdict.
+    var pendingJourneyID: Int?
+    /// Some exchange of this flow was ever answered (non-echo flows: a request left without
+    /// an answer after that is not yet a failure — a final ACK draws none).
+    var everAnswered = false
+    /// The reply packet counter of the last conntrack event that had counters.
+    var replyPacketsCounted: UInt64?
     /// Rewrites in `nat` already placed between two points, as raw values (bounded).
     var natPlaced: [RawRewrite] = []
+    /// Some rewrite in `nat` has stopped (`until` set): a sighting showing it again must clear that.
+    var natStopped = false
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id
@@ -85,6 +103,24 @@ public struct Flow: Sendable {
     }
 
     public var packets: Int { requestPackets + replyPackets + relatedPackets }
+
+    /// The newest unfinished journey beside a settled verdict (a request in flight or awaiting
+    /// its answer), nil when there is none or the verdict is itself in flight.
+    public var pending: Journey? {
+        guard let id = pendingJourneyID else { return nil }
+        return journeys.last { $0.id == id }
+    }
+
+    /// "seq 37 in flight after hthost:docker1, next hthost:enX0", "seq 37 delivered to
+    /// htremote:enX0 in 5 hops, awaiting reply": what `pending` is doing now.
+    public var pendingText: String? {
+        guard let j = pending else { return nil }
+        let what = j.icmpSeq.map { "seq \($0)" } ?? (j.leg == .request ? "request" : "reply")
+        var v = j.verdict
+        if j.leg == .request && v.state == .delivered { v.suffixAwaiting() }
+        let reason = v.reason
+        return reason.isEmpty ? "\(what) in flight" : "\(what) \(reason)"
+    }
 
     /// The most recently started journey.
     public var latestJourney: Journey? { journeys.max { $0.firstTime < $1.firstTime } }
@@ -128,6 +164,8 @@ public struct FlowChange: Sendable {
         public static let destroyed = What(rawValue: 16)
         /// ended: evicted to stay within maxFlows.
         public static let evicted = What(rawValue: 32)
+        /// The verdict's state changed (`changedFrom` says from what).
+        public static let stateChanged = What(rawValue: 64)
     }
 
     public var kind: Kind
@@ -135,14 +173,17 @@ public struct FlowChange: Sendable {
     public var what: What
     /// ended because it merged into this flow (it was the same connection seen before conntrack named it).
     public var mergedInto: Int?
+    /// The verdict's state before this change, when the state changed (`event:"changed"`).
+    public var changedFrom: Verdict.State?
     /// The flow as it was when the call returned (when it ended: as it was then).
     public var flow: Flow
 
-    public init(kind: Kind, flowID: Int, what: What, mergedInto: Int? = nil, flow: Flow) {
+    public init(kind: Kind, flowID: Int, what: What, mergedInto: Int? = nil, changedFrom: Verdict.State? = nil, flow: Flow) {
         self.kind = kind
         self.flowID = flowID
         self.what = what
         self.mergedInto = mergedInto
+        self.changedFrom = changedFrom
         self.flow = flow
     }
 }

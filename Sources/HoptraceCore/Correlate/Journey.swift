@@ -61,10 +61,10 @@ public struct Journey: Sendable {
     /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
     var pathEpoch = 0
 
-    /// Time from the first to the last hop in path order.
+    /// Time from the first to the last hop in path order: the sum of the hops' deltas,
+    /// which are never negative (clock noise between points is not time travelled).
     public var spanMicros: Int64 {
-        guard let a = hops.first, let b = hops.last else { return 0 }
-        return b.time.micros(since: a.time)
+        hops.reduce(0) { $0 + max(0, $1.deltaMicros ?? 0) }
     }
 }
 

@@ -49,7 +49,8 @@ public struct Verdict: Sendable, Equatable {
         get { notes?.fields.rule }
         set { note { $0.rule = newValue } }
     }
-    /// `traced` (the kernel said so) or `inferred` (from facts: the reason says "likely").
+    /// `traced` (an nftables trace named the rule) or `inferred` (routes, sysctls, the ruleset or
+    /// where packets were seen: deductions say "likely").
     public var evidence: String? {
         get { notes?.fields.evidence }
         set { note { $0.evidence = newValue } }
@@ -112,8 +113,12 @@ public struct Verdict: Sendable, Equatable {
     /// A problem a diagnosis can explain.
     public var isProblem: Bool { state == .vanished || state == .unreplied || state == .icmpError }
 
-    /// The diagnosis' why, rule and fix on this verdict (its fix wins over the hint's).
+    /// The diagnosis' why, rule and fix on this verdict (its fix wins over the hint's). A hint
+    /// that proposed another fix names another cause: it goes, so the verdict never says
+    /// two things (why: reverse-path filtering; hint: add MASQUERADE).
     mutating func explain(with d: Diagnosis) {
+        if let own = fix, let theirs = d.fix, own != theirs { hint = nil }
+        if fix != nil, d.fix == nil { hint = nil; fix = nil }
         why = d.reason
         rule = d.rule
         if let f = d.fix { fix = f }
@@ -177,7 +182,7 @@ struct ReasonText: Sendable, Equatable {
         case .vanishedAfter(let next): s = "vanished after \(here), before \(next)"
         case .unreplied(let unknown, let wait):
             let seen = unknown ? "seen at \(here) (path unknown)" : "delivered to \(here)"
-            s = "\(seen), no reply within \(Correlator.seconds(wait))"
+            s = "\(seen), no reply within \(VerdictPolicy.seconds(wait))"
         case .replied(let n, let unknown):
             s = "reply reached \(here) in \(n) hop\(n == 1 ? "" : "s")\(unknown ? " (path unknown)" : "")"
         }
@@ -200,6 +205,9 @@ public struct NATRewrite: Sendable, Equatable {
     /// The two capture points, in original-direction order, between which the rewrite
     /// happened; nil when only conntrack's tuples show it.
     public var between: (CapturePoint, CapturePoint)?
+    /// When a packet first crossed `between` untranslated after this rewrite was seen (the
+    /// rule was removed, or the packets went untracked): nil while the rewrite still applies.
+    public var until: EventTime?
 
     public init(kind: Kind, field: String, from: String, to: String, between: (CapturePoint, CapturePoint)? = nil) {
         self.kind = kind
@@ -215,7 +223,19 @@ public struct NATRewrite: Sendable, Equatable {
     }
 
     public static func == (a: NATRewrite, b: NATRewrite) -> Bool {
-        a.sameRewrite(as: b) && a.between?.0 == b.between?.0 && a.between?.1 == b.between?.1
+        a.sameRewrite(as: b) && a.between?.0 == b.between?.0 && a.between?.1 == b.between?.1 && a.until == b.until
+    }
+
+    /// Whether hop `b` right after hop `a` (original direction) shows this rewrite's field unchanged.
+    func untouched(from a: Hop, to b: Hop) -> Bool {
+        switch field {
+        case "src": a.src == b.src
+        case "dst": a.dst == b.dst
+        case "sport": a.sport != nil && a.sport == b.sport
+        case "dport": a.dport != nil && a.dport == b.dport
+        case "id": a.icmpID != nil && a.icmpID == b.icmpID
+        default: false
+        }
     }
 }
 

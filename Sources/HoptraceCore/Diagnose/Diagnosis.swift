@@ -3,9 +3,10 @@
 /// `verdict.reason` ← `reason`, `verdict.rule` ← `rule`, `verdict.fix` ← `fix`.
 public struct Diagnosis: Sendable, Equatable {
     public enum Evidence: String, Sendable {
-        /// The kernel said so: an nftables trace event, a routing table, a sysctl.
+        /// An nftables trace named the rule that decided the packet's fate.
         case traced
-        /// Deduced from where packets were and were not seen; the reason says "likely".
+        /// Read from the namespaces' routes, sysctls or ruleset, or deduced from where packets
+        /// were and were not seen (the reason then says "likely"): no trace saw the packet die.
         case inferred
     }
 

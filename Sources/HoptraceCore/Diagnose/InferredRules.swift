@@ -28,15 +28,15 @@ public struct PathProblemRule: DiagnosisRule {
             let gw = gateway(in: stop.netns, topology: topology)
             let fix = gw.map { "ip\(stop.netns.map { " -n \($0)" } ?? "") route add default via \($0)" }
             return Diagnosis(id: "no-route", reason: "\(stop) (the sender gets \"Network is unreachable\"; nothing reaches a wire)",
-                             fix: fix, evidence: .traced)
+                             fix: fix, evidence: .inferred)
         case .rejectedByRoute(let route, _):
             let fix = "ip\(stop.netns.map { " -n \($0)" } ?? "") route del \(route)"
-            return Diagnosis(id: "reject-route", reason: "\(stop)", fix: fix, evidence: .traced)
+            return Diagnosis(id: "reject-route", reason: "\(stop)", fix: fix, evidence: .inferred)
         case .forwardingDisabled:
             return Diagnosis(id: "ip-forward", reason: "\(stop)",
-                             fix: "\(Commands.inNamespace(stop.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .traced)
+                             fix: "\(Commands.inNamespace(stop.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .inferred)
         case .loop:
-            return Diagnosis(id: "routing-loop", reason: "\(stop)", evidence: .traced)
+            return Diagnosis(id: "routing-loop", reason: "\(stop)", evidence: .inferred)
         default:
             return nil
         }
@@ -72,7 +72,7 @@ public struct IPForwardRule: DiagnosisRule {
         return Diagnosis(
             id: id,
             reason: "\(ns) has net.ipv4.ip_forward=0: it does not forward from \(at.iface) to \(next.iface)",
-            fix: "\(Commands.inNamespace(at.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .traced)
+            fix: "\(Commands.inNamespace(at.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .inferred)
     }
 }
 

@@ -20,7 +20,7 @@ public enum MissingDefaultRoute {
                     id: "no-default-route",
                     reason: "\(name) has no default route: a packet to anything outside \(own.isEmpty ? "its own subnets" : own) cannot leave (the sender gets \"Network is unreachable\"; nothing reaches \(iface.name))",
                     fix: "ip -n \(name) route add default via \(gateway.address)",
-                    evidence: .traced))
+                    evidence: .inferred))
             }
             return nil
         }

@@ -136,6 +136,6 @@ enum Commands {
 /// ICMP error names (the correlator's, reachable from here).
 enum ICMPNames {
     static func errorName(type: UInt8, code: UInt8, v6: Bool) -> String {
-        Correlator.icmpErrorName(type: type, code: code, v6: v6)
+        VerdictPolicy.icmpErrorName(type: type, code: code, v6: v6)
     }
 }

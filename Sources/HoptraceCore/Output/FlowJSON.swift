@@ -6,7 +6,14 @@ public enum FlowJSON {
     /// flow that turned out to be part of another one, `merged_into`.
     public static func line(_ change: FlowChange, time: EventTime) -> String {
         line(change.flow, time: time) { j in
-            j.add("event", change.kind.rawValue)
+            // A change of the settled verdict's state is an event of its own in the flow's history.
+            if change.kind == .updated, let from = change.changedFrom {
+                j.add("event", "changed")
+                j.add("from", from.rawValue)
+                j.add("to", change.flow.verdict.state.rawValue)
+            } else {
+                j.add("event", change.kind.rawValue)
+            }
             if let m = change.mergedInto { j.add("merged_into", m) }
             if change.what.contains(.evicted) { j.add("evicted", true) }
         }
@@ -21,7 +28,7 @@ public enum FlowJSON {
         if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }
         j.add("nat", f.nat.map(nat))
         j.add("hops", f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg) } })
-        j.add("verdict", verdict(f.verdict))
+        j.add("verdict", verdict(f))
         if f.conntrackID != nil {
             var c = JSONLine()
             c.add("status", f.conntrackStatus)
@@ -61,6 +68,7 @@ public enum FlowJSON {
         j.add("from", n.from)
         j.add("to", n.to)
         if let (a, b) = n.between { j.add("between", [a.description, b.description]) } else { j.addNull("between") }
+        if let u = n.until { j.add("until", u.description) } else { j.addNull("until") }
         return j
     }
 
@@ -83,7 +91,8 @@ public enum FlowJSON {
         return j
     }
 
-    static func verdict(_ v: Verdict) -> JSONLine {
+    static func verdict(_ f: Flow) -> JSONLine {
+        let v = f.verdict
         var j = JSONLine()
         j.add("state", v.state.rawValue)
         if let at = v.at { j.add("at", at.description) } else { j.addNull("at") }
@@ -93,6 +102,21 @@ public enum FlowJSON {
         if let why = v.why { j.add("why", why) }
         if let rule = v.rule { j.add("rule", rule) }
         if let e = v.evidence { j.add("evidence", e) }
+        if let s = f.verdictSince { j.add("since", s.description) } else { j.addNull("since") }
+        if let p = f.pendingText { j.add("pending", p) } else { j.addNull("pending") }
+        j.add("window", window(f.window))
+        return j
+    }
+
+    static func window(_ w: VerdictWindow) -> JSONLine {
+        var j = JSONLine()
+        j.add("replied", w.replied)
+        j.add("unreplied", w.unreplied)
+        j.add("vanished", w.vanished)
+        j.add("icmp_error", w.icmpError)
+        j.add("delivered", w.delivered)
+        j.add("in_flight", w.inFlight)
+        j.add("recent", w.marks)
         return j
     }
 }

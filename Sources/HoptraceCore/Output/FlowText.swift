@@ -20,6 +20,8 @@ public enum FlowText {
             if let (a, b) = n.between {
                 s += a.netns == b.netns ? " [\(a.iface)→\(b.iface)]" : " [\(a)→\(b)]"
             }
+            // What NAT does now, not only what it once did.
+            if let u = n.until { s += " until \(u.clock), none since" }
         }
         let v = f.verdict
         switch v.state {

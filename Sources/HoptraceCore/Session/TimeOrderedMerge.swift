@@ -68,7 +68,7 @@ public struct TimeOrderedMerge<Item> {
     /// Emits what one stream holds (it is going away), then forgets the stream: later
     /// streams' indices move down by one.
     @inlinable public mutating func remove(stream: Int, _ emit: (Int, inout Item) -> Bool) {
-        drainHeld(upTo: .max, only: stream, emit)
+        _ = drainHeld(upTo: .max, only: stream, emit)
         held.remove(at: stream)
         times.remove(at: stream)
         heads.remove(at: stream)

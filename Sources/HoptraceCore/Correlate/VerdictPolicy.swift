@@ -1,0 +1,360 @@
+/// The verdict policy: what a journey came to, and what a flow's recent journeys add up to.
+/// A pure function of the journeys, the flow's evidence (conntrack, ICMP errors) and the
+/// topology (`paths`): the correlator only stores what it returns.
+///
+/// Why exchanges, not journeys: a flow is judged by what became of its requests. Each
+/// finished request — its answer delivered, its answer or itself vanished, an ICMP error
+/// back, or lossTimeout without any answer — is an *outcome*; the flow's settled verdict is
+/// the NEWEST outcome. So a flow that breaks says so as soon as one exchange fails, one that
+/// recovers reads well at the next answer, and a request still in flight never replaces a
+/// settled verdict: it is shown beside it (`pending`). Capture gaps (uncaptured) are not
+/// outcomes at all.
+struct VerdictPolicy {
+    let paths: any HopPathProvider
+    let lossTimeout: Double
+
+    /// What `flow(_:)` concluded.
+    struct Judgement {
+        var verdict: Verdict
+        /// No exchange has finished: the verdict is the latest journey's own, so moving any
+        /// journey on may change it (a sighting that merely progresses must be judged again).
+        var byLatest: Bool
+        var window: VerdictWindow
+        /// The newest unfinished journey newer than the deciding outcome (shown beside it).
+        var pendingJourneyID: Int?
+        /// An exchange was answered (a reply delivered, or conntrack saw one after the request).
+        var answered: Bool
+    }
+
+    // MARK: - A journey
+
+    /// A journey on its own: delivered when it reached its path's last point; vanished
+    /// when settled (lossTimeout after its last sighting) short of it — uncaptured instead
+    /// when the next point's capture was dropping packets then (`lossAt`); otherwise in flight.
+    /// Without a known path it can only be "seen".
+    ///
+    /// `sortedByPath`: the hops are in path order (just re-placed), so the furthest point
+    /// reached is the last hop's that is on the path.
+    func journey(_ j: Journey, sortedByPath: Bool = false,
+                 lossAt: (CapturePoint, EventTime) -> Correlator.CaptureLoss?) -> Verdict {
+        guard !j.hops.isEmpty else {
+            return Verdict(.inFlight, at: nil, reason: "nothing seen yet")
+        }
+        guard paths.knowsPaths, !j.path.isEmpty else {
+            // As max(by:): the first of the latest.
+            var latest = 0
+            for k in j.hops.indices.dropFirst() where j.hops[latest].time < j.hops[k].time { latest = k }
+            let seen = j.hops.map { "\($0.point)" }.joined(separator: ", ")
+            return Verdict(j.settled ? .seen : .inFlight, at: j.hops[latest].point, reason: "seen at \(seen); path unknown")
+        }
+        var reached = 0
+        if sortedByPath {
+            for k in j.hops.indices.reversed() {
+                if let p = j.path.firstIndex(of: j.hops[k].point) {
+                    reached = p
+                    break
+                }
+            }
+        } else {
+            for k in j.hops.indices {
+                if let p = j.path.firstIndex(of: j.hops[k].point), p > reached { reached = p }
+            }
+        }
+        let at = j.path[reached]
+        if reached == j.path.count - 1 {
+            return Verdict(.delivered, at: at, text: ReasonText(core: .deliveredTo(hops: j.hops.count)))
+        }
+        let next = j.path[reached + 1]
+        guard j.settled else { return Verdict(.inFlight, at: at, text: ReasonText(core: .inFlightAfter(next: next))) }
+        if let loss = lossAt(next, j.lastTime) {
+            return Verdict(.uncaptured, at: at,
+                           reason: "not captured at \(next): hoptrace's capture there dropped \(loss.dropped) packets around then",
+                           hint: "its kernel buffer was full: a gap in the capture, not evidence of a drop (a larger --buffer-size or fewer capture points help)")
+        }
+        var v = Verdict(.vanished, at: at, text: ReasonText(core: .vanishedAfter(next: next)))
+        if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
+           paths.egressInfo(for: next)?.bridgePortOf == bridge {
+            v.hint = "lost while bridged across \(bridge) in \(at.netns ?? "the current namespace"): with net.bridge.bridge-nf-call-iptables=1 bridged frames pass the iptables FORWARD chain"
+            v.fix = "iptables -A FORWARD -i \(bridge) -o \(bridge) -j ACCEPT"
+        } else if at.netns == next.netns {
+            v.hint = "lost inside \(at.netns ?? "the current namespace") while forwarding from \(at.iface) to \(next.iface)"
+        } else {
+            v.hint = "lost on the link from \(at) to \(next)"
+        }
+        return v
+    }
+
+    // MARK: - A flow
+
+    /// How an answer (a reply or ICMP error journey) stands; a request keeps its best answer.
+    private enum Answer: UInt8, Comparable {
+        case none = 0, inFlight, uncaptured, vanished, delivered, error
+        static func < (a: Answer, b: Answer) -> Bool { a.rawValue < b.rawValue }
+
+        init(_ j: Journey) {
+            if j.leg == .error { self = .error; return }
+            switch j.verdict.state {
+            case .delivered, .seen, .replied: self = .delivered
+            case .vanished: self = .vanished
+            case .uncaptured: self = .uncaptured
+            default: self = .inFlight
+            }
+        }
+    }
+
+    /// The flow's verdict from its journeys (oldest first) and evidence. One pass to tie each
+    /// answer to the request it answers (echo: the latest request with its seq; otherwise
+    /// every request since the previous answer, as TCP acknowledges cumulatively), one pass
+    /// to turn requests into outcomes. No allocation: at most `maxJourneysPerFlow` slots on the stack.
+    func flow(_ f: Flow) -> Judgement {
+        let n = f.journeys.count
+        // A conntrack entry without packets (its traffic passes no watched point): its own word.
+        if n == 0, f.replySeenAt != nil {
+            var w = VerdictWindow()
+            w.add(.replied)
+            return Judgement(verdict: Verdict(.replied, at: nil, reason: "conntrack saw a reply (not captured at a watched point)"),
+                             byLatest: false, window: w, pendingJourneyID: nil, answered: true)
+        }
+        return withUnsafeTemporaryAllocation(of: (Answer, Int32).self, capacity: max(n, 1)) { answers in
+            answers.initialize(repeating: (.none, -1))
+            defer { answers.deinitialize() }
+            let js = f.journeys
+            for i in 0..<n where js[i].leg != .request {
+                let a = Answer(js[i])
+                var k = i - 1
+                while k >= 0 {
+                    if js[k].leg == .request {
+                        if f.echo && js[i].leg == .reply {
+                            if js[k].icmpSeq == js[i].icmpSeq {
+                                if a > answers[k].0 { answers[k] = (a, Int32(i)) }
+                                break
+                            }
+                        } else {
+                            if a > answers[k].0 { answers[k] = (a, Int32(i)) }
+                            if f.echo { break }
+                        }
+                    } else if !f.echo && k < i - 1 {
+                        // An earlier answer answered what came before it.
+                        break
+                    }
+                    k -= 1
+                }
+                // An answer to no request we hold (the flow seen mid-way, or the request
+                // rolled out of the window): its own exchange, below.
+                if k < 0 { answers[i] = (a, Int32(i)) }
+            }
+            return outcomes(f, answers: answers)
+        }
+    }
+
+    private func outcomes(_ f: Flow, answers: UnsafeMutableBufferPointer<(Answer, Int32)>) -> Judgement {
+        let js = f.journeys
+        var window = VerdictWindow()
+        var decided: (index: Int, outcome: ExchangeOutcome)?
+        var pending: Int?
+        var answered = false
+        // Non-echo flows: requests delivered without an answer since the last answer
+        // (a final ACK draws none; two in a row with nothing back is a flow that stopped answering).
+        var unansweredRun = 0
+        var answeredBefore = f.everAnswered
+        for i in js.indices {
+            let (a, by) = answers[i]
+            let st = js[i].verdict.state
+            var outcome: ExchangeOutcome?
+            var unfinished = false
+            switch js[i].leg {
+            case .request:
+                if a == .error {
+                    outcome = .icmpError
+                } else if st == .vanished {
+                    outcome = .vanished
+                } else if st == .uncaptured || a == .uncaptured {
+                    outcome = nil
+                } else if a == .delivered {
+                    outcome = .replied
+                } else if a == .vanished {
+                    outcome = .replyVanished
+                } else if a == .inFlight {
+                    unfinished = true
+                } else if let seen = f.replySeenAt, seen >= js[i].firstTime {
+                    outcome = .replied
+                } else if st == .inFlight || !js[i].settled {
+                    unfinished = true
+                } else if f.orig.dst.isMulticastOrBroadcast {
+                    // Router solicitations, MLD reports: nobody owes them a reply.
+                    outcome = .delivered
+                } else if f.echo || !answeredBefore || unansweredRun >= 1 {
+                    outcome = .unreplied
+                    unansweredRun += 1
+                } else {
+                    unansweredRun += 1
+                }
+                if a >= .vanished || outcome == .replied { answeredBefore = true }
+            case .reply, .error:
+                if a >= .vanished { unansweredRun = 0 }
+                // Only an answer to no request we hold is an exchange of its own.
+                guard by == Int32(i) else { continue }
+                switch a {
+                case .error: outcome = .icmpError
+                case .delivered: outcome = .replied
+                case .vanished: outcome = .replyVanished
+                case .inFlight: unfinished = true
+                default: outcome = nil
+                }
+            }
+            if outcome == .replied { answered = true }
+            if let outcome {
+                window.add(outcome)
+                decided = (i, outcome)
+            } else if unfinished {
+                window.inFlight += 1
+                pending = i
+            }
+        }
+        guard let (d, outcome) = decided else {
+            return Judgement(verdict: inFlightVerdict(f), byLatest: true, window: window, pendingJourneyID: nil, answered: answered)
+        }
+        let newerPending = pending.flatMap { $0 > d ? js[$0].id : nil }
+        return Judgement(verdict: verdict(outcome, request: d, answer: Int(answers[d].1), in: f), byLatest: false,
+                         window: window, pendingJourneyID: newerPending, answered: answered)
+    }
+
+    /// The settled verdict for outcome `o` of the exchange started by journey `r` (a request,
+    /// or an answer to no request held) and answered by journey `y` (-1: none).
+    private func verdict(_ o: ExchangeOutcome, request r: Int, answer y: Int, in f: Flow) -> Verdict {
+        let js = f.journeys
+        switch o {
+        case .vanished:
+            var v = js[r].verdict
+            if let s1 = untranslatedSource(js[r]) { (v.hint, v.fix) = (s1.hint, s1.fix) }
+            return v
+        case .replyVanished:
+            let reply = y >= 0 ? y : r
+            var v = js[reply].verdict
+            v.prefixReply()
+            if let at = v.at, let next = nextPoint(after: at, in: js[reply]), at.netns == next.netns,
+               f.conntrackID != nil, !f.seenReply {
+                v.hint = "the reply reached \(at) but \(at.netns ?? "the host") did not forward it to \(next.iface); conntrack never saw it pass: FORWARD lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
+                v.fix = "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+            }
+            return v
+        case .icmpError:
+            let e = y >= 0 ? y : r
+            let err = js[e].icmpError ?? f.lastError.map { ($0.type, $0.code) } ?? (0, 0)
+            let at = js[e].hops.last?.point ?? f.lastError?.at
+            let from = js[e].hops.first?.src ?? f.lastError?.from
+            let stopped = js[r].leg == .request && js[r].verdict.state == .vanished
+                ? js[r].verdict.at.map { "; the request got no further than \($0)" } ?? "" : ""
+            let name = Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)
+            return Verdict(.icmpError, at: at,
+                           reason: "\(name)\(from.map { " from \($0)" } ?? "")\(at.map { ", seen at \($0)" } ?? "")\(stopped)")
+        case .replied:
+            if y >= 0, y != r || js[r].leg == .reply {
+                return Verdict(.replied, at: js[y].verdict.at,
+                               text: ReasonText(core: .replied(hops: js[y].hops.count, pathUnknown: js[y].verdict.state == .seen)))
+            }
+            return Verdict(.replied, at: js[r].verdict.at, reason: "conntrack saw a reply (not captured at a watched point)")
+        case .unreplied:
+            if let s1 = untranslatedSource(js[r]) {
+                var stale = ""
+                if f.conntrackStatus.contains("SRC_NAT") {
+                    stale = "; conntrack's entry still says SRC_NAT but these packets left untranslated: the entry is stale and they are untracked"
+                }
+                return Verdict(.unreplied, at: js[r].verdict.at,
+                               reason: "left \(s1.point) with untranslated private source \(s1.src); no reply within \(Self.seconds(lossTimeout))\(stale)",
+                               hint: s1.hint, fix: s1.fix)
+            }
+            return Verdict(.unreplied, at: js[r].verdict.at,
+                           text: ReasonText(core: .unreplied(pathUnknown: js[r].verdict.state == .seen, wait: lossTimeout)))
+        case .delivered:
+            return js[r].verdict
+        }
+    }
+
+    /// Before any exchange has finished: the latest request delivered and awaiting its
+    /// answer, else the latest journey as it stands (or the conntrack entry's own word).
+    private func inFlightVerdict(_ f: Flow) -> Verdict {
+        let js = f.journeys
+        guard !js.isEmpty else {
+            return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
+        }
+        var r: Int?
+        for i in js.indices where js[i].leg == .request && js[i].verdict.state == .delivered { r = i }
+        if let r {
+            var v = js[r].verdict
+            v.suffixAwaiting()
+            return v
+        }
+        // As max(by:): the first of the latest.
+        var l = 0
+        for i in js.indices.dropFirst() where js[l].lastTime < js[i].lastTime { l = i }
+        var v = js[l].verdict
+        if js[l].leg == .reply { v.prefixReply() }
+        return v
+    }
+
+    private func nextPoint(after at: CapturePoint, in j: Journey) -> CapturePoint? {
+        guard let i = j.path.firstIndex(of: at), i + 1 < j.path.count else { return nil }
+        return j.path[i + 1]
+    }
+
+    // MARK: - The S1 hint
+
+    /// S1: a request that a namespace FORWARDED out of an uplink (it was seen entering that
+    /// namespace first) with a private source from one of that namespace's bridges, or at
+    /// least not its own — nobody translated it where it left, so replies have no way back.
+    /// A packet that merely starts at an uplink (a spoofed source arriving from outside,
+    /// the remote's own interface) is not one: the hint would contradict what happened.
+    func untranslatedSource(_ j: Journey) -> (point: CapturePoint, src: IPAddress, hint: String, fix: String)? {
+        guard j.leg == .request else { return nil }
+        for k in j.hops.indices {
+            let h = j.hops[k]
+            guard h.dir == .outbound, h.src.isPrivate, let e = paths.egressInfo(for: h.point), e.isUplink,
+                  !e.ownSubnets.contains(where: { $0.contains(h.src) }) else { continue }
+            // Behind one of this namespace's bridges: it was forwarded, whatever we saw before.
+            if let b = e.bridges.first(where: { $0.subnet.contains(h.src) }) {
+                return (h.point, h.src,
+                        "no SNAT: replies cannot come back; add MASQUERADE for \(b.subnet) on \(h.point.iface)",
+                        "iptables -t nat -A POSTROUTING -s \(b.subnet) ! -o \(b.name) -j MASQUERADE")
+            }
+            // Otherwise only when we saw this namespace forward it (it entered elsewhere first).
+            guard k > 0, j.hops[k - 1].point.netns == h.point.netns, j.hops[k - 1].point != h.point else { continue }
+            let host = IPPrefix(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
+            return (h.point, h.src,
+                    "no SNAT: replies cannot come back; add MASQUERADE for \(h.src) on \(h.point.iface)",
+                    "iptables -t nat -A POSTROUTING -s \(host) -o \(h.point.iface) -j MASQUERADE")
+        }
+        return nil
+    }
+
+    // MARK: - Words
+
+    static func icmpErrorName(type: UInt8, code: UInt8, v6: Bool) -> String {
+        if v6 {
+            switch (type, code) {
+            case (1, 4): return "ICMPv6 port unreachable"
+            case (1, 1): return "ICMPv6 administratively prohibited"
+            case (1, _): return "ICMPv6 destination unreachable (code \(code))"
+            case (2, _): return "ICMPv6 packet too big"
+            case (3, _): return "ICMPv6 hop limit exceeded"
+            default: return "ICMPv6 error type \(type) code \(code)"
+            }
+        }
+        switch (type, code) {
+        case (3, 0): return "ICMP net unreachable"
+        case (3, 1): return "ICMP host unreachable"
+        case (3, 3): return "ICMP port unreachable"
+        case (3, 4): return "ICMP fragmentation needed"
+        case (3, 9), (3, 10), (3, 13): return "ICMP administratively prohibited"
+        case (3, _): return "ICMP destination unreachable (code \(code))"
+        case (11, 0): return "ICMP TTL exceeded in transit"
+        case (11, _): return "ICMP fragment reassembly time exceeded"
+        default: return "ICMP error type \(type) code \(code)"
+        }
+    }
+
+    /// "1 s", "0.5 s".
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+    }
+}
