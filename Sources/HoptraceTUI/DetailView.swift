@@ -16,6 +16,12 @@ enum DetailView {
         let v = f.verdict
         add("verdict  \(v.state.rawValue)" + (v.at.map { " at \($0)" } ?? ""), Format.verdictStyle(v.state))
         add("  reason  \(v.reason)")
+        if let since = f.verdictSince { add("  since   \(Format.clock(since))") }
+        if let p = f.pendingText { add("  now     \(p)", ScreenBuffer.Style(color: .dim)) }
+        let w = f.window
+        if !w.recent.isEmpty || w.inFlight > 0 {
+            add("  recent  \(w.recent.map { Format.mark($0, g) }.joined())  (\(w.replied) replied, \(w.unreplied) unreplied, \(w.vanished) vanished, \(w.icmpError) icmp errors, \(w.inFlight) in flight)")
+        }
         add("  rule    \(Format.rule(v) ?? "(not known: the kernel's trace has not named one)")",
             Format.rule(v) == nil ? ScreenBuffer.Style(color: .dim) : ScreenBuffer.Style(color: .red))
         if let h = v.hint { add("  why     \(h)", ScreenBuffer.Style(color: .yellow)) }
@@ -28,7 +34,15 @@ enum DetailView {
         if f.nat.isEmpty { add("  none seen", ScreenBuffer.Style(color: .dim)) }
         for n in f.nat {
             let place = n.between.map { "between \($0.0) and \($0.1)" } ?? "(conntrack's tuples only)"
-            add("  \(n.kind.rawValue.uppercased()) \(n.field) \(n.from) \(g.right) \(n.to)  \(place)", ScreenBuffer.Style(color: .yellow))
+            let until = n.until.map { "  until \(Format.clock($0)), none since" } ?? ""
+            add("  \(n.kind.rawValue.uppercased()) \(n.field) \(n.from) \(g.right) \(n.to)  \(place)\(until)", ScreenBuffer.Style(color: .yellow))
+        }
+        if !f.history.isEmpty {
+            out.append(("", .plain))
+            out.append(("history", head))
+            for c in f.history {
+                add("  \(Format.clock(c.time)) \(c.from.rawValue) \(g.right) \(c.to.rawValue): \(c.note)", Format.verdictStyle(c.to))
+            }
         }
         out.append(("", .plain))
         out.append(("conntrack" + (f.conntrackNetns.map { " (\($0))" } ?? ""), head))

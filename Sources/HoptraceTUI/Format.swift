@@ -2,7 +2,7 @@ import HoptraceCore
 
 /// Short texts the panes share.
 enum Format {
-    static func protoName(_ p: UInt8) -> String { p == 58 ? "icmp6" : ConntrackText.protoName(p) }
+    static func protoName(_ p: UInt8) -> String { IPProtocol.name(p) }
 
     /// "21:27:05.812345" (UTC), as the text output prints times.
     static func clock(_ t: EventTime) -> String {
@@ -54,18 +54,42 @@ enum Format {
         return g.ellipsis + parts.suffix(kept).joined(separator: String(sep))
     }
 
+    /// Drops enough to shorten any address to its last octet or group.
+    static let dropAll = 16
+
+    /// Two addresses (each with its ":port" suffix) shortened only as far as needed for
+    /// `src + between + dst` to fit `width`, so a column with room shows both in full. A
+    /// leading octet or group at a time, from the longer one; of two as long, from the one
+    /// cut less so far, or from both when that ties too — so a reply's pair comes out as
+    /// its request's, mirrored. nil: even the shortest forms do not fit.
+    static func shortened(_ src: IPAddress, _ sp: String, _ dst: IPAddress, _ dp: String, between: Int, width: Int,
+                          _ g: Glyphs) -> (String, String)? {
+        var ds = 0, dd = 0
+        while true {
+            let a = address(src, drop: ds, g), b = address(dst, drop: dd, g)
+            if a.count + sp.count + between + b.count + dp.count <= width { return (a + sp, b + dp) }
+            let canS = address(src, drop: ds + 1, g) != a
+            let canD = address(dst, drop: dd + 1, g) != b
+            switch (canS, canD) {
+            case (false, false): return nil
+            case (true, false): ds += 1
+            case (false, true): dd += 1
+            case (true, true):
+                // Ports do not count: they are never cut here.
+                let order = a.count != b.count ? b.count - a.count : ds - dd
+                if order <= 0 { ds += 1 }
+                if order >= 0 { dd += 1 }
+            }
+        }
+    }
+
     /// "172.18.0.3>172.31.45.174" or with ports "172.31.45.174:60814>172.18.0.3:80",
     /// shortened address by address (dropping leading octets) until it fits `width`.
     static func tuple(src: IPAddress, dst: IPAddress, sport: UInt16?, dport: UInt16?, width: Int, arrow: String,
                       _ g: Glyphs) -> String {
-        var last = ""
-        for drop in 0...3 {
-            let s = address(src, drop: drop, g) + (sport.map { ":\($0)" } ?? "")
-            let d = address(dst, drop: drop, g) + (dport.map { ":\($0)" } ?? "")
-            last = s + arrow + d
-            if last.count <= width { return last }
-        }
-        return fit(last, width, g)
+        let sp = sport.map { ":\($0)" } ?? "", dp = dport.map { ":\($0)" } ?? ""
+        if let (s, d) = shortened(src, sp, dst, dp, between: arrow.count, width: width, g) { return s + arrow + d }
+        return fit(address(src, drop: dropAll, g) + sp + arrow + address(dst, drop: dropAll, g) + dp, width, g)
     }
 
     /// The original tuple of a flow row: "172.18.0.3 → 172.31.45.174 id 27", "a:1 → b:80".
@@ -95,6 +119,10 @@ enum Format {
                 text += ":" + port
             } else if let id = rewrites.first(where: { $0.field == "id" }) {
                 text += "id " + id.to
+            }
+            // What NAT does now: a rewrite that stopped says since when.
+            if let until = rewrites.compactMap(\.until).max(), rewrites.allSatisfy({ $0.until != nil }) {
+                text += " until \(until.clock), none since"
             }
             badges.append(text)
         }
@@ -126,6 +154,27 @@ enum Format {
         default:
             return v.reason.hasPrefix(v.state.rawValue) || v.reason.hasPrefix("reply " + v.state.rawValue)
                 ? v.reason : "\(v.state.rawValue): \(v.reason)"
+        }
+    }
+
+    /// The flow's last few exchange outcomes as marks (✓ answered, ✗ lost or unanswered), oldest first.
+    static func strip(_ f: Flow, max: Int) -> [ExchangeOutcome] { Array(f.window.recent.suffix(max)) }
+
+    /// An outcome's mark in the terminal's glyphs (ASCII terminals get +/x).
+    static func mark(_ o: ExchangeOutcome, _ g: Glyphs) -> String {
+        switch o {
+        case .replied: g.check
+        case .delivered: g.dot
+        case .icmpError: "!"
+        case .unreplied, .vanished, .replyVanished: g.cross
+        }
+    }
+
+    static func outcomeStyle(_ o: ExchangeOutcome) -> ScreenBuffer.Style {
+        switch o {
+        case .replied: ScreenBuffer.Style(color: .green)
+        case .delivered: ScreenBuffer.Style(color: .dim)
+        default: ScreenBuffer.Style(color: .red)
         }
     }
 

@@ -20,8 +20,7 @@ enum JourneyPane {
             return
         }
         let cols = columns(f)
-        let n = max(1, cols.count)
-        let colW = max(6, min(26, (s.width - labelWidth - (n - 1)) / n))
+        let colW = columnWidth(f, cols: cols, screenWidth: s.width)
         func colX(_ i: Int) -> Int { labelWidth + i * (colW + 1) }
         let maxX = s.width
 
@@ -109,6 +108,27 @@ enum JourneyPane {
         return cols
     }
 
+    /// Columns are 26 wide unless a cell needs more in full and the screen has room for
+    /// it: a wide terminal shows whole addresses; only a narrow column abbreviates them.
+    static func columnWidth(_ f: Flow, cols: [CapturePoint], screenWidth: Int) -> Int {
+        let n = max(1, cols.count)
+        let room = (screenWidth - labelWidth - (n - 1)) / n
+        return max(6, min(room, max(26, fullCellWidth(f, cols: cols))))
+    }
+
+    /// The widest cell at full length: a column's name, or a hop's `src>dst` with ports.
+    static func fullCellWidth(_ f: Flow, cols: [CapturePoint]) -> Int {
+        let ports = f.proto == 6 || f.proto == 17
+        var w = cols.map { $0.description.count }.max() ?? 0
+        for j in f.journeys {
+            for h in j.hops {
+                let sp = ports ? h.sport.map { ":\($0)" } ?? "" : "", dp = ports ? h.dport.map { ":\($0)" } ?? "" : ""
+                w = max(w, h.src.description.count + sp.count + 1 + h.dst.description.count + dp.count)
+            }
+        }
+        return w
+    }
+
     static func label(_ j: Journey, flow f: Flow, _ g: Glyphs) -> String {
         switch j.leg {
         case .request, .reply:
@@ -164,20 +184,18 @@ enum JourneyPane {
         }
     }
 
-    /// src and dst of a hop, shortened together (leading octets dropped) until `src>dst` fits.
+    /// src and dst of a hop in full when `src>dst` fits `width`, else shortened only as far
+    /// as needed (leading octets dropped, the longer address first: `Format.shortened`).
     /// Then, if still too wide, the client's ephemeral port (the higher one) goes first.
     static func tupleParts(_ h: Hop, ports: Bool, width: Int, _ g: Glyphs) -> (String, String) {
-        var parts = ("", "")
         let ephemeralIsSrc = (h.sport ?? 0) > (h.dport ?? 0)
-        for (dropPort, drops) in [(false, 0...3), (true, 1...3)] {
-            for drop in drops {
-                let sp = ports && !(dropPort && ephemeralIsSrc) ? h.sport.map { ":\($0)" } ?? "" : ""
-                let dp = ports && !(dropPort && !ephemeralIsSrc) ? h.dport.map { ":\($0)" } ?? "" : ""
-                parts = (Format.address(h.src, drop: drop, g) + sp, Format.address(h.dst, drop: drop, g) + dp)
-                if parts.0.count + 1 + parts.1.count <= width { return parts }
-            }
+        var sp = "", dp = ""
+        for dropPort in [false, true] {
+            sp = ports && !(dropPort && ephemeralIsSrc) ? h.sport.map { ":\($0)" } ?? "" : ""
+            dp = ports && !(dropPort && !ephemeralIsSrc) ? h.dport.map { ":\($0)" } ?? "" : ""
+            if let parts = Format.shortened(h.src, sp, h.dst, dp, between: 1, width: width, g) { return parts }
         }
-        return parts
+        return (Format.address(h.src, drop: Format.dropAll, g) + sp, Format.address(h.dst, drop: Format.dropAll, g) + dp)
     }
 
     /// The verdict, then why (rule from the kernel when known, else the hint) and the fix.
@@ -196,6 +214,8 @@ enum JourneyPane {
         case .inFlight, .seen, .uncaptured:
             add("\(g.ellipsis) \(v.state.rawValue): \(v.reason)", style)
         }
+        // A request in flight stands beside the settled verdict; it does not replace it.
+        if let p = f.pendingText { add("  now:  \(p)", ScreenBuffer.Style(color: .dim)) }
         if let rule = Format.rule(v) { add("  rule: \(rule)", ScreenBuffer.Style(color: .red)) }
         if let why = v.why ?? v.hint { add("  why:  \(why)", ScreenBuffer.Style(color: .yellow)) }
         if let fix = v.fix { add("  fix:  \(fix)", ScreenBuffer.Style(color: .cyan)) }

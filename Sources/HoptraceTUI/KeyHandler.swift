@@ -32,6 +32,10 @@ extension TUI {
         case .char("s"):
             state.sort = state.sort.next
             keepSelectionVisible(&state, session: session, layout: layout)
+        case .char("a"):
+            state.showControl.toggle()
+            settle(&state, session: session)  // folding away a selected control flow hands the selection on
+            keepSelectionVisible(&state, session: session, layout: layout)
         case .char("p"):
             state.frozen = state.frozen == nil ? UIState.Frozen(session: session) : nil
         case .char("c"):
@@ -110,12 +114,19 @@ extension TUI {
         let data = PaneData(session: session, state: state)
         switch state.focus {
         case .flows:
-            let rows = data.rows(state)
-            guard let current = FlowList.selectedIndex(rows, state) else { return .ignored }
+            let listing = data.listing(state)
+            let rows = listing.flows
+            guard !rows.isEmpty else { return .ignored }
+            // No selection (only control flows are listed): any key starts at the first row.
+            let current = FlowList.selectedIndex(rows, state) ?? -1
             let next = min(max(0, current.addingReportingOverflow(delta).partialValue), rows.count - 1)
             if rows[next].id != state.selectedFlowID { state.journeyBack = 0; state.detailTop = 0 }
             state.selectedFlowID = rows[next].id
-            state.flowsTop = FlowList.top(for: next, current: state.flowsTop, visible: layout.flows.rows, count: rows.count)
+            let visible = layout.flows.rows
+            var top = FlowList.top(for: next, current: state.flowsTop, visible: visible, count: listing.count)
+            // At the last flow, the folded rows under it come into view too.
+            if next == rows.count - 1 { top = max(top, min(next, listing.count - visible)) }
+            state.flowsTop = top
         case .journey:
             let count = TUI.selectedFlow(session: session, state: state)?.journeys.count ?? 0
             state.journeyBack = clamp(state.journeyBack - delta, 0, max(0, count - 1))
@@ -133,11 +144,12 @@ extension TUI {
         guard let pane = UIState.Pane.allCases.first(where: { layout.pane($0).contains(y: y) }) else { return .ignored }
         state.focus = pane
         guard pane == .flows, y >= layout.flows.top else { return .handled }
-        let rows = PaneData(session: session, state: state).rows(state)
+        let listing = PaneData(session: session, state: state).listing(state)
+        let rows = listing.flows
         let top = FlowList.top(for: FlowList.selectedIndex(rows, state), current: state.flowsTop,
-                               visible: layout.flows.rows, count: rows.count)
+                               visible: layout.flows.rows, count: listing.count)
         let i = top + (y - layout.flows.top)
-        guard i < rows.count else { return .handled }
+        guard i < rows.count else { return .handled }  // below the flows: a folded row or nothing
         if rows[i].id != state.selectedFlowID { state.journeyBack = 0 }
         state.selectedFlowID = rows[i].id
         state.flowsTop = top
@@ -145,9 +157,9 @@ extension TUI {
     }
 
     static func keepSelectionVisible(_ state: inout UIState, session: Session, layout: Layout) {
-        let rows = PaneData(session: session, state: state).rows(state)
-        state.flowsTop = FlowList.top(for: FlowList.selectedIndex(rows, state), current: state.flowsTop,
-                                      visible: layout.flows.rows, count: rows.count)
+        let listing = PaneData(session: session, state: state).listing(state)
+        state.flowsTop = FlowList.top(for: FlowList.selectedIndex(listing.flows, state), current: state.flowsTop,
+                                      visible: layout.flows.rows, count: listing.count)
     }
 
     static func clamp(_ v: Int, _ lo: Int, _ hi: Int) -> Int { min(max(lo, v), hi) }

@@ -51,6 +51,7 @@ enum HelpOverlay {
             ("p           pause the panes (capture and counters go on)", key),
             ("c           clear the packet and conntrack logs", key),
             ("s           sort: newest, oldest, problems first, protocol, packets", key),
+            ("a           list / fold link-local control (ND, MLD, IGMP, DHCP)", key),
             ("click       select the flow under the mouse", key),
             ("x           explain the selected flow: the nftables rule path", key),
             ("?           this help        q  quit", key),

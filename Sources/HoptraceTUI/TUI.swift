@@ -8,8 +8,9 @@ import HoptraceCore
 /// Keys: ↑/↓ j/k select a flow (or scroll the focused pane), PgUp/PgDn, Home/End,
 /// Tab next pane, Enter detail (Esc/Enter close), `/` filter prompt (Enter applies,
 /// Esc cancels), `f` follow the selected flow in the packets pane, `p` pause, `c`
-/// clear logs, `s` cycle sort, `?` help, `q` quit, Ctrl-L repaint, a click selects a
-/// flow row; with `RenderContext.labKeys`: `n` NAT, `d` FORWARD drop, `r` return rule.
+/// clear logs, `s` cycle sort, `a` list/fold link-local control flows, `?` help, `q`
+/// quit, Ctrl-L repaint, a click selects a flow row; with `RenderContext.labKeys`: `n`
+/// NAT, `d` FORWARD drop, `r` return rule.
 /// Below 80×24 (`RenderContext.minimumWidth/Height`) a centered message replaces the panes.
 public enum TUI {
     public static func render(session: Session, state: UIState, context: RenderContext) -> ScreenBuffer {
@@ -21,14 +22,15 @@ public enum TUI {
         }
         let layout = Layout(context)
         let data = PaneData(session: session, state: state)
-        let rows = data.rows(state)
+        let listing = data.listing(state)
+        let rows = listing.flows
         let selected = FlowList.selectedIndex(rows, state).map { rows[$0] }
 
         HeaderPane.draw(into: &s, session: session, state: state, data: data, shown: rows.count, context: context, g)
         if state.detailOpen {
             DetailView.draw(into: &s, flow: selected, state: state, layout: layout, g)
         } else {
-            FlowsPane.draw(into: &s, rows: rows, state: state, data: data, layout: layout, context: context, g)
+            FlowsPane.draw(into: &s, listing: listing, state: state, data: data, layout: layout, context: context, g)
             JourneyPane.draw(into: &s, flow: selected, state: state, layout: layout, context: context, g)
             ConntrackPane.draw(into: &s, data: data, selected: selected?.id, state: state, layout: layout, g)
             PacketsPane.draw(into: &s, data: data, selected: selected?.id, state: state, layout: layout, g)
@@ -42,5 +44,22 @@ public enum TUI {
     public static func selectedFlow(session: Session, state: UIState) -> Flow? {
         let rows = PaneData(session: session, state: state).rows(state)
         return FlowList.selectedIndex(rows, state).map { rows[$0] }
+    }
+
+    /// Pins the selection to the flow shown selected: the loop calls this before each
+    /// frame, so a flow arriving on top (newest first) never takes the selection from the
+    /// one the user is looking at, even before any key was pressed. A selection that is
+    /// still listed costs one lookup, not a listing.
+    public static func settle(_ state: inout UIState, session: Session) {
+        if let id = state.selectedFlowID {
+            let flow: Flow?
+            if let frozen = state.frozen { flow = frozen.flows.first { $0.id == id } } else { flow = session.correlator.flow(id) }
+            if let flow, FlowList.isListed(flow, state) { return }
+        }
+        let rows = PaneData(session: session, state: state).rows(state)
+        guard let i = FlowList.selectedIndex(rows, state) else { return }
+        state.selectedFlowID = rows[i].id
+        state.journeyBack = 0
+        state.detailTop = 0
     }
 }

@@ -42,7 +42,8 @@ public struct UIState: Sendable {
 
     public var focus: Pane = .flows
     /// The selected flow by id, so a re-sort or new flows never move the selection to
-    /// another flow. nil (or a flow no longer listed): the first row.
+    /// another flow. nil (or a flow no longer listed): the first row that is not control
+    /// traffic, which `TUI.settle` then pins here.
     public var selectedFlowID: Int?
     /// First flow row shown.
     public var flowsTop = 0
@@ -54,6 +55,9 @@ public struct UIState: Sendable {
     public var sort: SortOrder = .newest
     /// The applied flow filter (`/`): whitespace-separated words, all must match; `!word` excludes.
     public var filter = ""
+    /// `a`: link-local control flows (ND, MLD, IGMP, DHCP, …) listed one by one; false: one
+    /// folded row per namespace under the flows. `watch --all` starts with true.
+    public var showControl = false
     /// The filter being typed; nil when no prompt is open.
     public var prompt: String?
     /// `f`: the packets pane shows only this flow.
@@ -94,10 +98,13 @@ struct PaneData {
         totalFlows = flows.count
     }
 
-    /// The flow rows in order: filtered, then sorted.
-    func rows(_ state: UIState) -> [Flow] {
-        FlowList.rows(flows, filter: state.filter, sort: state.sort)
+    /// The flow list: filtered, sorted, control traffic folded unless shown.
+    func listing(_ state: UIState) -> FlowList.Listing {
+        FlowList.listing(flows, filter: state.filter, sort: state.sort, showControl: state.showControl)
     }
+
+    /// The flow rows in order (the selectable ones: without the folded rows).
+    func rows(_ state: UIState) -> [Flow] { listing(state).flows }
 }
 
 extension UIState.Frozen {
@@ -111,9 +118,28 @@ extension UIState.Frozen {
 
 /// Filtering and sorting of the flow table, and the selection in it.
 enum FlowList {
+    /// What the flows pane lists: a row per flow, then the folded control traffic.
+    struct Listing {
+        var flows: [Flow]
+        /// One row per namespace under the flows; empty while control traffic is shown.
+        var folds: [ControlFold]
+        var count: Int { flows.count + folds.count }
+    }
+
+    static func listing(_ flows: [Flow], filter: String, sort: UIState.SortOrder, showControl: Bool) -> Listing {
+        let all = rows(flows, filter: filter, sort: sort)
+        guard !showControl else { return Listing(flows: all, folds: []) }
+        var kept: [Flow] = [], control: [Flow] = []
+        kept.reserveCapacity(all.count)
+        for f in all {
+            if f.controlTraffic == nil { kept.append(f) } else { control.append(f) }
+        }
+        return Listing(flows: kept, folds: ControlFold.fold(control))
+    }
+
     static func rows(_ flows: [Flow], filter: String, sort: UIState.SortOrder) -> [Flow] {
-        let words = filter.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
-        let kept = words.isEmpty ? flows : flows.filter { matches($0, words: words) }
+        let wanted = words(filter)
+        let kept = wanted.isEmpty ? flows : flows.filter { matches($0, words: wanted) }
         return kept.sorted { a, b in
             switch sort {
             case .newest: return a.id > b.id
@@ -125,6 +151,15 @@ enum FlowList {
             case .packets: return a.packets != b.packets ? a.packets > b.packets : a.id > b.id
             }
         }
+    }
+
+    static func words(_ filter: String) -> [String] {
+        filter.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
+    }
+
+    /// Whether `f` has a row of its own (filter and folding), without listing every flow.
+    static func isListed(_ f: Flow, _ state: UIState) -> Bool {
+        (state.showControl || f.controlTraffic == nil) && matches(f, words: words(state.filter))
     }
 
     /// Problems first.
@@ -162,11 +197,12 @@ enum FlowList {
         return parts.joined(separator: " ").lowercased()
     }
 
-    /// Index of the selected flow in `rows` (the first row when the selection is gone).
+    /// Index of the selected flow in `rows`. When the selection is gone (or there is none
+    /// yet): the first row that is not control traffic — listed with `a`, it may be chosen
+    /// with the keys or the mouse, never for the user; nil when there is no other.
     static func selectedIndex(_ rows: [Flow], _ state: UIState) -> Int? {
-        guard !rows.isEmpty else { return nil }
         if let id = state.selectedFlowID, let i = rows.firstIndex(where: { $0.id == id }) { return i }
-        return 0
+        return rows.firstIndex { $0.controlTraffic == nil }
     }
 
     /// The first row shown so the selection stays visible.

@@ -4,32 +4,73 @@ import HoptraceCore
 /// Explain mode's owner: one nftables trace table per watched namespace, tracing the
 /// packets of the flows asked about (the newest `capacity` of them, never all
 /// traffic), and the rule paths the kernel reports for them.
+///
+/// Explain mode can be turned off and on again (`x`, `x`, `x` in the live view) on the same
+/// Explainer: `close()` removes every table and forgets what was traced; the next `trace`
+/// opens the sessions again and installs the tables. Each returns the status line's sentence,
+/// built from what happened (how many tables were installed or removed, or the error), so the
+/// view never claims tracing that is not in the kernel.
 final class Explainer {
-    let sessions: TraceSessions
+    let namespaces: [String?]
     let capacity: Int
+    /// The open sessions, nil while explain mode is off. A closed TraceSessions has no sessions
+    /// and would accept selectors silently; it is never kept.
+    private var sessions: TraceSessions?
     private var traced: [(flowID: Int, selectors: [TraceSelector])] = []
     /// The final verdict already reported per traced packet (bounded with the sessions' paths).
     private var reported: [String: String] = [:]
 
     init(namespaces: [String?], capacity: Int = 16) throws {
-        sessions = try TraceSessions.open(netns: namespaces, selectors: [])
+        self.namespaces = namespaces
         self.capacity = capacity
+        sessions = try TraceSessions.open(netns: namespaces, selectors: [])
     }
 
-    var fds: [Int32] { sessions.fds }
-    var paths: [RulePath] { sessions.paths }
-    func isTracing(_ flowID: Int) -> Bool { traced.contains { $0.flowID == flowID } }
+    /// Whether the tables are installed (explain mode on).
+    var isOn: Bool { sessions != nil }
+    var fds: [Int32] { sessions?.fds ?? [] }
+    var paths: [RulePath] { sessions?.paths ?? [] }
+    func isTracing(_ flowID: Int) -> Bool { isOn && traced.contains { $0.flowID == flowID } }
 
-    /// Adds the flow's packets (request and reply, before and after NAT) to what is traced.
-    func trace(_ flow: Flow) throws {
-        guard !isTracing(flow.id) else { return }
-        traced.append((flow.id, TraceSelector.forFlow(flow)))
-        if traced.count > capacity { traced.removeFirst(traced.count - capacity) }
-        try sessions.setSelectors(traced.flatMap(\.selectors))
+    /// Adds the flow's packets (request and reply, before and after NAT) to what is traced,
+    /// installing the tables first if explain mode was off. On failure nothing is recorded as
+    /// traced (the error says why). Returns the status line's sentence.
+    @discardableResult
+    func trace(_ flow: Flow) throws -> String {
+        if let sessions, isTracing(flow.id) { return tracingMessage(flow.id, sessions) }
+        var next = traced
+        next.append((flow.id, TraceSelector.forFlow(flow)))
+        if next.count > capacity { next.removeFirst(next.count - capacity) }
+        let group: TraceSessions
+        if let sessions {
+            do {
+                try sessions.setSelectors(next.flatMap(\.selectors))
+            } catch {
+                // Namespaces already switched go back to what `traced` says.
+                try? sessions.setSelectors(traced.flatMap(\.selectors))
+                throw error
+            }
+            group = sessions
+        } else {
+            group = try TraceSessions.open(netns: namespaces, selectors: next.flatMap(\.selectors))
+            sessions = group
+        }
+        traced = next
+        return tracingMessage(flow.id, group)
     }
+
+    private func tracingMessage(_ flowID: Int, _ group: TraceSessions) -> String {
+        let installed = group.sessions.filter(\.isInstalled)
+        return "explain: tracing flow \(flowID) with nftables (\(Self.table(installed)) in \(Self.count(installed.count))); "
+            + "its next packets show the rule path"
+    }
+
+    private static func table(_ sessions: [TraceSession]) -> String { "inet " + (sessions.first?.tableName ?? "hoptrace") }
+    private static func count(_ n: Int) -> String { n == 1 ? "1 namespace" : "\(n) namespaces" }
 
     /// Reads the kernel's trace events; returns the rule paths whose final verdict is new.
     func drain(now: EventTime) -> [RulePath] {
+        guard let sessions else { return [] }
         for s in sessions.sessions { _ = s.drain(now: now) }
         var out: [RulePath] = []
         let all = sessions.paths
@@ -45,6 +86,21 @@ final class Explainer {
         return out
     }
 
-    func close() { sessions.removeAll() }
+    /// Explain mode off: removes every table and forgets the traced flows (the next `trace`
+    /// installs again). Returns the status line's sentence: what was removed, or what was not.
+    @discardableResult
+    func close() -> String {
+        guard let sessions else { return "explain off" }
+        let installed = sessions.sessions.filter(\.isInstalled)
+        let errors = sessions.removeAll()
+        self.sessions = nil
+        traced.removeAll()
+        reported.removeAll()
+        guard errors.isEmpty else {
+            return "explain off, but \(Self.table(installed)) was not removed: " + errors.map(\.description).joined(separator: "; ")
+        }
+        return "explain off: \(Self.table(installed)) removed from \(Self.count(installed.count))"
+    }
+
     deinit { close() }
 }

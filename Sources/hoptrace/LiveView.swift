@@ -25,13 +25,14 @@ final class LiveView {
     private var lastPackets = -1
 
     init(terminal: CursesTerminal, pipeline: WatchPipeline, lab: Lab?, filterExpression: String, refresh: Double,
-         openExplainer: @escaping () throws -> Explainer) {
+         showControl: Bool, openExplainer: @escaping () throws -> Explainer) {
         self.terminal = terminal
         self.pipeline = pipeline
         self.lab = lab
         self.filterExpression = filterExpression
         self.refresh = refresh
         self.openExplainer = openExplainer
+        state.showControl = showControl
         if let d = pipeline.standing.first?.diagnosis { state.message = "\(d.reason); fix: \(d.fix ?? "-")" }
     }
 
@@ -76,6 +77,7 @@ final class LiveView {
         // A frame looks at every flow: with tens of thousands, a few frames a second is plenty.
         let interval = max(1 / refresh, Double(pipeline.session.correlator.stats.live) / 40_000)
         guard dirty, force || now - lastDraw >= interval else { return }
+        TUI.settle(&state, session: pipeline.session)
         terminal.draw(TUI.render(session: pipeline.session, state: state, context: context))
         lastDraw = now
         dirty = false
@@ -108,9 +110,8 @@ final class LiveView {
 
     private func toggleExplain() {
         if let explain {
-            explain.close()
+            state.message = explain.close()
             self.explain = nil
-            state.message = "explain off: the trace table is removed"
             return
         }
         guard let flow = TUI.selectedFlow(session: pipeline.session, state: state) else {
@@ -119,9 +120,8 @@ final class LiveView {
         }
         do {
             let e = try openExplainer()
-            try e.trace(flow)
+            state.message = try e.trace(flow)
             explain = e
-            state.message = "explain: tracing flow \(flow.id) with nftables (its next packets show the rule path)"
         } catch {
             state.message = "explain: \(error)"
         }

@@ -35,6 +35,8 @@ struct WatchCommand: ParsableCommand {
     var refresh: Double = 10
     @Flag(help: "Live view without colours (also when NO_COLOR is set).")
     var noColor = false
+    @Flag(help: "Live view: list link-local control flows (ND, MLD, IGMP, DHCP, link-scope multicast) one by one from the start, instead of one folded row per namespace ('a' toggles).")
+    var all = false
     @Option(help: "Seconds a packet may take to reach its next expected hop before it counts as vanished.")
     var lossTimeout: Double = 1
     @Option(help: "Flows kept at most (least recently seen ones are evicted, and counted).")
@@ -123,6 +125,7 @@ struct WatchCommand: ParsableCommand {
         options.filter = filter.joined(separator: " ")
         options.bufferSize = bufferSize << 20
         let sources = try points.map { try PcapSource.open($0, options: options) }
+        let allCapturing = Timestamp.now
         // One subscription per watched namespace; one without conntrack simply stays quiet.
         var namespaces: [String?] = []
         for p in points where !namespaces.contains(p.netns) { namespaces.append(p.netns) }
@@ -131,6 +134,7 @@ struct WatchCommand: ParsableCommand {
                                      receiveBuffer: conntrackBuffer << 10)
         }
         let pipeline = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
+        pipeline.session.correlator.capturingSince = EventTime(seconds: allCapturing.seconds, micros: allCapturing.micros)
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
         pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
@@ -193,7 +197,7 @@ struct WatchCommand: ParsableCommand {
             }
             let lab = usesLab ? Lab(topology: try LabTopology(prefix: prefix)) : nil
             let view = LiveView(terminal: terminal, pipeline: pipeline, lab: lab, filterExpression: options.filter,
-                                refresh: refresh, openExplainer: openExplainer)
+                                refresh: refresh, showControl: all, openExplainer: openExplainer)
             defer { view.restore() }
             pipeline.onChange = { view.changed() }
             loop.run(limit: count, duration: duration, wake: { [terminal.inputFD] + (pipeline.explainer?.fds ?? []) },

@@ -186,7 +186,7 @@ final class WatchPipeline {
               let d = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts),
               d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
         return FlowChange(kind: change?.kind ?? .updated, flowID: id, what: (change?.what ?? []).union(.verdict),
-                          mergedInto: change?.mergedInto, flow: f)
+                          mergedInto: change?.mergedInto, changedFrom: change?.changedFrom, flow: f)
     }
 
     /// Lets time pass: journeys past the loss timeout get their verdicts.
@@ -197,7 +197,9 @@ final class WatchPipeline {
     private func write(_ changes: [FlowChange], time: EventTime) {
         if !changes.isEmpty { onChange() }
         for change in changes.map(diagnosed) {
-            if traceNewFlows, change.kind == .created, let explainer {
+            // Only while explain mode is on: `trace` on an Explainer turned off (`x` in the live
+            // view) would install the tables again behind the user's back.
+            if traceNewFlows, change.kind == .created, let explainer, explainer.isOn {
                 do { try explainer.trace(change.flow) } catch { notice("explain", "cannot trace flow \(change.flowID): \(error)") }
             }
             switch format {

@@ -160,6 +160,27 @@ struct ExplainIntegrationTests {
         }
     }
 
+    /// A closed session refuses new selectors: before, it installed its table again, and nothing
+    /// would ever remove it (close() had already run; explain off/on in the live view).
+    @Test func aClosedSessionInstallsNothingAgain() throws {
+        try withExplainLab("xo", scenario: "S2") { p in
+            let host = p + "host"
+            func tables() throws -> String { try sh([host, "nft", "list", "tables"]).stdout }
+            let session = try TraceSession.open(netns: host, selectors: [try selector("icmp type echo-request")])
+            #expect(session.isInstalled)
+            #expect(try tables().contains("table inet \(session.tableName)"))
+            #expect(session.close() == nil)
+            #expect(!session.isInstalled)
+            let closed = try tables()
+            #expect(!closed.contains(session.tableName))
+            #expect(throws: ExplainError.closed(netns: host, table: session.tableName)) {
+                try session.setSelectors([try selector("icmp type echo-reply")])
+            }
+            let after = try tables()
+            #expect(!after.contains(session.tableName), "no table behind a closed session: \(after)")
+        }
+    }
+
     @Test func staleTableOfADeadProcessIsRemovedAndForeignTablesAreNot() throws {
         try withExplainLab("xk", scenario: "S2") { p in
             let host = p + "host"

@@ -72,6 +72,10 @@ struct LiveViewEndToEndTests {
             let dropped = try term.wait { $0.contains("FORWARD policy DROP") }
             #expect(dropped.contains("lab: FORWARD policy DROP"), "\(dropped)")
             _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "1"])
+            // The new ping is a new flow, on top; the selection stays on the flow chosen (issue 13:
+            // it follows the flow, not the row), so the user moves up to it.
+            try term.wait { $0.contains("vanished after \(p)host:docker1") }
+            try term.keys("Up")
             let s3 = try term.wait { $0.contains("✗ vanished after \(p)host:docker1, before \(p)host:enX0") }
             #expect(s3.contains("✗ vanished after \(p)host:docker1, before \(p)host:enX0"), "\(s3)")
             #expect(s3.contains("✗ not seen"))
@@ -82,6 +86,121 @@ struct LiveViewEndToEndTests {
             #expect(before != nil && before == after, "terminal settings restored: \(before ?? "-") vs \(after ?? "-")")
             let last = try term.screen()
             #expect(!last.contains("Journey of flow"), "the alternate screen is gone:\n\(last)")
+        }
+    }
+
+    /// `x`, `x`, `x` (explain on, off, on again): each time the status line says explain is on,
+    /// `inet hoptrace_<pid>` is in every watched namespace; off, it is in none; and after the
+    /// second `x` on, the kernel's traces still name the rule that drops the flow (issue 13, item 6:
+    /// the second "on" said "tracing flow 1" and installed nothing).
+    @Test func explainOffAndOnAgainReinstallsTheTraceTables() throws {
+        try withLab("tx", scenario: "S2") { p throws in
+            let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
+            try term.wait { $0.contains("Flows") }
+            let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout
+                .split(separator: "\n").map(String.init)
+            let pid = try #require(pids.count == 1 ? pids.first : nil, "one hoptrace running: \(pids)")
+            // The namespaces `watch --lab` captures in (ns0 has no capture point).
+            let watched = ["ns1", "host", "remote"].map { p + $0 }
+            func tables() throws -> [(ns: String, list: String)] {
+                var out: [(ns: String, list: String)] = []
+                for ns in watched { out.append((ns, try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "nft", "list", "tables"]).stdout)) }
+                return out
+            }
+            // One flow that keeps sending (one ping, one ICMP id): the flow traced is the flow pinged.
+            // Every 2 s, so a dropped request stays "vanished" for a while before the next one.
+            let ping = Process()
+            ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            ping.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-i", "2", "-w", "90", ExplainIntegrationTests.remote]
+            ping.standardOutput = FileHandle.nullDevice
+            ping.standardError = FileHandle.nullDevice
+            try ping.run()
+            defer {
+                ping.terminate()
+                ping.waitUntilExit()
+            }
+            let replied = try term.wait { $0.contains("✓ replied") }
+            try #require(replied.contains("✓ replied"), "the ping's flow is there to select:\n\(replied)")
+
+            try term.keys("x")
+            let on = try term.wait { $0.contains("explain: tracing flow") }
+            #expect(on.contains("explain: tracing flow"), "\(on)")
+            for (ns, t) in try tables() { #expect(t.contains("table inet hoptrace_\(pid)"), "x installs the table in \(ns): \(t)") }
+
+            try term.keys("x")
+            let off = try term.wait { $0.contains("explain off") }
+            #expect(off.contains("explain off"), "\(off)")
+            for (ns, t) in try tables() { #expect(!t.contains("hoptrace_"), "x again removes it from \(ns): \(t)") }
+
+            try term.keys("x")
+            let again = try term.wait { $0.contains("explain: tracing flow") }
+            #expect(again.contains("explain: tracing flow"), "\(again)")
+            for (ns, t) in try tables() {
+                #expect(t.contains("table inet hoptrace_\(pid)"), "the third x installs it again in \(ns), as the status line says: \(t)")
+            }
+
+            // The traces flow again: the drop the lab now makes is named by the kernel's rule.
+            try term.keys("d")
+            try term.wait { $0.contains("FORWARD policy DROP") }
+            let traced = try term.wait(15) { $0.contains("rule: ip filter FORWARD policy drop") }
+            #expect(traced.contains("rule: ip filter FORWARD policy drop"), "the re-installed table traces the flow:\n\(traced)")
+
+            try term.keys("q")
+            #expect(term.waitForExit() == "0")
+            for (ns, t) in try tables() { #expect(!t.contains("hoptrace_"), "nothing left in \(ns) at exit: \(t)") }
+        }
+    }
+
+    /// The demo's whole point: a continuous ping while the lab keys flip the FORWARD policy
+    /// and MASQUERADE. Within 3 s of each flip the ping's flow row shows the new truth, and
+    /// the history strip keeps what came before.
+    @Test func theFlowRowShowsEachFlipWithinThreeSeconds() throws {
+        try withLab("tf", scenario: "S2") { p throws in
+            let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
+            try term.wait { $0.contains("Flows") }
+            let ping = Process()
+            ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            ping.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-q", "-i", "0.5", ExplainIntegrationTests.remote]
+            ping.standardOutput = FileHandle.nullDevice
+            ping.standardError = FileHandle.nullDevice
+            try ping.run()
+            defer {
+                ping.terminate()
+                ping.waitUntilExit()
+            }
+            /// The ping's row in the flows pane (the first screen line naming its flow).
+            func row(_ screen: String) -> String {
+                screen.split(separator: "\n").first { $0.contains("icmp") && $0.contains("172.18.0.3") && $0.contains("172.31.45.174") }
+                    .map(String.init) ?? ""
+            }
+            func says(_ state: String) -> (String) -> Bool {
+                { screen in
+                    let r = row(screen)
+                    return state == "replied" ? r.contains("replied") && !r.contains("unreplied") : r.contains(state)
+                }
+            }
+            let first = try term.wait(10, for: says("replied"))
+            try #require(says("replied")(first), "the ping's flow replied first:\n\(first)")
+            usleep(1_500_000)
+            for (key, truth) in [("d", "vanished"), ("d", "replied"), ("n", "unreplied"), ("n", "replied")] {
+                try term.keys(key)
+                let flipped = Monotonic.now
+                let screen = try term.wait(6, for: says(truth))
+                let took = Monotonic.now - flipped
+                #expect(says(truth)(screen) && took <= 3.0,
+                        "after '\(key)' the row should say \(truth) within 3 s (took \(String(format: "%.1f", took)) s):\n\(screen)")
+                // And it holds: no flapping back while the condition lasts.
+                for _ in 0..<4 {
+                    usleep(500_000)
+                    let later = try term.screen()
+                    #expect(says(truth)(later), "after '\(key)' the row went back on its word:\n\(row(later))")
+                }
+            }
+            // The wide flows pane keeps the history: answered, then lost, then answered again.
+            let strip = row(try term.screen())
+            #expect(strip.contains("✗") && strip.contains("✓"), "history strip in the row: \(strip)")
+            try term.keys("q")
+            #expect(term.waitForExit() == "0")
         }
     }
 

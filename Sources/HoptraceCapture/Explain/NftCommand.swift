@@ -61,6 +61,8 @@ public enum ExplainError: Error, CustomStringConvertible, Equatable {
     case missingTool(String)
     case nft(netns: String?, action: String, message: String)
     case socket(netns: String?, function: String, errno: Int32)
+    /// Tracing was asked of a session already closed (explain mode turned off).
+    case closed(netns: String?, table: String)
 
     public var description: String {
         switch self {
@@ -71,6 +73,8 @@ public enum ExplainError: Error, CustomStringConvertible, Equatable {
         case .socket(let ns, let function, let e):
             return "\(ns ?? "current namespace"): \(function): \(String(cString: strerror(e)))"
                 + (e == EPERM ? " (nftables tracing needs root / CAP_NET_ADMIN)" : "")
+        case .closed(let ns, let table):
+            return "\(ns ?? "current namespace"): the trace session of \(table) is closed; turn explain mode on again"
         }
     }
 }

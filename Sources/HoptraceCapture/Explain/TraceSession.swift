@@ -10,7 +10,8 @@ import HoptraceCore
 ///
 /// Lifetime: `open` first deletes stale `hoptrace_<pid>` tables of dead processes (nothing else),
 /// subscribes, then installs the table; `close()` (also from deinit, and `TraceSessions.removeAll`)
-/// deletes the table. After SIGKILL the next start removes it.
+/// deletes the table. After SIGKILL the next start removes it. A closed session stays closed
+/// (`setSelectors` throws): tracing again means opening a new one.
 public final class TraceSession: @unchecked Sendable {
     public let netns: String?
     public let netnsPath: String?
@@ -39,16 +40,23 @@ public final class TraceSession: @unchecked Sendable {
                             receiveBuffer: Int32 = 4 << 20) throws -> TraceSession {
         let path = netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
         let fd = try NetnsThread.run(in: path) { try TraceSession.subscribe(netns: netns, receiveBuffer: receiveBuffer) }
+        let removed: [Int32]
         do {
-            let removed = try removeStaleTables(netns: netns, netnsPath: path, ownPID: pid)
-            let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, removedStale: removed)
-            try session.install()
-            session.ruleset = (try? TraceSession.dumpRuleset(netns: netns, netnsPath: path)) ?? NFTRuleset()
-            return session
+            removed = try removeStaleTables(netns: netns, netnsPath: path, ownPID: pid)
         } catch {
             Glibc.close(fd)
             throw error
         }
+        // From here the session owns fd: its close() (or deinit) closes it, exactly once.
+        let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, removedStale: removed)
+        do {
+            try session.install()
+        } catch {
+            session.close()
+            throw error
+        }
+        session.ruleset = (try? TraceSession.dumpRuleset(netns: netns, netnsPath: path)) ?? NFTRuleset()
+        return session
     }
 
     private init(netns: String?, netnsPath: String?, pid: Int32, fd: Int32, selectors: [TraceSelector], removedStale: [Int32]) {
@@ -62,8 +70,13 @@ public final class TraceSession: @unchecked Sendable {
         self.builder = RulePathBuilder(netns: netns)
     }
 
-    /// Replaces what is traced (one atomic nft transaction).
+    /// True while this session's table is in the kernel: installed and not yet closed.
+    public var isInstalled: Bool { installed && !closed }
+
+    /// Replaces what is traced (one atomic nft transaction). A closed session refuses: its
+    /// socket is gone, and a table installed now would never be removed.
     public func setSelectors(_ selectors: [TraceSelector]) throws {
+        guard !closed else { throw ExplainError.closed(netns: netns, table: tableName) }
         self.selectors = selectors
         try install()
     }

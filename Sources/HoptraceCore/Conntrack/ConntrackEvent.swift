@@ -93,14 +93,10 @@ public struct ConntrackEvent: Sendable, Equatable {
 
 /// `conntrack -E` style lines.
 public enum ConntrackText {
+    /// conntrack's own word for ICMPv6 (libnetfilter_conntrack prints `icmpv6 58`), the
+    /// shared table's for the rest (where conntrack would print `unknown`).
     public static func protoName(_ p: UInt8) -> String {
-        switch p {
-        case 1: "icmp"
-        case 6: "tcp"
-        case 17: "udp"
-        case 58: "icmpv6"
-        default: "proto\(p)"
-        }
+        p == IPProtocol.icmpv6 ? "icmpv6" : IPProtocol.name(p)
     }
 
     public static func line(_ e: ConntrackEvent, netns: String?, time: String) -> String {

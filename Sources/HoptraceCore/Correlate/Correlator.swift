@@ -146,8 +146,12 @@ public final class Correlator {
 
     /// A journey's own verdict (the policy's, with this correlator's capture losses).
     func journeyVerdict(_ j: Journey, sortedByPath: Bool = false) -> Verdict {
-        policy.journey(j, sortedByPath: sortedByPath) { self.captureLoss(at: $0, around: $1) }
+        policy.journey(j, sortedByPath: sortedByPath, capturingSince: capturingSince) { self.captureLoss(at: $0, around: $1) }
     }
+
+    /// When the last watched point started capturing (a live run opens them one after another):
+    /// before then, a journey missing at a point is a gap in the capture, not a drop.
+    public var capturingSince: EventTime?
 
     public func topologyChanged() {
         pathCache.removeAll()

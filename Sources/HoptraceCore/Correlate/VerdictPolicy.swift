@@ -35,7 +35,9 @@ struct VerdictPolicy {
     ///
     /// `sortedByPath`: the hops are in path order (just re-placed), so the furthest point
     /// reached is the last hop's that is on the path.
-    func journey(_ j: Journey, sortedByPath: Bool = false,
+    /// `capturingSince`: when every watched point was capturing (points open one after
+    /// another): a journey last seen before then may have passed a point not yet open.
+    func journey(_ j: Journey, sortedByPath: Bool = false, capturingSince: EventTime? = nil,
                  lossAt: (CapturePoint, EventTime) -> Correlator.CaptureLoss?) -> Verdict {
         guard !j.hops.isEmpty else {
             return Verdict(.inFlight, at: nil, reason: "nothing seen yet")
@@ -66,6 +68,11 @@ struct VerdictPolicy {
         }
         let next = j.path[reached + 1]
         guard j.settled else { return Verdict(.inFlight, at: at, text: ReasonText(core: .inFlightAfter(next: next))) }
+        if let start = capturingSince, j.lastTime < start {
+            return Verdict(.uncaptured, at: at,
+                           reason: "not captured at \(next): seen before hoptrace's capture there had started",
+                           hint: "the watched points open one after another: a packet crossing then may have passed a point not open yet")
+        }
         if let loss = lossAt(next, j.lastTime) {
             return Verdict(.uncaptured, at: at,
                            reason: "not captured at \(next): hoptrace's capture there dropped \(loss.dropped) packets around then",
@@ -176,10 +183,12 @@ struct VerdictPolicy {
                     outcome = .replyVanished
                 } else if a == .inFlight {
                     unfinished = true
-                } else if let seen = f.replySeenAt, seen >= js[i].firstTime {
-                    outcome = .replied
                 } else if st == .inFlight || !js[i].settled {
                     unfinished = true
+                } else if let seen = f.replySeenAt, seen >= js[i].firstTime {
+                    // No answer captured by the time it settled, but conntrack saw one pass after it
+                    // (weaker than a capture: a reply conntrack saw may still die in FORWARD, S4).
+                    outcome = .replied
                 } else if f.orig.dst.isMulticastOrBroadcast {
                     // Router solicitations, MLD reports: nobody owes them a reply.
                     outcome = .delivered
@@ -245,7 +254,7 @@ struct VerdictPolicy {
             let from = js[e].hops.first?.src ?? f.lastError?.from
             let stopped = js[r].leg == .request && js[r].verdict.state == .vanished
                 ? js[r].verdict.at.map { "; the request got no further than \($0)" } ?? "" : ""
-            let name = Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == 58)
+            let name = Self.icmpErrorName(type: err.type, code: err.code, v6: f.proto == IPProtocol.icmpv6)
             return Verdict(.icmpError, at: at,
                            reason: "\(name)\(from.map { " from \($0)" } ?? "")\(at.map { ", seen at \($0)" } ?? "")\(stopped)")
         case .replied:

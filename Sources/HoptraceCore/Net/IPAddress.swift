@@ -20,6 +20,31 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Link-scope multicast (224.0.0.0/24; IPv6 multicast of interface or link scope, such as
+    /// ff02::/16) or the IPv4 limited broadcast: traffic no router forwards (RFC 5771, RFC 4291 §2.7).
+    public var isLinkScopeMulticastOrBroadcast: Bool {
+        switch self {
+        case .v4(let a): a.raw >> 8 == 0xE0_0000 || a.raw == 0xFFFF_FFFF
+        case .v6(let a): a.high >> 56 == 0xFF && (1...2).contains(a.high >> 48 & 0xF)
+        }
+    }
+
+    /// fe80::/10 or 169.254.0.0/16.
+    public var isLinkLocalUnicast: Bool {
+        switch self {
+        case .v4(let a): a.raw >> 16 == 0xA9FE
+        case .v6(let a): a.high >> 54 == 0x3FA
+        }
+    }
+
+    /// 0.0.0.0 or :: (a source that has no address yet: DHCP discover, duplicate address detection).
+    public var isUnspecified: Bool {
+        switch self {
+        case .v4(let a): a.raw == 0
+        case .v6(let a): a.high == 0 && a.low == 0
+        }
+    }
+
     /// RFC 1918 private IPv4 space, or IPv6 unique-local (RFC 4193): what must not leave an uplink untranslated.
     public var isPrivate: Bool {
         switch self {

@@ -53,10 +53,8 @@ public enum EventJSON {
         return j.text
     }
 
-    /// IP protocol names as the packet lines use them (conntrack's, plus icmp6).
-    static func protoName(_ proto: UInt8) -> String {
-        proto == 58 ? "icmp6" : ConntrackText.protoName(proto)
-    }
+    /// IP protocol names as the NDJSON lines use them (ICMPv6 is `icmp6`).
+    static func protoName(_ proto: UInt8) -> String { IPProtocol.name(proto) }
 
     static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?) -> JSONLine {
         var icmp = JSONLine()

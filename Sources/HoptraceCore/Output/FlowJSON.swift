@@ -40,7 +40,7 @@ public enum FlowJSON {
         return j.text
     }
 
-    static func protoName(_ p: UInt8) -> String { p == 58 ? "icmp6" : ConntrackText.protoName(p) }
+    static func protoName(_ p: UInt8) -> String { IPProtocol.name(p) }
 
     /// A flow key in conntrack's tuple shape (echo: type 8/0 or 128/129 and the id).
     static func tuple(_ k: FlowKey, echo: Bool, request: Bool) -> JSONLine {
