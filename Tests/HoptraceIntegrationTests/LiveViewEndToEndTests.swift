@@ -109,16 +109,8 @@ struct LiveViewEndToEndTests {
             }
             // One flow that keeps sending (one ping, one ICMP id): the flow traced is the flow pinged.
             // Every 2 s, so a dropped request stays "vanished" for a while before the next one.
-            let ping = Process()
-            ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            ping.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-i", "2", "-w", "90", ExplainIntegrationTests.remote]
-            ping.standardOutput = FileHandle.nullDevice
-            ping.standardError = FileHandle.nullDevice
-            try ping.run()
-            defer {
-                ping.terminate()
-                ping.waitUntilExit()
-            }
+            let ping = try ContinuousPing(prefix: p, interval: "2", deadline: 90)
+            defer { ping.stop() }
             let replied = try term.wait { $0.contains("✓ replied") }
             try #require(replied.contains("✓ replied"), "the ping's flow is there to select:\n\(replied)")
 
@@ -158,16 +150,8 @@ struct LiveViewEndToEndTests {
         try withLab("tf", scenario: "S2") { p throws in
             let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
             try term.wait { $0.contains("Flows") }
-            let ping = Process()
-            ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            ping.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-q", "-i", "0.5", ExplainIntegrationTests.remote]
-            ping.standardOutput = FileHandle.nullDevice
-            ping.standardError = FileHandle.nullDevice
-            try ping.run()
-            defer {
-                ping.terminate()
-                ping.waitUntilExit()
-            }
+            let ping = try ContinuousPing(prefix: p, interval: "0.5")
+            defer { ping.stop() }
             /// The ping's row in the flows pane (the first screen line naming its flow).
             func row(_ screen: String) -> String {
                 screen.split(separator: "\n").first { $0.contains("icmp") && $0.contains("172.18.0.3") && $0.contains("172.31.45.174") }

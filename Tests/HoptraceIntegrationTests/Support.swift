@@ -118,3 +118,25 @@ func watch(_ args: [String], during action: () throws -> Void, announced: (Strin
     lines.first { $0.hasPrefix("hoptrace: watching") }.map(announced)
     return lines.filter { !$0.hasPrefix("hoptrace: watching") }
 }
+
+/// A ping from the lab's ns1 to the remote that keeps going (one ICMP id: one flow) until
+/// `stop`; what long-lived-flow tests watch while they change the lab under it.
+final class ContinuousPing {
+    private let process = Process()
+
+    init(prefix p: String, interval: String, deadline: Int = 120) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-q", "-i", interval, "-w", "\(deadline)", "172.31.45.174"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

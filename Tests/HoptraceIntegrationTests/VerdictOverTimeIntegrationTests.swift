@@ -84,16 +84,6 @@ struct VerdictOverTimeIntegrationTests {
         flows.last { $0.time <= t }?.flow
     }
 
-    func ping(_ p: String) throws -> Process {
-        let ping = Process()
-        ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        ping.arguments = ["netns", "exec", "\(p)ns1", "ping", "-q", "-i", "0.5", "172.31.45.174"]
-        ping.standardOutput = FileHandle.nullDevice
-        ping.standardError = FileHandle.nullDevice
-        try ping.run()
-        return ping
-    }
-
     func set(_ p: String, _ knob: String, _ value: String) throws {
         let r = try Hoptrace.run(["lab", "set", "--prefix", p, knob, value])
         #expect(r.status == 0, "lab set \(knob) \(value): \(r.stderr)")
@@ -102,8 +92,8 @@ struct VerdictOverTimeIntegrationTests {
     @Test func aContinuousPingThroughForwardDropAndNATOffIsAlwaysToldTheTruth() throws {
         try withLab("fl", scenario: "S2") { p throws in
             let watch = try TimedLines(["watch", "--lab", "--prefix", p, "--flows", "--stats-interval", "600", "--", "icmp"])
-            let pinger = try ping(p)
-            defer { pinger.terminate(); pinger.waitUntilExit() }
+            let pinger = try ContinuousPing(prefix: p, interval: "0.5")
+            defer { pinger.stop() }
             struct Phase { let name: String; let knob: (String, String)?; let truth: ([String: Any]) -> Bool }
             let host = "\(p)host"
             let phases = [
@@ -159,8 +149,8 @@ struct VerdictOverTimeIntegrationTests {
 
     @Test func aPingAlreadyRunningOnS1HoldsUnreplied() throws {
         try withLab("fs", scenario: "S1") { p throws in
-            let pinger = try ping(p)
-            defer { pinger.terminate(); pinger.waitUntilExit() }
+            let pinger = try ContinuousPing(prefix: p, interval: "0.5")
+            defer { pinger.stop() }
             usleep(2_000_000)
             let watch = try TimedLines(["watch", "--lab", "--prefix", p, "--flows", "--stats-interval", "600", "--", "icmp"])
             usleep(7_000_000)
