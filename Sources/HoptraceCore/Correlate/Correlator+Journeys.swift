@@ -5,6 +5,9 @@ extension Correlator {
         var natLearnt = false
         /// It only moved an in-flight journey one point on, still in flight.
         var progressOnly = false
+        /// It only started the newest request journey, or moved a request journey on, and that
+        /// journey is unfinished: a settled verdict cannot change (the journey id: the new pending one).
+        var unfinishedRequest: Int?
     }
 
     /// Adds a sighting to the journey it continues, or starts one.
@@ -20,8 +23,10 @@ extension Correlator {
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
+                let unfinished = f.journeys[i].leg == .request && !f.journeys[i].settled
+                    && (f.journeys[i].verdict.state == .inFlight || f.journeys[i].verdict.state == .delivered)
                 return Placed(natLearnt: learnNAT(journey: i, pairsFrom: f.journeys[i].hops.count - 1, in: &f),
-                              progressOnly: progressOnly)
+                              progressOnly: progressOnly, unfinishedRequest: unfinished && i == f.journeys.count - 1 ? f.journeys[i].id : nil)
             }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
@@ -34,7 +39,10 @@ extension Correlator {
         f.nextJourneyID += 1
         // Placed where it started (not always last: batches from several points).
         guard let at = append(j, to: &f) else { return Placed() }
-        return Placed(natLearnt: reorder(at, in: &f))
+        let learnt = reorder(at, in: &f)
+        // The newest request, just started: it answers nothing, so it decides nothing yet.
+        let newest = sig.leg == .request && at == f.journeys.count - 1
+        return Placed(natLearnt: learnt, unfinishedRequest: newest ? j.id : nil)
     }
 
     /// The usual sighting, cheaply: the packet one point further along the path its

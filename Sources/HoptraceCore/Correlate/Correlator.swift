@@ -235,7 +235,7 @@ public final class Correlator {
             f.firstSeen = min(f.firstSeen, time)
             f.lastSeen = max(f.lastSeen, time)
             let placed = self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f)
-            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly)
+            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly, unfinishedRequest: placed.unfinishedRequest)
         }
         return flush()
     }
@@ -338,6 +338,9 @@ public final class Correlator {
         /// The sighting only moved an in-flight request or reply one point on (still in
         /// flight): the verdict cannot change unless it is the latest journey's own.
         var progressOnly = false
+        /// Only a request journey (this id) started or moved on, still unfinished: a settled
+        /// verdict stands, with this journey as its pending one.
+        var unfinishedRequest: Int?
     }
 
     /// Turns what this call did into changes, one per flow and kind, with snapshots.
@@ -495,11 +498,18 @@ public final class Correlator {
         var what = step.what
         // The verdict rests on finished exchanges; this journey is still in flight. The deadline
         // already set is no later than this journey's (it was unsettled before).
-        if step.progressOnly && !f.verdictByLatest && f.scheduled != nil { return (what, nil) }
+        if f.scheduled != nil {
+            if step.progressOnly && !f.verdictByLatest { return (what, nil) }
+            // A settled verdict rests on finished exchanges; an unfinished request is only pending.
+            if let id = step.unfinishedRequest, f.verdictSettled {
+                f.pendingJourneyID = id
+                return (what, nil)
+            }
+        }
         let judgement = policy.flow(f)
         var after = judgement.verdict
         f.verdictByLatest = judgement.byLatest
-        f.window = judgement.window
+        f.verdictSettled = judgement.settled
         f.pendingJourneyID = judgement.pendingJourneyID
         if judgement.answered { f.everAnswered = true }
         let before = f.verdict
@@ -516,7 +526,7 @@ public final class Correlator {
         }
         // The settled state's history: a change only when a finished exchange ended differently.
         var from: Verdict.State?
-        if !judgement.byLatest {
+        if judgement.settled {
             let settled = f.history.last?.to
             if settled != after.state {
                 from = settled ?? before.state

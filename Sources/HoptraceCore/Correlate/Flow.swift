@@ -39,6 +39,13 @@ public struct Flow: Sendable {
     public internal(set) var echo: Bool
     /// conntrack destroyed the entry; the flow is no longer indexed.
     public internal(set) var ended = false
+    /// Some exchange of this flow was ever answered (non-echo flows: a request left without
+    /// an answer after that is not yet a failure — a final ACK draws none).
+    var everAnswered = false
+    /// The verdict is a finished exchange's outcome (not what is in flight).
+    var verdictSettled = false
+    /// Some rewrite in `nat` has stopped (`until` set): a sighting showing it again must clear that.
+    var natStopped = false
     /// The last conntrack events, oldest first (bounded).
     public internal(set) var events: [ConntrackRecord] = []
     /// The last journeys, by first sighting (bounded).
@@ -53,8 +60,6 @@ public struct Flow: Sendable {
     public internal(set) var verdict: Verdict
     /// When the verdict's state last changed (nil: it never has, since the flow began).
     public internal(set) var verdictSince: EventTime?
-    /// What the flow's recent exchanges came to (the journeys it holds).
-    public internal(set) var window = VerdictWindow()
     /// The verdict's state changes, oldest first (bounded).
     public internal(set) var history: [VerdictChange] = []
     /// The time of the latest conntrack event showing a reply going through (SEEN_REPLY
@@ -82,15 +87,10 @@ public struct Flow: Sendable {
     var verdictByLatest = true
     /// The newest unfinished journey after the one that decided the verdict.
     var pendingJourneyID: Int?
-    /// Some exchange of this flow was ever answered (non-echo flows: a request left without
-    /// an answer after that is not yet a failure — a final ACK draws none).
-    var everAnswered = false
     /// The reply packet counter of the last conntrack event that had counters.
     var replyPacketsCounted: UInt64?
     /// Rewrites in `nat` already placed between two points, as raw values (bounded).
     var natPlaced: [RawRewrite] = []
-    /// Some rewrite in `nat` has stopped (`until` set): a sighting showing it again must clear that.
-    var natStopped = false
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id
@@ -103,6 +103,10 @@ public struct Flow: Sendable {
     }
 
     public var packets: Int { requestPackets + replyPackets + relatedPackets }
+
+    /// What the flow's recent exchanges (the journeys it holds) came to: worked out when asked
+    /// (a line or a frame), not kept per flow.
+    public var window: VerdictWindow { VerdictPolicy.scan(self).window }
 
     /// The newest unfinished journey beside a settled verdict (a request in flight or awaiting
     /// its answer), nil when there is none or the verdict is itself in flight.

@@ -16,10 +16,11 @@ struct VerdictPolicy {
     /// What `flow(_:)` concluded.
     struct Judgement {
         var verdict: Verdict
-        /// No exchange has finished: the verdict is the latest journey's own, so moving any
-        /// journey on may change it (a sighting that merely progresses must be judged again).
+        /// An exchange has finished: the verdict is settled (its state is the flow's history).
+        var settled: Bool
+        /// The verdict is the latest journey's own, so moving any journey on may change it
+        /// (a sighting that merely progresses must be judged again).
         var byLatest: Bool
-        var window: VerdictWindow
         /// The newest unfinished journey newer than the deciding outcome (shown beside it).
         var pendingJourneyID: Int?
         /// An exchange was answered (a reply delivered, or conntrack saw one after the request).
@@ -109,20 +110,56 @@ struct VerdictPolicy {
         }
     }
 
-    /// The flow's verdict from its journeys (oldest first) and evidence. One pass to tie each
-    /// answer to the request it answers (echo: the latest request with its seq; otherwise
-    /// every request since the previous answer, as TCP acknowledges cumulatively), one pass
-    /// to turn requests into outcomes. No allocation: at most `maxJourneysPerFlow` slots on the stack.
+    /// The flow's verdict from its journeys (oldest first) and evidence: the newest finished
+    /// exchange's outcome (`scan`), worded; before any, what is in flight.
     func flow(_ f: Flow) -> Judgement {
-        let n = f.journeys.count
         // A conntrack entry without packets (its traffic passes no watched point): its own word.
-        if n == 0, f.replySeenAt != nil {
-            var w = VerdictWindow()
-            w.add(.replied)
+        if f.journeys.isEmpty, f.replySeenAt != nil {
             return Judgement(verdict: Verdict(.replied, at: nil, reason: "conntrack saw a reply (not captured at a watched point)"),
-                             byLatest: false, window: w, pendingJourneyID: nil, answered: true)
+                             settled: true, byLatest: false, pendingJourneyID: nil, answered: true)
         }
-        return withUnsafeTemporaryAllocation(of: (Answer, Int32).self, capacity: max(n, 1)) { answers in
+        let scan = Self.scan(f)
+        guard let (d, outcome, answer) = scan.decided else {
+            let (v, byLatest) = inFlightVerdict(f, lastDelivered: scan.lastDelivered, latest: scan.latest)
+            return Judgement(verdict: v, settled: false, byLatest: byLatest, pendingJourneyID: nil, answered: scan.answered)
+        }
+        let newerPending = scan.pending.flatMap { $0 > d ? f.journeys[$0].id : nil }
+        return Judgement(verdict: verdict(outcome, request: d, answer: answer, in: f), settled: true, byLatest: false,
+                         pendingJourneyID: newerPending, answered: scan.answered)
+    }
+
+    /// What one pass over a flow's journeys found.
+    struct Scan {
+        var window = VerdictWindow()
+        /// The newest finished exchange: the journey that started it (a request, or an answer
+        /// to no request held), its outcome, and the journey that answered it (-1: none).
+        var decided: (index: Int, outcome: ExchangeOutcome, answer: Int)?
+        /// The newest unfinished journey.
+        var pending: Int?
+        /// For the in-flight verdict: the latest delivered request, and the journey sighted
+        /// last (the first of equals, as max(by:) keeps).
+        var lastDelivered: Int?
+        var latest = 0
+        /// Some exchange was answered.
+        var answered = false
+    }
+
+    /// The flow's exchanges and what they came to. One pass ties each answer to the request
+    /// it answers (echo: the latest request with its seq; otherwise every request since the
+    /// previous answer, as TCP acknowledges cumulatively), one turns requests into outcomes.
+    /// No allocation: at most `maxJourneysPerFlow` slots on the stack. Needs no topology, so
+    /// `Flow.window` asks it too, when a line or a view wants the counts.
+    static func scan(_ f: Flow) -> Scan {
+        let n = f.journeys.count
+        if n == 0 {
+            var s = Scan()
+            if f.replySeenAt != nil {
+                s.window.add(.replied)
+                s.answered = true
+            }
+            return s
+        }
+        return withUnsafeTemporaryAllocation(of: (Answer, Int32).self, capacity: n) { answers in
             answers.initialize(repeating: (.none, -1))
             defer { answers.deinitialize() }
             let js = f.journeys
@@ -154,12 +191,9 @@ struct VerdictPolicy {
         }
     }
 
-    private func outcomes(_ f: Flow, answers: UnsafeMutableBufferPointer<(Answer, Int32)>) -> Judgement {
+    private static func outcomes(_ f: Flow, answers: UnsafeMutableBufferPointer<(Answer, Int32)>) -> Scan {
         let js = f.journeys
-        var window = VerdictWindow()
-        var decided: (index: Int, outcome: ExchangeOutcome)?
-        var pending: Int?
-        var answered = false
+        var scan = Scan()
         // Non-echo flows: requests delivered without an answer since the last answer
         // (a final ACK draws none; two in a row with nothing back is a flow that stopped answering).
         var unansweredRun = 0
@@ -167,6 +201,8 @@ struct VerdictPolicy {
         for i in js.indices {
             let (a, by) = answers[i]
             let st = js[i].verdict.state
+            if js[scan.latest].lastTime < js[i].lastTime { scan.latest = i }
+            if st == .delivered && js[i].leg == .request { scan.lastDelivered = i }
             var outcome: ExchangeOutcome?
             var unfinished = false
             switch js[i].leg {
@@ -211,21 +247,16 @@ struct VerdictPolicy {
                 default: outcome = nil
                 }
             }
-            if outcome == .replied { answered = true }
+            if outcome == .replied { scan.answered = true }
             if let outcome {
-                window.add(outcome)
-                decided = (i, outcome)
+                scan.window.add(outcome)
+                scan.decided = (i, outcome, Int(by))
             } else if unfinished {
-                window.inFlight += 1
-                pending = i
+                scan.window.inFlight += 1
+                scan.pending = i
             }
         }
-        guard let (d, outcome) = decided else {
-            return Judgement(verdict: inFlightVerdict(f), byLatest: true, window: window, pendingJourneyID: nil, answered: answered)
-        }
-        let newerPending = pending.flatMap { $0 > d ? js[$0].id : nil }
-        return Judgement(verdict: verdict(outcome, request: d, answer: Int(answers[d].1), in: f), byLatest: false,
-                         window: window, pendingJourneyID: newerPending, answered: answered)
+        return scan
     }
 
     /// The settled verdict for outcome `o` of the exchange started by journey `r` (a request,
@@ -282,24 +313,21 @@ struct VerdictPolicy {
 
     /// Before any exchange has finished: the latest request delivered and awaiting its
     /// answer, else the latest journey as it stands (or the conntrack entry's own word).
-    private func inFlightVerdict(_ f: Flow) -> Verdict {
+    /// Also says whether that is the latest journey's own verdict: a delivered request's is
+    /// not (another journey moving on cannot change it unless it too is delivered).
+    private func inFlightVerdict(_ f: Flow, lastDelivered: Int?, latest l: Int) -> (Verdict, byLatest: Bool) {
         let js = f.journeys
         guard !js.isEmpty else {
-            return f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict
+            return (f.verdict.reason.isEmpty ? Verdict(.inFlight, at: nil, reason: "nothing seen yet") : f.verdict, true)
         }
-        var r: Int?
-        for i in js.indices where js[i].leg == .request && js[i].verdict.state == .delivered { r = i }
-        if let r {
+        if let r = lastDelivered {
             var v = js[r].verdict
             v.suffixAwaiting()
-            return v
+            return (v, false)
         }
-        // As max(by:): the first of the latest.
-        var l = 0
-        for i in js.indices.dropFirst() where js[l].lastTime < js[i].lastTime { l = i }
         var v = js[l].verdict
         if js[l].leg == .reply { v.prefixReply() }
-        return v
+        return (v, true)
     }
 
     private func nextPoint(after at: CapturePoint, in j: Journey) -> CapturePoint? {
