@@ -55,8 +55,10 @@ struct WatchCommand: ParsableCommand {
     var duration: Double?
     @Option(help: "Kernel capture buffer per interface, in MiB.")
     var bufferSize: Int32 = 32
-    @Option(name: [.customShort("w"), .customLong("write")], help: "Also record every capture point and conntrack event into this pcapng file.")
+    @Option(name: [.customShort("w"), .customLong("write")], help: "Also record every capture point and conntrack event into this new pcapng file (mode 0600, never through a symlink; an existing file needs --force).")
     var writeFile: String?
+    @Flag(help: "With -w: replace an existing regular file (never a symlink, a device or a file with other hard links).")
+    var force = false
     @Option(name: [.customShort("r"), .customLong("read")], help: "Replay a recording (hoptrace's pcapng, or any pcapng/pcap file) instead of capturing.")
     var readFile: String?
     @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
@@ -97,7 +99,17 @@ struct WatchCommand: ParsableCommand {
         }
         if readFile != nil && writeFile != nil { throw ValidationError("-r and -w do not combine") }
         if [json, text, flows].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --text, --flows") }
-        guard lossTimeout > 0 else { throw ValidationError("--loss-timeout must be positive") }
+        // Seconds become time arithmetic (and `Int64(Double)` traps past its range): finite and
+        // sane, and NaN fails every comparison. An hour is far more than any hop takes.
+        guard lossTimeout > 0 && lossTimeout <= 3600 else {
+            throw ValidationError("--loss-timeout must be more than 0 and at most 3600 seconds (got \(lossTimeout))")
+        }
+        guard statsInterval > 0 && statsInterval.isFinite else {
+            throw ValidationError("--stats-interval must be a positive number of seconds (got \(statsInterval))")
+        }
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw ValidationError("--duration must be a positive number of seconds (got \(duration))")
+        }
         guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
         guard refresh > 0 && refresh <= 100 else { throw ValidationError("--refresh must be between 0 and 100 per second") }
     }
@@ -110,6 +122,9 @@ struct WatchCommand: ParsableCommand {
         do {
             try runCatchingCaptureErrors()
         } catch let e as CaptureError {
+            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        } catch let e as RecordingError {
             FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
             throw ExitCode.failure
         }
@@ -146,7 +161,7 @@ struct WatchCommand: ParsableCommand {
             FileHandle.standardError.write(Data("hoptrace: warning: \(error); hop paths unknown\n".utf8))
         }
         let recorder = try writeFile.map { path in
-            try CaptureRecorder(path: path, interfaces: sources.map {
+            try CaptureRecorder(path: path, replace: force, interfaces: sources.map {
                 RecordedInterface(point: $0.point, linkType: LinkType.fileLinkType(ofDLT: Int($0.linkType)),
                                   snapLength: Int($0.snapLength), mac: $0.ownMAC)
             })
@@ -202,7 +217,7 @@ struct WatchCommand: ParsableCommand {
             pipeline.onChange = { view.changed() }
             loop.run(limit: count, duration: duration, wake: { [terminal.inputFD] + (pipeline.explainer?.fds ?? []) },
                      readable: { fd in fd == terminal.inputFD ? view.readInput() : pipeline.traceReadable(now: now()) },
-                     stop: { view.stopRequested },
+                     stop: { view.stopRequested || recorder?.failure != nil },
                      turnEnded: {
                          pipeline.advance(to: settleClock())
                          view.tick()
@@ -210,12 +225,15 @@ struct WatchCommand: ParsableCommand {
         } else {
             loop.run(limit: count, duration: duration, wake: { pipeline.explainer?.fds ?? [] },
                      readable: { _ in pipeline.traceReadable(now: now()) },
+                     stop: { recorder?.failure != nil },
                      turnEnded: {
                          pipeline.advance(to: settleClock())
                          Output.flush()
                      }, handle)
         }
-        recorder?.close()
+        // A recording that failed (a full disk) stops the loop and fails the run, after the
+        // lines already earned are printed: an incomplete file must not pass for a whole one.
+        let recorded = Result { () throws(RecordingError) in if let recorder { try recorder.close() } }
         let end = Timestamp.now
         pipeline.finish(at: EventTime(seconds: end.seconds, micros: end.micros))
         Output.flush()
@@ -227,6 +245,7 @@ struct WatchCommand: ParsableCommand {
                 "hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); "
                 + "flows \(flows.created) created, \(flows.live) live, \(flows.evicted) evicted\n").utf8))
         }
+        try recorded.get()
     }
 
     /// `-r FILE`: the same pipeline over a recording. The recording's own topology (if
@@ -263,7 +282,7 @@ struct WatchCommand: ParsableCommand {
             }
             p.handle(event)
         }
-        let end = EventTime(micros: last.micros + Int64(lossTimeout * 1_000_000) + 1)
+        let end = last.adding(seconds: lossTimeout).adding(micros: 1)
         pipeline?.advance(to: end)
         pipeline?.finish(at: end)
     }

@@ -140,3 +140,22 @@ final class ContinuousPing {
 
     deinit { stop() }
 }
+
+/// A fresh directory under the temporary directory for the body's files, removed afterwards.
+func withScratchDirectory(_ tag: String, _ body: (String) throws -> Void) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ht-\(tag)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try body(dir)
+}
+
+/// The permission bits of `path` itself (a symlink is not followed), or nil if nothing is there.
+func permissions(_ path: String) -> mode_t? {
+    var st = stat()
+    return lstat(path, &st) == 0 ? st.st_mode & 0o7777 : nil
+}
+
+/// The file's bytes as text, or nil if it cannot be read.
+func fileText(_ path: String) -> String? {
+    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+}

@@ -180,6 +180,7 @@ struct WatchIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         try withLab("wr", scenario: "S2") { prefix throws in
             for format in ["--json", "--text"] {
+                try? FileManager.default.removeItem(atPath: file)  // -w never overwrites a recording
                 let live = try watch(["--lab", "--prefix", prefix, format, "-w", file, "--stats-interval", "60", "--", "icmp"]) { () throws in
                     #expect(try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--count", "1"]).status == 0)
                 }

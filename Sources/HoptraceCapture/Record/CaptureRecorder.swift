@@ -1,18 +1,22 @@
-import Glibc
 import HoptraceCore
 
 /// `watch -w FILE.pcapng`: every capture point's packets and every conntrack
-/// event into one pcapng file, in the order the loop sees them. stdio buffers
-/// the writes; `close` (or deinit) flushes.
+/// event into one pcapng file, in the order the loop sees them. The first failed
+/// write is kept in `failure`: nothing more is written, the loop stops on it, and
+/// `close` throws it (the recording is incomplete, the run must not look fine).
 public final class CaptureRecorder {
-    private var file: UnsafeMutablePointer<FILE>?
+    private let file: RecordingFile
     private var index: [CapturePoint: Int] = [:]
-    public let path: String
+    public private(set) var failure: RecordingError?
+    public var path: String { file.path }
 
-    public init(path: String, interfaces: [RecordedInterface]) throws {
-        self.path = path
-        guard let f = fopen(path, "wb") else { throw CaptureError.file(path: path, errno: errno) }
-        file = f
+    /// `replace` is `--force`: see `RecordingFile.create` for what is refused even then.
+    public convenience init(path: String, replace: Bool, interfaces: [RecordedInterface]) throws(RecordingError) {
+        self.init(file: try RecordingFile.create(path: path, replace: replace), interfaces: interfaces)
+    }
+
+    public init(file: RecordingFile, interfaces: [RecordedInterface]) {
+        self.file = file
         write(PcapngWriter.sectionHeader(application: "hoptrace \(HoptraceVersion.string)"))
         for (i, interface) in interfaces.enumerated() {
             index[interface.point] = i
@@ -53,14 +57,14 @@ public final class CaptureRecorder {
     }
 
     private func write(_ bytes: [UInt8]) {
-        guard let file else { return }
-        _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard failure == nil else { return }
+        do throws(RecordingError) { try file.write(bytes) } catch { failure = error }
     }
 
-    public func close() {
-        if let file { fclose(file) }
-        file = nil
+    /// Writes out the rest and closes; throws the first failure of the run, or of the close.
+    public func close() throws(RecordingError) {
+        let closed = Result { () throws(RecordingError) in try file.close() }
+        if let failure { throw failure }
+        try closed.get()
     }
-
-    deinit { close() }
 }

@@ -17,7 +17,7 @@ extension Correlator {
     /// already seen at this point (a packet crosses a point once: a repeat is a new packet).
     func place(_ hop: Hop, signature sig: JourneySignature, echoSeq: UInt16?, error: (UInt8, UInt8)?,
                in f: inout Flow) -> Placed {
-        let window = Int64(journeyWindow * 1_000_000)
+        let window = EventTime.micros(seconds: journeyWindow)  // checked: Int64(Double) traps past its range
         if let i = f.indexedJourney(sig),
            hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
@@ -78,7 +78,7 @@ extension Correlator {
     /// Takes in a journey from a merged flow: joins the matching journey or becomes one.
     func absorb(_ j: Journey, into f: inout Flow) {
         if let i = f.indexedJourney(j.signature),
-           j.firstTime.micros(since: f.journeys[i].lastTime).magnitude <= Int64(journeyWindow * 1_000_000).magnitude,
+           j.firstTime.micros(since: f.journeys[i].lastTime).magnitude <= EventTime.micros(seconds: journeyWindow).magnitude,
            !f.journeys[i].hops.contains(where: { h in j.hops.contains { $0.point == h.point } }) {
             f.journeys[i].hops += j.hops
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, j.firstTime)

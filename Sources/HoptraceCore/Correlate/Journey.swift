@@ -63,8 +63,12 @@ public struct Journey: Sendable {
 
     /// Time from the first to the last hop in path order: the sum of the hops' deltas,
     /// which are never negative (clock noise between points is not time travelled).
+    /// Saturating: a delta can be up to twice `EventTime.limit`, so a few of them can overflow an Int64.
     public var spanMicros: Int64 {
-        hops.reduce(0) { $0 + max(0, $1.deltaMicros ?? 0) }
+        hops.reduce(Int64(0)) { sum, hop in
+            let (total, overflow) = sum.addingReportingOverflow(max(0, hop.deltaMicros ?? 0))
+            return overflow ? .max : total
+        }
     }
 }
 

@@ -390,8 +390,8 @@ struct VerdictPolicy {
         }
     }
 
-    /// "1 s", "0.5 s".
+    /// "1 s", "0.5 s". Whole seconds print as integers only within Int's range (`Int(1e300)` traps).
     static func seconds(_ s: Double) -> String {
-        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+        s == s.rounded() && s.magnitude < 1e15 ? "\(Int(s)) s" : "\(s) s"
     }
 }

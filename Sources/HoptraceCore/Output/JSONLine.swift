@@ -123,7 +123,11 @@ public enum RFC3339 {
     /// Behind a lock: the event loop is the only writer in the tool, but tests format in parallel.
     static let cache = Mutex<(second: Int, prefix: String)>((Int.min, ""))
 
+    /// Total for any input: seconds clamp to what an EventTime can hold (about ±73,000
+    /// years, where the date arithmetic below cannot overflow; years past 9999 print
+    /// with more digits), so a hostile time prints oddly rather than trapping.
     public static func format(seconds: Int, micros: Int) -> String {
+        let seconds = clamped(seconds)
         let prefix = cache.withLock { c -> String in
             if c.second != seconds { c = (seconds, String(formatUncached(seconds: seconds, micros: 0).dropLast(7))) }
             return c.prefix
@@ -133,7 +137,14 @@ public enum RFC3339 {
         return prefix + us + "Z"
     }
 
+    /// EventTime's range in whole seconds: `limit` µs floored, either way.
+    static func clamped(_ seconds: Int) -> Int {
+        let bound = Int(EventTime.limit / 1_000_000)
+        return min(max(seconds, -bound - 1), bound)
+    }
+
     static func formatUncached(seconds: Int, micros: Int) -> String {
+        let seconds = clamped(seconds)
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secs = seconds - days * 86400
         // Howard Hinnant's civil_from_days.

@@ -1,8 +1,8 @@
 // Reads what PcapngWriter writes, and pcapng or classic pcap files from other tools
 // (tcpdump -w, tshark): draft-ietf-opsawg-pcapng, https://www.tcpdump.org/manpages/pcap-savefile.5.html
 // Bytes are fed as they are read, so a file of any size streams through. A block
-// that is cut off or inconsistent stops the reader with its offset; every record
-// before it has already been returned.
+// that is cut off or inconsistent, or stamped with a time that cannot be one, stops
+// the reader with its offset; every record before it has already been returned.
 
 public struct PcapngReader {
     public enum Record: Equatable {
@@ -34,6 +34,21 @@ public struct PcapngReader {
     private let classicPoint: CapturePoint
     /// Larger blocks than this are corruption, not packets (snap lengths are at most 256 KiB).
     static let maxBlock = 16 << 20
+
+    /// The times a recording can carry, in µs since 1970: up to 9999-12-31T23:59:59.999999Z.
+    /// Why these ends: pcapng and pcap timestamps are unsigned and hoptrace records the wall
+    /// clock, so nothing is before 1970; RFC 3339 (every time hoptrace prints) has four-digit
+    /// years, and no clock that stamped a capture reads later than 9999. Anything outside is
+    /// a corrupt or crafted file, refused where it is read, which also keeps every later sum
+    /// of times (windows, timeouts) far from overflow.
+    public static var recordableMicros: ClosedRange<Int64> { 0...latestMicros }
+    /// 9999-12-31T23:59:59Z and its last microsecond (computed, not stored: constants on the per-packet path).
+    static var latestSecond: Int64 { 253_402_300_799 }
+    static var latestMicros: Int64 { latestSecond * 1_000_000 + 999_999 }
+
+    /// File offset of the block (or classic pcap record) `next()` read last: where a
+    /// record found wrong after reading (a custom record's time) is named.
+    public private(set) var recordOffset = 0
 
     public init(classicPoint: CapturePoint = CapturePoint(netns: nil, iface: "file")) {
         self.classicPoint = classicPoint
@@ -115,6 +130,8 @@ public struct PcapngReader {
             throw FormatError(offset: base + start, message: "corrupt pcap record: captured length \(captured)")
         }
         guard available >= 16 + captured else { return nil }
+        recordOffset = base + start
+        // Always a time: 32-bit seconds end in 2106, and the fraction adds at most 72 minutes.
         let seconds = Int64(u32(0)), fraction = Int64(u32(4))
         let micros = seconds * 1_000_000 + (nanos ? fraction / 1000 : fraction)
         let bytes = Array(buffer[(start + 16)..<(start + 16 + captured)])
@@ -140,6 +157,7 @@ public struct PcapngReader {
             throw FormatError(offset: base + start, message: "corrupt block: type 0x\(String(type, radix: 16)), length \(length)")
         }
         guard available >= length else { return nil }
+        recordOffset = base + start
         guard Int(u32(length - 4)) == length else {
             throw FormatError(offset: base + start, message: "corrupt block: trailing length \(u32(length - 4)) differs from \(length)")
         }
@@ -180,10 +198,21 @@ public struct PcapngReader {
             guard captured <= body.count - 20 else {
                 throw FormatError(offset: base + start, message: "corrupt packet block: captured length \(captured) exceeds the block")
             }
-            let ts = Int64(u32(12)) << 32 | Int64(u32(16))
-            let units = unitsPerSecond[interface]
-            // Wrapping: a garbage timestamp must not trap.
-            let micros = units == 1_000_000 ? ts : (ts / units) &* 1_000_000 &+ (ts % units) &* 1_000_000 / units
+            // Unsigned 64-bit units since 1970: checked against the recordable times before
+            // any arithmetic, so a garbage timestamp is an error naming the block, never a trap.
+            let ts = UInt64(u32(12)) << 32 | UInt64(u32(16))
+            let units = UInt64(unitsPerSecond[interface])
+            let micros: Int64
+            if units == 1_000_000, ts <= UInt64(Self.latestMicros) {
+                micros = Int64(ts)  // the usual case (hoptrace and tcpdump write µs): one compare
+            } else {
+                let (whole, fraction) = ts.quotientAndRemainder(dividingBy: units)
+                guard whole <= UInt64(Self.latestSecond) else {
+                    throw FormatError(offset: base + start, message: "corrupt packet block: timestamp \(ts) (in 1/\(units) s) is after the year 9999")
+                }
+                // fraction < units, so the quotient is below 1_000_000: the full-width division cannot overflow.
+                micros = Int64(whole) * 1_000_000 + Int64(units.dividingFullWidth(fraction.multipliedFullWidth(by: 1_000_000)).quotient)
+            }
             let data = Array(buffer[(start + 28)..<(start + 28 + captured)])
             return .some(.packet(interface: interface, micros: micros, bytes: data, wireLength: wire))
         case PcapngWriter.customType, 0x0000_0BAD:

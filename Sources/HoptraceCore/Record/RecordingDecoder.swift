@@ -47,10 +47,15 @@ public struct RecordingDecoder {
                 flushPreamble()
                 // A custom block hoptrace cannot read is skipped, not fatal: a newer version may have written it.
                 if CaptureLossRecord.isLossRecord(payload) {
-                    if let loss = try? CaptureLossRecord(decoding: payload) { queue.append(.captureLoss(loss)) }
+                    if let loss = try? CaptureLossRecord(decoding: payload) {
+                        try checkTime(loss.from.micros, of: "capture loss record")
+                        try checkTime(loss.to.micros, of: "capture loss record")
+                        queue.append(.captureLoss(loss))
+                    }
                     continue
                 }
                 guard let r = try? ConntrackRecord(decoding: payload) else { continue }
+                try checkTime(r.micros, of: "conntrack record")
                 queue.append(.conntrack(netns: r.netns, r.event, time: EventTime(micros: r.micros)))
             }
         }
@@ -58,6 +63,14 @@ public struct RecordingDecoder {
     }
 
     public func finish() throws(PcapngReader.FormatError) { try reader.finish() }
+
+    /// A record hoptrace can read but whose time cannot be one (before 1970, after 9999: see
+    /// `PcapngReader.recordableMicros`) is corruption, not a newer format: an error naming its block.
+    private func checkTime(_ micros: Int64, of what: String) throws(PcapngReader.FormatError) {
+        guard PcapngReader.recordableMicros.contains(micros) else {
+            throw PcapngReader.FormatError(offset: reader.recordOffset, message: "corrupt \(what): time \(micros) µs is not between 1970 and 9999")
+        }
+    }
 
     /// Interfaces, then the topology, come before the first packet or event.
     private mutating func flushPreamble() {
