@@ -1,6 +1,6 @@
 // The terminal's emergency exits, in C because signal handlers must touch only
 // async-signal-safe state: sig_atomic_t flags and bytes prepared in advance.
-// SIGINT/SIGTERM only set a flag the event loop reads; fatal signals write the
+// SIGINT/SIGTERM/SIGHUP only set a flag the event loop reads; fatal signals write the
 // saved termios back, write the escape bytes that leave curses mode, and re-raise
 // with the default action (so a crash still dumps core / reports).
 #include <signal.h>
@@ -40,12 +40,20 @@ int CHoptraceShims_terminal_install_stop_handlers(void) {
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, 0) != 0 || sigaction(SIGTERM, &sa, 0) != 0) return -1;
+    // A closed terminal (SIGHUP) is a way out like any other, unless nohup asked to survive it.
+    if (!CHoptraceShims_signal_ignored(SIGHUP) && sigaction(SIGHUP, &sa, 0) != 0) return -1;
     sa.sa_handler = on_continue;
     sa.sa_flags = SA_RESTART;
     return sigaction(SIGCONT, &sa, 0);
 }
 
 int CHoptraceShims_terminal_stop_signal(void) { return stop_signal; }
+
+int CHoptraceShims_signal_ignored(int sig) {
+    struct sigaction old;
+    if (sigaction(sig, 0, &old) != 0) return 0;
+    return old.sa_handler == SIG_IGN;
+}
 
 int CHoptraceShims_terminal_take_continued(void) {
     int c = continued;

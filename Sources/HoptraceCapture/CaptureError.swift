@@ -7,6 +7,8 @@ public enum CaptureError: Error, CustomStringConvertible {
     case filter(expression: String, message: String)
     case file(path: String, errno: Int32)
     case topology(String)
+    /// More points or kernel buffer memory than one run may take (`CaptureBudget`).
+    case budget(String)
     case explain(String)
     case terminal(String)
     case replay(path: String, message: String, packetsBefore: Int)
@@ -19,6 +21,8 @@ public enum CaptureError: Error, CustomStringConvertible {
                 + (e == EPERM ? " (run as root)" : "")
         case .pcap(let point, let function, let message):
             return "\(point): \(function): \(message)"
+        case .budget(let message):
+            return message
         case .filter(let expression, let message):
             return "invalid capture filter '\(expression)': \(message)"
         case .explain(let message):

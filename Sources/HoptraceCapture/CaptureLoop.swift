@@ -1,8 +1,9 @@
+import CHoptraceShims
 import Glibc
 import HoptraceCore
 
 /// The one event loop: poll over every capture point's descriptor, decode what
-/// arrives, and hand it on in arrival order. Stops on SIGINT/SIGTERM, after
+/// arrives, and hand it on in arrival order. Stops on SIGINT/SIGTERM/SIGHUP, after
 /// `limit` packets or `duration` seconds. A point whose interface vanishes is
 /// reported and dropped; the others keep running.
 public final class CaptureLoop {
@@ -52,7 +53,8 @@ public final class CaptureLoop {
     /// `turnEnded` runs after each pass over the descriptors (at least every 100 ms):
     /// where output is flushed and a view redraws. `wake` descriptors (a terminal's
     /// input) join the poll, so input is handled at once: `readable` is called for each
-    /// one that is ready. `stop` is asked every turn besides SIGINT/SIGTERM.
+    /// one that is ready. `stop` is asked every turn besides SIGINT/SIGTERM/SIGHUP (the
+    /// caller's own reasons to end: `q`, a failed recording, stdout's reader gone).
     ///
     /// Packets are handed on in time order across points (see `TimeOrderedMerge`), so a
     /// packet's sightings at successive points arrive one after another.
@@ -179,21 +181,28 @@ public enum Monotonic {
     }
 }
 
-/// SIGINT/SIGTERM only set a flag; the loop notices within its poll timeout.
+/// SIGINT, SIGTERM and SIGHUP (the terminal was closed) only set a flag; the loop notices
+/// within its poll timeout and returns, so the caller's cleanup runs (trace tables removed,
+/// terminal restored) instead of the default action killing the process with it undone.
+/// A SIGHUP ignored at start (`nohup`) stays ignored: that run asked to outlive its terminal.
 public enum StopSignal {
     nonisolated(unsafe) static var flag: sig_atomic_t = 0
     public static var requested: Bool { flag != 0 }
 
-    static func install() {
+    /// Called by `CaptureLoop.run`; a caller that changes the system before the loop starts
+    /// (explain mode's tables) calls it first. Installing again is harmless.
+    public static func install() {
         // A parent may have started us with these blocked (a thread pool's mask is
         // inherited across exec): then Ctrl-C and SIGTERM would never arrive.
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in StopSignal.flag = 1 }
         signal(SIGTERM) { _ in StopSignal.flag = 1 }
+        if CHoptraceShims_signal_ignored(SIGHUP) == 0 { signal(SIGHUP) { _ in StopSignal.flag = 1 } }
     }
 }
 

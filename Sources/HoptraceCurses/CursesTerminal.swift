@@ -7,14 +7,15 @@ import HoptraceTUI
 /// turns key codes and mouse events into `KeyInput`s. No loop of its own: the
 /// executable polls `inputFD` with its capture descriptors, then calls `readInputs()`.
 ///
-/// Signals (see terminal.c): SIGINT/SIGTERM handlers are installed before `initscr`,
-/// so ncurses leaves them alone; they only set `stopRequested`. Fatal signals restore
+/// Signals (see terminal.c): SIGINT/SIGTERM/SIGHUP handlers are installed before `initscr`,
+/// so ncurses leaves them alone; they only set `stopRequested` (a closed terminal, SIGHUP,
+/// ends the run like SIGTERM, unless it was ignored at start: nohup). Fatal signals restore
 /// the terminal from bytes prepared at start and re-raise. SIGTSTP (Ctrl-Z) is left at
 /// its default so `initscr` installs ncurses' own handler, which leaves curses mode,
 /// stops, and on resume re-enters it; our SIGCONT flag then turns into a `.resize`
 /// input and the next `draw` repaints the whole screen. `restore()` is idempotent.
 public final class CursesTerminal {
-    /// SIGINT or SIGTERM arrived: the loop should restore and exit.
+    /// SIGINT, SIGTERM or SIGHUP arrived: the loop should restore and exit.
     public static var stopRequested: Bool { CHoptraceShims_terminal_stop_signal() != 0 }
 
     /// The descriptor to poll for keys (stdin).

@@ -125,14 +125,15 @@ public struct Lab: Sendable {
 
     func startServer(port: UInt16) throws {
         let pidFile = serverPidFile(port: port)
-        if let pid = LabOwnership.readPid(pidFile), kill(pid, 0) == 0 { return }
+        // Running only if the pid still names the process that wrote the file (ServerPidFile).
+        if ServerPidFile.read(pidFile)?.runningServer() != nil { return }
         try? FileManager.default.removeItem(atPath: pidFile)
         let me = try Self.executablePath()
         try runner.spawnDetached(["setsid", "-f", "ip", "netns", "exec", topology.ns1, me, "lab", "serve",
                         "--port", String(port), "--pid-file", pidFile])
         // The server writes its pid file once it listens; wait for that, briefly.
         for _ in 0..<50 {
-            if LabOwnership.readPid(pidFile) != nil {
+            if ServerPidFile.read(pidFile) != nil {
                 log("serving tcp/\(port) in \(topology.ns1)")
                 return
             }
@@ -141,10 +142,18 @@ public struct Lab: Sendable {
         throw LabError.probeFailed("the test server for tcp/\(port) in \(topology.ns1) did not start within 5 s")
     }
 
+    /// SIGTERM to the server, but only if the pid file's pid still names it (same start time):
+    /// a stale file's pid may belong to any process by now. Either way the file goes.
     func stopServer(port: UInt16) {
         let pidFile = serverPidFile(port: port)
-        if let pid = LabOwnership.readPid(pidFile) { kill(pid, SIGTERM) }
-        try? FileManager.default.removeItem(atPath: pidFile)
+        guard FileManager.default.fileExists(atPath: pidFile) else { return }
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        guard let recorded = ServerPidFile.read(pidFile), recorded.runningServer() != nil else {
+            log("the test server for tcp/\(port) in \(topology.ns1) is gone; nothing to stop")
+            return
+        }
+        kill(recorded.pid, SIGTERM)
+        log("stopped the test server for tcp/\(port) in \(topology.ns1)")
     }
 
     static func executablePath() throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCore
 
 /// Everything the lab can refuse or fail at, each with a sentence a user can act on.
 public enum LabError: Error, Equatable, CustomStringConvertible {

@@ -27,9 +27,4 @@ struct LabOwnership: Sendable {
             try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
     }
-
-    static func readPid(_ path: String) -> pid_t? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
 }

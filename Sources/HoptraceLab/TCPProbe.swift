@@ -28,7 +28,11 @@ public enum TCPProbe {
         guard bound == 0, listen(fd, 64) == 0 else {
             throw LabError.probeFailed("cannot listen on tcp/\(port): \(String(cString: strerror(errno)))")
         }
-        if let pidFile { try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
+        if let pidFile {
+            // Pid and start time: `lab publish --off` signals only the process both name (ServerPidFile).
+            guard let me = ServerPidFile.current() else { throw LabError.probeFailed("cannot read /proc/self/stat for the pid file") }
+            try me.text.write(toFile: pidFile, atomically: true, encoding: .utf8)
+        }
         let reply = Array(greeting(port: port).utf8)
         while true {
             let client = accept(fd, nil, nil)

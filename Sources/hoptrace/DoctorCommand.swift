@@ -9,7 +9,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let checks = DoctorProbes.all()
-        print(DoctorReport.render(checks), terminator: "")
+        Console.out(DoctorReport.render(checks), terminator: "")
         let code = DoctorReport.exitCode(checks)
         if code != 0 { throw ExitCode(code) }
     }

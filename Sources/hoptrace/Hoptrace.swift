@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import HoptraceCore
 
 @main
@@ -18,4 +19,13 @@ struct Hoptrace: ParsableCommand {
         subcommands: [WatchCommand.self, DoctorCommand.self, LabCommand.self],
         defaultSubcommand: WatchCommand.self
     )
+
+    /// SIGPIPE is ignored before any command runs: a reader that goes away (`| head -1`) is a
+    /// normal thing for a CLI, not a death. A write to it fails with EPIPE instead, which `watch`
+    /// takes as the end of its run (cleanup runs: the explain tables are removed; exit 0), and
+    /// `lab` and `doctor` never stop half-way through what they change.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        Self.main(nil)
+    }
 }

@@ -8,7 +8,7 @@ struct LabOptions: ParsableArguments {
 
     func lab() throws -> Lab {
         do {
-            return Lab(topology: try LabTopology(prefix: prefix)) { line in print(line) }
+            return Lab(topology: try LabTopology(prefix: prefix)) { line in Console.out(line) }
         } catch let e as LabError {
             throw ValidationError(e.description)
         }
@@ -18,15 +18,16 @@ struct LabOptions: ParsableArguments {
 /// Runs a lab operation, turning a LabError into its one-sentence message and exit 1.
 func labAction(_ body: () throws -> Void) throws {
     do { try body() } catch let e as LabError {
-        FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+        Console.err("hoptrace: \(e.description)")
         throw ExitCode.failure
     }
 }
 
-/// Shows a traffic command's own output and exits with its status.
+/// Shows a traffic command's own output (made safe for the terminal: `lab connect` prints
+/// what a server answered) and exits with its status.
 func passThrough(_ r: CommandResult) throws {
-    print(r.stdout, terminator: "")
-    FileHandle.standardError.write(Data(r.stderr.utf8))
+    Console.out(r.stdout, terminator: "")
+    Console.err(r.stderr, terminator: "")
     if !r.succeeded { throw ExitCode(r.status) }
 }
 
@@ -60,7 +61,7 @@ struct LabUp: ParsableCommand {
         try labAction {
             let s = try scenario.map(LabScenario.init(parsing:))
             try lab.up(scenario: s)
-            print("lab '\(lab.topology.prefix)' is up: \(lab.topology.namespaces.joined(separator: " "))")
+            Console.out("lab '\(lab.topology.prefix)' is up: \(lab.topology.namespaces.joined(separator: " "))")
         }
     }
 }
@@ -86,7 +87,7 @@ struct LabStatusCommand: ParsableCommand {
         let lab = try options.lab()
         try labAction {
             guard lab.isUp else { throw LabError.notUp(prefix: lab.topology.prefix) }
-            for ns in try lab.status() { print(ns.render()) }
+            for ns in try lab.status() { Console.out(ns.render()) }
         }
     }
 }
@@ -105,7 +106,7 @@ struct LabSet: ParsableCommand {
         let lab = try options.lab()
         try labAction {
             try lab.set(LabToggle(knob: knob, value: value))
-            print("\(knob) \(value)")
+            Console.out("\(knob) \(value)")
         }
     }
 }
@@ -124,7 +125,7 @@ struct LabPublish: ParsableCommand {
         let lab = try options.lab()
         try labAction {
             try lab.set(.publish(port: port, !off))
-            print(off ? "unpublished tcp/\(port)" : "published \(LabTopology.hostUplinkAddress):\(port) -> \(LabTopology.ns1Address):\(port)")
+            Console.out(off ? "unpublished tcp/\(port)" : "published \(LabTopology.hostUplinkAddress):\(port) -> \(LabTopology.ns1Address):\(port)")
         }
     }
 }
@@ -183,6 +184,6 @@ struct LabProbe: ParsableCommand {
     @Option(help: "Seconds to wait.") var timeout = 3
 
     func run() throws {
-        try labAction { print(try TCPProbe.connect(to: to, port: port, timeoutSeconds: timeout), terminator: "") }
+        try labAction { Console.out(try TCPProbe.connect(to: to, port: port, timeoutSeconds: timeout), terminator: "") }
     }
 }

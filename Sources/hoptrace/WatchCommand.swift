@@ -110,6 +110,12 @@ struct WatchCommand: ParsableCommand {
         if let duration, !(duration > 0 && duration.isFinite) {
             throw ValidationError("--duration must be a positive number of seconds (got \(duration))")
         }
+        guard CaptureBudget.bufferMiB.contains(Int(bufferSize)) else {
+            throw ValidationError("--buffer-size must be \(CaptureBudget.bufferMiB.lowerBound) to \(CaptureBudget.bufferMiB.upperBound) MiB (got \(bufferSize))")
+        }
+        guard CaptureBudget.conntrackKiB.contains(Int(conntrackBuffer)) else {
+            throw ValidationError("--conntrack-buffer must be \(CaptureBudget.conntrackKiB.lowerBound) to \(CaptureBudget.conntrackKiB.upperBound) KiB (got \(conntrackBuffer))")
+        }
         guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
         guard refresh > 0 && refresh <= 100 else { throw ValidationError("--refresh must be between 0 and 100 per second") }
     }
@@ -122,10 +128,10 @@ struct WatchCommand: ParsableCommand {
         do {
             try runCatchingCaptureErrors()
         } catch let e as CaptureError {
-            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+            Console.err("hoptrace: \(e.description)")
             throw ExitCode.failure
         } catch let e as RecordingError {
-            FileHandle.standardError.write(Data("hoptrace: \(e.description)\n".utf8))
+            Console.err("hoptrace: \(e.description)")
             throw ExitCode.failure
         }
     }
@@ -136,6 +142,11 @@ struct WatchCommand: ParsableCommand {
             return
         }
         let points = try points()
+        do {
+            try CaptureBudget.check(points: points.count, bufferMiB: Int(bufferSize))
+        } catch {
+            throw CaptureError.budget(error.description)
+        }
         var options = PcapSource.Options()
         options.filter = filter.joined(separator: " ")
         options.bufferSize = bufferSize << 20
@@ -144,6 +155,8 @@ struct WatchCommand: ParsableCommand {
         // One subscription per watched namespace; one without conntrack simply stays quiet.
         var namespaces: [String?] = []
         for p in points where !namespaces.contains(p.netns) { namespaces.append(p.netns) }
+        // Trace tables of runs that were killed still mark packets here: remove them, and say so.
+        for stale in TraceTableSweep.atStart(namespaces: namespaces) { Console.err("hoptrace: \(stale.report)") }
         let conntrack = noConntrack ? [] : try namespaces.map { ns in
             try ConntrackSource.open(netns: ns, netnsPath: ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 },
                                      receiveBuffer: conntrackBuffer << 10)
@@ -158,7 +171,7 @@ struct WatchCommand: ParsableCommand {
             topology = try TopologyDiscovery.sources(namespaces: namespaces)
             pipeline.use(topology: try TopologyDiscovery.topology(topology))
         } catch {
-            FileHandle.standardError.write(Data("hoptrace: warning: \(error); hop paths unknown\n".utf8))
+            Console.err("hoptrace: warning: \(error); hop paths unknown")
         }
         let recorder = try writeFile.map { path in
             try CaptureRecorder(path: path, replace: force, interfaces: sources.map {
@@ -169,9 +182,8 @@ struct WatchCommand: ParsableCommand {
         recorder?.record(topology: topology)
         // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
         let ct = conntrack.map { $0.netns ?? "(current)" }
-        FileHandle.standardError.write(Data((
-            "hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
-            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))") + "\n").utf8))
+        Console.err("hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
+            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
         let loop = CaptureLoop(sources: sources, conntrack: conntrack)
         loop.statsInterval = statsInterval
         func openExplainer() throws -> Explainer {
@@ -186,6 +198,9 @@ struct WatchCommand: ParsableCommand {
         }
         // Every way out of here removes the trace tables (a SIGKILL leaves one: the next start removes it).
         defer { pipeline.explainer?.close() }
+        // From the first table on, a stop signal only sets the flag the loop reads: one arriving
+        // while the tables go in (just after "watching") ends the run at its first turn, cleaned up.
+        StopSignal.install()
         if explain {
             _ = try openExplainer()
             pipeline.traceNewFlows = true
@@ -225,7 +240,8 @@ struct WatchCommand: ParsableCommand {
         } else {
             loop.run(limit: count, duration: duration, wake: { pipeline.explainer?.fds ?? [] },
                      readable: { _ in pipeline.traceReadable(now: now()) },
-                     stop: { recorder?.failure != nil },
+                     // stdout's reader gone (`| head`) ends the run like Ctrl-C: cleanup runs, exit 0.
+                     stop: { recorder?.failure != nil || Output.readerGone },
                      turnEnded: {
                          pipeline.advance(to: settleClock())
                          Output.flush()
@@ -241,9 +257,8 @@ struct WatchCommand: ParsableCommand {
             let st = loop.stats
             let points = st.points.map { "\($0.point) received \($0.received) dropped \($0.dropped) decoded \(decoded[$0.point] ?? 0)" }
             let flows = pipeline.session.correlator.stats
-            FileHandle.standardError.write(Data((
-                "hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); "
-                + "flows \(flows.created) created, \(flows.live) live, \(flows.evicted) evicted\n").utf8))
+            Console.err("hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); "
+                + "flows \(flows.created) created, \(flows.live) live, \(flows.evicted) evicted")
         }
         try recorded.get()
     }
@@ -262,11 +277,11 @@ struct WatchCommand: ParsableCommand {
             return p
         }
         defer { Output.flush() }
-        try ReplaySource(path: path).run(limit: count, interfaces: { points = $0.map(\.point) }, topology: { sources in
+        try ReplaySource(path: path).run(limit: count, stop: { Output.readerGone }, interfaces: { points = $0.map(\.point) }, topology: { sources in
             do {
-                ensurePipeline().use(topology: try TopologyDiscovery.topology(sources), watching: points)
+                ensurePipeline().use(topology: try TopologyDiscovery.topology(sources.get()), watching: points)
             } catch {
-                FileHandle.standardError.write(Data("hoptrace: warning: the recording's topology: \(error); hop paths unknown\n".utf8))
+                Console.err("hoptrace: warning: the recording's topology: \(error); hop paths unknown")
             }
         }) { event in
             let p = ensurePipeline()
@@ -291,8 +306,10 @@ struct WatchCommand: ParsableCommand {
 /// One line to stdout. Lines collect in a buffer written once per loop turn (or
 /// every 64 KiB): one write per packet would cost more than decoding it, and a
 /// turn lasts at most the poll timeout, so a reader still sees lines at once.
+/// Every line passes `TerminalText.safe` (names print escaped, a line stays one line);
+/// NDJSON lines come out unchanged, since `JSONLine` already escapes the same characters.
 func emit(_ line: String) {
-    Output.buffer.append(contentsOf: line.utf8)
+    Output.buffer.append(contentsOf: TerminalText.safe(line).utf8)
     Output.buffer.append(0x0A)
     if Output.buffer.count >= 1 << 16 { Output.flush() }
 }
@@ -304,16 +321,24 @@ enum Output {
         return b
     }()
 
+    /// stdout's reader went away (EPIPE: `| head -1` has what it wanted; SIGPIPE is ignored,
+    /// see `Hoptrace.main`). The run's loop stops on it and ends normally, cleanup included;
+    /// nothing more is written.
+    nonisolated(unsafe) static var readerGone = false
+
     static func flush() {
         guard !buffer.isEmpty else { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard !readerGone else { return }
         buffer.withUnsafeBytes { raw in
             var at = 0
             while at < raw.count {
                 let n = write(1, raw.baseAddress! + at, raw.count - at)
-                if n <= 0 { if errno == EINTR { continue } else { break } }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EPIPE { readerGone = true }
+                if n <= 0 { break }
                 at += n
             }
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -91,7 +91,7 @@ import HoptraceCore
         let f = try #require(run.onlyFlow)
         #expect(f.verdict.reason == "vanished after hthost:veth1, before hthost:veth0")
         #expect(f.verdict.hint?.contains("net.bridge.bridge-nf-call-iptables=1") == true)
-        #expect(f.verdict.fix == "iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
+        #expect(f.verdict.fix == "ip netns exec hthost iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
         // And the same packet getting through is delivered to ns0.
         let ok = Run()
         for (i, point) in [L.ns1, L.veth1, L.veth0, L.ns0].enumerated() {

@@ -240,7 +240,7 @@ import HoptraceCore
         #expect(f.verdict.state == .vanished)
         #expect(f.verdict.reason == "reply vanished after hthost:enX0, before hthost:docker1")
         #expect(f.verdict.at == L.enX0)
-        #expect(f.verdict.fix == "iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        #expect(f.verdict.fix == "ip netns exec hthost iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
         #expect(f.verdict.hint?.contains("RELATED,ESTABLISHED") == true)
     }
 
@@ -256,7 +256,7 @@ import HoptraceCore
         #expect(f.verdict.state == .unreplied)
         #expect(f.verdict.reason == "left hthost:enX0 with untranslated private source 172.18.0.3; no reply within 1 s")
         #expect(f.verdict.hint == "no SNAT: replies cannot come back; add MASQUERADE for 172.18.0.0/24 on enX0")
-        #expect(f.verdict.fix == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+        #expect(f.verdict.fix == "ip netns exec hthost iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
     }
 
     /// Router solicitations and MLD reports go to multicast groups: nobody owes them a

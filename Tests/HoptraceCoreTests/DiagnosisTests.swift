@@ -29,6 +29,20 @@ import Testing
         try NFTraceFixtures.paths(fixture, ruleset: ruleset, netns: "hthost")
     }
 
+    /// Every fix and alternative enters the namespace it is about (issue 14): pasted on the
+    /// host, it never changes the host's own rules. And it is plain quoted words.
+    static func expectInNamespace(_ d: Diagnosis, _ netns: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let commands = (d.fix.map { [$0] } ?? []) + d.alternatives
+        #expect(!commands.isEmpty, "\(d.id) suggests no command", sourceLocation: sourceLocation)
+        for text in commands {
+            let words = posixWords(text) ?? []
+            #expect(!words.isEmpty, "not quoted words: \(text)", sourceLocation: sourceLocation)
+            let entered = words.starts(with: ["ip", "netns", "exec", netns]) || words.starts(with: ["ip", "-n", netns])
+                || words.first == "nsenter" && words.dropFirst().first == "--net=" + netns
+            #expect(entered, "\(text) does not run in \(netns)", sourceLocation: sourceLocation)
+        }
+    }
+
     // MARK: traced
 
     @Test func forwardPolicyDropNamesThePolicyAndDockersRule() throws {
@@ -36,7 +50,8 @@ import Testing
         let d = try #require(ForwardDropRule().diagnose(c))
         #expect(d.rule == "ip filter FORWARD policy drop")
         #expect(d.reason == "dropped in hthost by ip filter FORWARD policy drop: no rule in FORWARD accepts it from docker1 to enX0")
-        #expect(d.fix == "iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT")
+        #expect(d.fix == "ip netns exec hthost iptables -A FORWARD -i docker1 '!' -o docker1 -j ACCEPT")
+        Self.expectInNamespace(d, "hthost")
         #expect(d.evidence == .traced)
     }
 
@@ -49,6 +64,7 @@ import Testing
         #expect(d.rule == "ip filter FORWARD rule handle 4: meta l4proto icmp counter reject")
         #expect(d.reason == "rejected in hthost by ip filter FORWARD rule handle 4: meta l4proto icmp counter reject; the ICMP port unreachable from 172.18.0.1 is that rule's answer")
         #expect(d.fix == "ip netns exec hthost nft delete rule ip filter FORWARD handle 4")
+        Self.expectInNamespace(d, "hthost")
     }
 
     @Test func replyDroppedInForwardPointsAtTheReturnRule() throws {
@@ -60,7 +76,8 @@ import Testing
         let d = try #require(ReplyForwardDropRule().diagnose(c))
         #expect(d.rule == "ip filter FORWARD policy drop")
         #expect(d.reason == "reply dropped in hthost by ip filter FORWARD policy drop: the request went out, but nothing in FORWARD accepts RELATED,ESTABLISHED traffic towards docker1")
-        #expect(d.fix == "iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        #expect(d.fix == "ip netns exec hthost iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        Self.expectInNamespace(d, "hthost")
         #expect(Diagnoser.diagnose(input, topology: c.topology, traces: c.traces, facts: c.facts)?.id == "reply-forward-drop")
     }
 
@@ -71,8 +88,9 @@ import Testing
         let d = try #require(BridgedForwardDropRule().diagnose(c))
         #expect(d.rule == "ip filter FORWARD policy drop")
         #expect(d.reason.hasPrefix("dropped in hthost while bridged between ports of docker1 by ip filter FORWARD policy drop: bridged traffic is filtered by iptables because net.bridge.bridge-nf-call-iptables=1"))
-        #expect(d.fix == "iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
+        #expect(d.fix == "ip netns exec hthost iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
         #expect(d.alternatives == ["ip netns exec hthost sysctl -w net.bridge.bridge-nf-call-iptables=0"])
+        Self.expectInNamespace(d, "hthost")
         // Not bridged: S3's flow to the remote is not this rule's.
         let s3 = try Self.context(Self.vanished(), traces: Self.traced("s3-forward-policy-drop", "ruleset-s3"))
         #expect(BridgedForwardDropRule().diagnose(s3) == nil)
@@ -86,6 +104,7 @@ import Testing
         let d = try #require(TracedDropRule().diagnose(c))
         #expect(d.reason == "dropped in hthost by inet fw input rule handle 12: tcp dport 22 drop")
         #expect(d.fix == "ip netns exec hthost nft delete rule inet fw input handle 12")
+        Self.expectInNamespace(d, "hthost")
     }
 
     @Test func acceptedTraceIsNoDrop() throws {
@@ -103,6 +122,7 @@ import Testing
         #expect(d.id == "no-route")
         #expect(d.reason.hasPrefix("htns1 has no route to 8.8.8.8"))
         #expect(d.fix == "ip -n htns1 route add default via 172.18.0.1")
+        Self.expectInNamespace(d, "htns1")
         // Read from the routing table, not traced: no nftables trace saw the packet die.
         #expect(d.evidence == .inferred)
         let unsent = try #require(Diagnoser.diagnoseUnsent(from: "htns1", to: Self.ip("8.8.8.8"), topology: LabTopology.topology(s6: true)))
@@ -120,6 +140,7 @@ import Testing
         let d = try #require(IPForwardRule().diagnose(try Self.context(Self.vanished(), facts: [facts])))
         #expect(d.reason == "hthost has net.ipv4.ip_forward=0: it does not forward from docker1 to enX0")
         #expect(d.fix == "ip netns exec hthost sysctl -w net.ipv4.ip_forward=1")
+        Self.expectInNamespace(d, "hthost")
         #expect(d.evidence == .inferred)
         #expect(IPForwardRule().diagnose(try Self.context(Self.vanished())) == nil)
     }
@@ -130,6 +151,7 @@ import Testing
         let d = try #require(ConntrackFullRule().diagnose(try Self.context(Self.vanished(), facts: [facts])))
         #expect(d.reason.hasPrefix("likely dropped because hthost's conntrack table is full (65536 of 65536 entries)"))
         #expect(d.fix == "ip netns exec hthost sysctl -w net.netfilter.nf_conntrack_max=131072")
+        Self.expectInNamespace(d, "hthost")
         #expect(d.evidence == .inferred)
         #expect(ConntrackFullRule().diagnose(try Self.context(Self.vanished(conntrack: true), facts: [facts])) == nil)
     }
@@ -143,6 +165,7 @@ import Testing
         let d = try #require(ReversePathFilterRule().diagnose(try Self.context(input, facts: [facts])))
         #expect(d.reason == "likely dropped by reverse-path filtering in hthost: rp_filter=1 on enX0 and 172.18.0.50 is routed back via docker1, not enX0")
         #expect(d.fix == "ip netns exec hthost sysctl -w net.ipv4.conf.all.rp_filter=2")
+        Self.expectInNamespace(d, "hthost")
         #expect(ReversePathFilterRule().diagnose(try Self.context(input)) == nil, "rp_filter=0")
     }
 
@@ -164,7 +187,8 @@ import Testing
         let input = Self.vanished(.reply, at: Self.enX0, next: Self.docker1, reply: Self.echoReply, conntrack: true)
         let d = try #require(ReplyVanishedRule().diagnose(try Self.context(input)))
         #expect(d.reason.hasPrefix("reply likely dropped in FORWARD in hthost: seen on enX0, never on docker1"))
-        #expect(d.fix == "iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        #expect(d.fix == "ip netns exec hthost iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        Self.expectInNamespace(d, "hthost")
         #expect(d.evidence == .inferred)
     }
 
@@ -173,7 +197,8 @@ import Testing
         var input = Self.vanished(hops: [out])
         input.verdict = Verdict(.unreplied, at: Self.enX0, reason: "no reply")
         let d = try #require(UntranslatedSourceRule().diagnose(try Self.context(input)))
-        #expect(d.fix == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+        #expect(d.fix == "ip netns exec hthost iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
+        Self.expectInNamespace(d, "hthost")
         #expect(d.reason == "172.18.0.3 left hthost:enX0 untranslated and no reply came: the far side has no route back to a private address; likely missing MASQUERADE")
         input.nat = [NATRewrite(kind: .snat, field: "src", from: "172.18.0.3", to: "172.31.39.53")]
         #expect(UntranslatedSourceRule().diagnose(try Self.context(input)) == nil)

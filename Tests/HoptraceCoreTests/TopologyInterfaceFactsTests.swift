@@ -32,7 +32,9 @@ import HoptraceCore
         #expect(source == SourceBridge(
             source: ip("172.18.0.3"), netns: "hthost", bridge: "docker1", port: "veth1",
             subnet: IPPrefix(parsing: "172.18.0.0/24")!))
-        #expect(source.masqueradeRule == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+        #expect(source.masqueradeRule == SuggestedCommand(
+            netns: "hthost", ["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "172.18.0.0/24", "!", "-o", "docker1", "-j", "MASQUERADE"]))
+        #expect(source.masqueradeRule.description == "ip netns exec hthost iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
         #expect(lab.sourceBridge(for: ip("172.18.0.2"))?.port == "veth0")
         // An address on the bridge's subnet that no namespace owns still maps to the bridge.
         #expect(lab.sourceBridge(for: ip("172.18.0.99")) == SourceBridge(

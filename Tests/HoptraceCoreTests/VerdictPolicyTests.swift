@@ -80,7 +80,7 @@ import HoptraceCore
         let f = try #require(run.onlyFlow)
         #expect(f.verdict.state == .unreplied)
         #expect(f.verdict.hint == "no SNAT: replies cannot come back; add MASQUERADE for 172.18.0.0/24 on enX0")
-        #expect(f.verdict.fix == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+        #expect(f.verdict.fix == "ip netns exec hthost iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
     }
 
     @Test func aReplyThatVanishedIsTheReturnRule() throws {
@@ -92,7 +92,7 @@ import HoptraceCore
         let f = try #require(run.onlyFlow)
         #expect(f.verdict.state == .vanished)
         #expect(f.verdict.reason == "reply vanished after hthost:enX0, before hthost:docker1")
-        #expect(f.verdict.fix == "iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        #expect(f.verdict.fix == "ip netns exec hthost iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
     }
 
     @Test func anICMPErrorAnswersTheRequest() throws {

@@ -69,7 +69,7 @@ struct ExplainIntegrationTests {
             let d = try #require(Diagnoser.diagnose(input, topology: topo, traces: session.paths, facts: facts))
             #expect(d.evidence == .traced)
             #expect(d.rule == "ip filter FORWARD policy drop")
-            #expect(d.fix == "iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT")
+            #expect(d.fix == "ip netns exec \(host) iptables -A FORWARD -i docker1 '!' -o docker1 -j ACCEPT")
             #expect(d.reason == "dropped in \(host) by ip filter FORWARD policy drop: no rule in FORWARD accepts it from docker1 to enX0")
         }
     }
@@ -97,7 +97,7 @@ struct ExplainIntegrationTests {
             let d = try #require(Diagnoser.diagnose(input, topology: topo, traces: session.paths, facts: facts))
             #expect(d.id == "bridged-forward-drop")
             #expect(d.reason.contains("net.bridge.bridge-nf-call-iptables=1"))
-            #expect(d.fix == "iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
+            #expect(d.fix == "ip netns exec \(host) iptables -A FORWARD -i docker1 -o docker1 -j ACCEPT")
             #expect(d.alternatives == ["ip netns exec \(host) sysctl -w net.bridge.bridge-nf-call-iptables=0"])
         }
     }

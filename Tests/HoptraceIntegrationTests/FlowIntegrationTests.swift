@@ -49,7 +49,7 @@ struct FlowIntegrationTests {
             #expect(verdict(f)["state"] as? String == "unreplied", "\(f)")
             #expect((verdict(f)["reason"] as? String)?.contains("untranslated private source 172.18.0.3") == true)
             #expect((verdict(f)["hint"] as? String)?.contains("add MASQUERADE for 172.18.0.0/24 on enX0") == true)
-            #expect(verdict(f)["fix"] as? String == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+            #expect(verdict(f)["fix"] as? String == "ip netns exec \(p)host iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
         }
     }
 

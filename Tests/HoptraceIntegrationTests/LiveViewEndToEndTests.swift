@@ -199,5 +199,28 @@ struct LiveViewEndToEndTests {
             #expect(term.file("before") == term.file("after"))
         }
     }
+
+    /// A closed terminal (SIGHUP) is a way out like SIGTERM (issue 14): the run ends normally,
+    /// the terminal's settings are restored and explain mode's tables are removed. Before, the
+    /// default action killed hoptrace with the terminal raw and `inet hoptrace_<pid>` left live.
+    @Test func sighupAlsoRestoresTheTerminalAndRemovesTheTraceTables() throws {
+        try withLab("th", scenario: "S2") { p throws in
+            let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) --explain -- icmp")
+            try term.wait { $0.contains("Flows") }
+            let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout
+                .split(separator: "\n").map(String.init)
+            let pid = try #require(pids.count == 1 ? pids.first : nil, "one hoptrace running: \(pids)")
+            func tables() throws -> [String] {
+                try ["ns0", "ns1", "host", "remote"].map { try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + $0, "nft", "list", "tables"]).stdout }
+            }
+            let installed = try tables()
+            #expect(installed.contains { $0.contains("table inet hoptrace_\(pid)") }, "--explain installed its tables: \(installed)")
+            kill(pid_t(pid)!, SIGHUP)
+            #expect(term.waitForExit() == "0", "hoptrace ended normally on SIGHUP, not by it")
+            #expect(term.file("before") == term.file("after"))
+            let left = try tables()
+            #expect(!left.contains { $0.contains("hoptrace_") }, "nothing left at exit: \(left)")
+        }
+    }
 }
 

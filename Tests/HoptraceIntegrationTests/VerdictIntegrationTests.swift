@@ -39,7 +39,7 @@ struct VerdictIntegrationTests {
             #expect(v["reason"] as? String == "vanished after \(p)host:docker1, before \(p)host:enX0")
             #expect(v["rule"] as? String == "ip filter FORWARD policy drop", "\(v)")
             #expect(v["evidence"] as? String == "traced")
-            #expect((v["fix"] as? String)?.contains("iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT") == true, "\(v)")
+            #expect(v["fix"] as? String == "ip netns exec \(p)host iptables -A FORWARD -i docker1 '!' -o docker1 -j ACCEPT", "\(v)")
             #expect(lines.contains { $0.contains(#""type":"trace""#) && $0.contains(#""verdict":"ip filter FORWARD policy drop""#) && $0.contains(#""dropped":true"#) })
         }
     }
@@ -51,7 +51,7 @@ struct VerdictIntegrationTests {
             #expect(v["state"] as? String == "vanished", "\(flows)")
             #expect((v["reason"] as? String)?.contains("after \(p)host:enX0, before \(p)host:docker1") == true, "\(v)")
             #expect(v["rule"] as? String == "ip filter FORWARD policy drop", "\(v)")
-            #expect((v["fix"] as? String)?.contains("-o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT") == true, "\(v)")
+            #expect(v["fix"] as? String == "ip netns exec \(p)host iptables -A FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "\(v)")
         }
     }
 
@@ -65,6 +65,7 @@ struct VerdictIntegrationTests {
             #expect(v["rule"] as? String == "ip filter FORWARD policy drop", "\(v)")
             let fix = v["fix"] as? String ?? ""
             #expect(fix.contains("-i docker1 -o docker1 -j ACCEPT") || fix.contains("bridge-nf-call-iptables=0"), "\(v)")
+            #expect(fix.hasPrefix("ip netns exec \(p)host "), "pasted on the host it must not change the host's FORWARD: \(v)")
         }
     }
 
@@ -74,7 +75,7 @@ struct VerdictIntegrationTests {
             let v = verdict(flows.first)
             #expect(v["state"] as? String == "unreplied", "\(flows)")
             #expect((v["why"] as? String)?.contains("likely missing MASQUERADE") == true, "\(v)")
-            #expect(v["fix"] as? String == "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 ! -o docker1 -j MASQUERADE")
+            #expect(v["fix"] as? String == "ip netns exec \(p)host iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE", "\(v)")
         }
     }
 

@@ -7,12 +7,6 @@ import Testing
         #expect(e.description == "command failed (exit 2): ip -n x link add 'a b'\n  RTNETLINK answers: File exists")
     }
 
-    @Test func shellQuoting() {
-        #expect(ShellQuote.quote("it's") == "'it'\\''s'")
-        #expect(ShellQuote.quote("") == "''")
-        #expect(ShellQuote.quote("172.18.0.0/24") == "172.18.0.0/24")
-    }
-
     @Test func parsesIpJsonWithPeersAndMasters() throws {
         let json = """
             [{"ifindex":2,"link_index":5,"ifname":"veth1","operstate":"UP","master":"docker1","link_netnsid":0,\

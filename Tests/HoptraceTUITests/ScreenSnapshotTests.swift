@@ -39,7 +39,7 @@ import HoptraceTUI
         session.correlator.annotate(flow.id, with: Diagnosis(
             id: "forward-drop",
             reason: "dropped in hthost by ip filter FORWARD policy drop: no rule in FORWARD accepts it",
-            rule: "ip filter FORWARD policy drop", fix: "iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT",
+            rule: "ip filter FORWARD policy drop", fix: "ip netns exec hthost iptables -A FORWARD -i docker1 '!' -o docker1 -j ACCEPT",
             evidence: .traced))
         let screen = TUI.render(session: session, state: UIState(),
                                 context: RenderContext(width: 120, height: 40, labKeys: true, filterExpression: "icmp or tcp port 80"))
@@ -47,7 +47,7 @@ import HoptraceTUI
         let text = screen.text
         #expect(text.contains("✗ vanished after hthost:docker1, before hthost:enX0"))
         #expect(text.contains("rule: ip filter FORWARD policy drop"))
-        #expect(text.contains("fix:  iptables -A FORWARD -i docker1 ! -o docker1 -j ACCEPT"))
+        #expect(text.contains("fix:  ip netns exec hthost iptables -A FORWARD -i docker1 '!' -o docker1 -j ACCEPT"))
     }
 
     @Test func s3ShowsVanishedAfterDocker1InRed() throws {

@@ -8,8 +8,9 @@ import HoptraceCore
 /// namespace, receives the kernel's trace events. `fd` joins the event loop's poll; `drain`
 /// reads what is queued and updates `paths`.
 ///
-/// Lifetime: `open` first deletes stale `hoptrace_<pid>` tables of dead processes (nothing else),
-/// subscribes, then installs the table; `close()` (also from deinit, and `TraceSessions.removeAll`)
+/// Lifetime: `open` subscribes, deletes the `hoptrace_<pid>` tables of runs that are gone
+/// (`TraceTableSweep`; nothing else, and one nft refuses to delete is kept and listed, not an
+/// error), then installs the table; `close()` (also from deinit, and `TraceSessions.removeAll`)
 /// deletes the table. After SIGKILL the next start removes it. A closed session stays closed
 /// (`setSelectors` throws): tracing again means opening a new one.
 public final class TraceSession: @unchecked Sendable {
@@ -20,8 +21,12 @@ public final class TraceSession: @unchecked Sendable {
     public private(set) var selectors: [TraceSelector]
     /// The namespace's ruleset (rule texts by handle), refreshed when a trace names an unknown handle.
     public private(set) var ruleset: NFTRuleset
-    /// Stale tables (their pids) removed when this session started.
-    public private(set) var removedStale: [Int32]
+    /// Tables of runs that were gone, found when this session started: removed, or not (and why).
+    public let stale: [StaleTraceTable]
+    /// The pids of the stale tables removed when this session started.
+    public var removedStale: [Int32] { stale.filter(\.removed).map(\.pid) }
+    /// The start time of process `pid` (`ProcessStat`), recorded in the table's comment.
+    public let startTime: UInt64?
     /// Times the kernel said ENOBUFS: trace events were lost.
     public private(set) var overruns = 0
     /// Messages that were not well-formed traces.
@@ -40,32 +45,41 @@ public final class TraceSession: @unchecked Sendable {
                             receiveBuffer: Int32 = 4 << 20) throws -> TraceSession {
         let path = netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
         let fd = try NetnsThread.run(in: path) { try TraceSession.subscribe(netns: netns, receiveBuffer: receiveBuffer) }
-        let removed: [Int32]
+        let stale: [StaleTraceTable]
         do {
-            removed = try removeStaleTables(netns: netns, netnsPath: path, ownPID: pid)
+            stale = try TraceTableSweep.sweep(netns: netns, netnsPath: path, ownPID: pid, ownTableLive: true)
         } catch {
             Glibc.close(fd)
             throw error
         }
         // From here the session owns fd: its close() (or deinit) closes it, exactly once.
-        let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, removedStale: removed)
+        let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, stale: stale,
+                                   startTime: ProcessStat.current(pid: pid)?.startTime)
         do {
             try session.install()
         } catch {
             session.close()
+            // The install replaces a table of this name unless nft may not touch it: then it is
+            // not this run's (pid reuse) and in the way, which deserves its own sentence.
+            if let e = error as? ExplainError, case .nft(_, _, let message) = e, NFTMessage.isPermissionDenied(message),
+               TraceTableSweep.hasTable(session.tableName, netns: netns, netnsPath: path) {
+                throw ExplainError.tableInTheWay(netns: netns, table: "inet " + session.tableName, reason: NFTMessage.reason(message))
+            }
             throw error
         }
         session.ruleset = (try? TraceSession.dumpRuleset(netns: netns, netnsPath: path)) ?? NFTRuleset()
         return session
     }
 
-    private init(netns: String?, netnsPath: String?, pid: Int32, fd: Int32, selectors: [TraceSelector], removedStale: [Int32]) {
+    private init(netns: String?, netnsPath: String?, pid: Int32, fd: Int32, selectors: [TraceSelector],
+                 stale: [StaleTraceTable], startTime: UInt64?) {
         self.netns = netns
         self.netnsPath = netnsPath
         self.pid = pid
         self.fd = fd
         self.selectors = selectors
-        self.removedStale = removedStale
+        self.stale = stale
+        self.startTime = startTime
         self.ruleset = NFTRuleset()
         self.builder = RulePathBuilder(netns: netns)
     }
@@ -83,7 +97,7 @@ public final class TraceSession: @unchecked Sendable {
 
     private func install() throws {
         let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath,
-                                         stdin: TraceTable.installScript(pid: pid, selectors: selectors))
+                                         stdin: TraceTable.installScript(pid: pid, startTime: startTime, selectors: selectors))
         guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "install \(tableName)", message: r.stderr) }
         installed = true
     }
@@ -184,21 +198,6 @@ public final class TraceSession: @unchecked Sendable {
         let r = try NamespaceCommand.run(["nft", "-s", "-a", "list", "ruleset"], in: netnsPath)
         guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list the ruleset", message: r.stderr) }
         return NFTRuleset(parsing: r.stdout)
-    }
-
-    /// Deletes `inet hoptrace_<pid>` tables whose process is gone; returns their pids.
-    public static func removeStaleTables(netns: String?, netnsPath: String?, ownPID: Int32 = getpid()) throws -> [Int32] {
-        let ruleset = try dumpRuleset(netns: netns, netnsPath: netnsPath)
-        let stale = TraceTable.staleTables(in: ruleset, ownPID: ownPID) { pid in
-            kill(pid, 0) == 0 || errno == EPERM
-        }
-        for pid in stale {
-            let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
-            guard r.status == 0 else {
-                throw ExplainError.nft(netns: netns, action: "delete the stale table \(TraceTable.name(pid: pid))", message: r.stderr)
-            }
-        }
-        return stale
     }
 }
 

@@ -39,10 +39,15 @@ public final class PcapSource: @unchecked Sendable {
         handle = h
         snapLength = o.snapLength
         timeoutMs = o.timeoutMs
-        pcap_set_snaplen(h, o.snapLength)
-        pcap_set_buffer_size(h, o.bufferSize)
-        pcap_set_timeout(h, o.timeoutMs)
-        pcap_set_promisc(h, 0)
+        // Each setter fails only on a handle already active or a value libpcap rejects: say which.
+        for (function, rc) in [("pcap_set_snaplen", pcap_set_snaplen(h, o.snapLength)),
+                               ("pcap_set_buffer_size", pcap_set_buffer_size(h, o.bufferSize)),
+                               ("pcap_set_timeout", pcap_set_timeout(h, o.timeoutMs)),
+                               ("pcap_set_promisc", pcap_set_promisc(h, 0))] where rc != 0 {
+            let msg = String(cString: pcap_statustostr(rc))
+            pcap_close(h)
+            throw CaptureError.pcap(point: point.description, function: function, message: msg)
+        }
         let rc = pcap_activate(h)
         if rc < 0 {
             let msg = String(cString: pcap_geterr(h))

@@ -12,8 +12,11 @@ public struct ReplaySource {
 
     /// `interfaces` and `topology` (the namespaces' `ip -j` sources a hoptrace recording
     /// carries) arrive before the first packet, so the replay walks the live run's paths.
-    public func run(limit: Int? = nil, interfaces: ([RecordedInterface]) -> Void = { _ in },
-                    topology: ([NamespaceSources]) -> Void = { _ in },
+    /// `topology` is a failure naming the block's byte offset when the recording's topology
+    /// went past `TopologyLimits`; the replay goes on without it.
+    /// `stop` is asked after every event (the output's reader gone): the replay ends there.
+    public func run(limit: Int? = nil, stop: () -> Bool = { false }, interfaces: ([RecordedInterface]) -> Void = { _ in },
+                    topology: (Result<[NamespaceSources], PcapngReader.FormatError>) -> Void = { _ in },
                     _ handle: (CaptureLoop.Event) -> Void) throws {
         guard let file = fopen(path, "rb") else { throw CaptureError.file(path: path, errno: errno) }
         defer { fclose(file) }
@@ -39,6 +42,7 @@ public struct ReplaySource {
                         handle(.captureLoss(r.point, dropped: r.dropped, from: (Int(r.from.seconds), Int(r.from.microsOfSecond)),
                                             to: (Int(r.to.seconds), Int(r.to.microsOfSecond))))
                     }
+                    if stop() { return }
                 }
                 if n == 0 {
                     if ferror(file) != 0 { throw CaptureError.file(path: path, errno: errno) }

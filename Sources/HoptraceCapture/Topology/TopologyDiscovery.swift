@@ -7,8 +7,10 @@ import HoptraceCore
 /// A named namespace is addressed with `ip -n NAME`; one given by path with
 /// `nsenter --net=PATH`; nil is the current namespace.
 public enum TopologyDiscovery {
+    /// Every namespace's sources, within `TopologyLimits`: past a limit this throws, the run
+    /// goes on without hop paths, and nothing is recorded that a replay would refuse.
     public static func sources(namespaces: [String?]) throws -> [NamespaceSources] {
-        try namespaces.map { ns in
+        let sources: [NamespaceSources] = try namespaces.map { ns in
             func ip(_ args: [String]) throws -> [UInt8] {
                 let argv: [String]
                 switch ns {
@@ -27,6 +29,12 @@ public enum TopologyDiscovery {
                 route: try ip(["route", "show", "table", "main"]), route6: try ip(["-6", "route", "show", "table", "main"]),
                 nsid: try ip(["netns", "list-id"]), ipForward: forward)
         }
+        do {
+            try TopologyLimits.check(sources)
+        } catch {
+            throw CaptureError.topology("\(error)")
+        }
+        return sources
     }
 
     /// Reads and parses in one go.

@@ -99,8 +99,9 @@ public enum ConntrackText {
         p == IPProtocol.icmpv6 ? "icmpv6" : IPProtocol.name(p)
     }
 
+    /// The namespace's name is shown escaped (`TerminalText`): a recording may name it anything.
     public static func line(_ e: ConntrackEvent, netns: String?, time: String) -> String {
-        var s = "\(time) \(netns ?? "-") conntrack [\(e.kind.rawValue.uppercased())] \(protoName(e.proto)) \(e.proto)"
+        var s = "\(time) \(netns.map(TerminalText.safe) ?? "-") conntrack [\(e.kind.rawValue.uppercased())] \(protoName(e.proto)) \(e.proto)"
         if let t = e.timeout { s += " \(t)" }
         if let st = e.stateName { s += " \(st)" }
         s += " " + tuple(e.orig)

@@ -279,6 +279,9 @@ public final class Correlator {
         let id = box.flow.id
         lastFlowID = id
 
+        // The flow's keys become conntrack's: forget the ones it had (a tuple that changed would
+        // otherwise stay in the index for good, pointing at this flow).
+        unindex(id)
         // Orient the flow the way conntrack does before taking its tuples.
         if Self.isFlipped(box.flow, orig: ok, reply: rk) { Self.flip(&box.flow) }
         box.flow.orig = ok

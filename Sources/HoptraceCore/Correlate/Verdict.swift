@@ -33,7 +33,8 @@ public struct Verdict: Sendable, Equatable {
         get { notes?.fields.hint }
         set { note { $0.hint = newValue } }
     }
-    /// A command that would fix what `hint` (or `why`) describes.
+    /// A command that would fix what `hint` (or `why`) describes: a `SuggestedCommand` rendered
+    /// (in its namespace, shell-quoted).
     public var fix: String? {
         get { notes?.fields.fix }
         set { note { $0.fix = newValue } }

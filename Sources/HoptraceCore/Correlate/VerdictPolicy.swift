@@ -83,7 +83,7 @@ struct VerdictPolicy {
         if let bridge = paths.egressInfo(for: at)?.bridgePortOf, at.netns == next.netns,
            paths.egressInfo(for: next)?.bridgePortOf == bridge {
             v.hint = "lost while bridged across \(bridge) in \(at.netns ?? "the current namespace"): with net.bridge.bridge-nf-call-iptables=1 bridged frames pass the iptables FORWARD chain"
-            v.fix = "iptables -A FORWARD -i \(bridge) -o \(bridge) -j ACCEPT"
+            v.fix = SuggestedCommand.acceptForward(in: bridge, out: bridge, netns: at.netns).description
         } else if at.netns == next.netns {
             v.hint = "lost inside \(at.netns ?? "the current namespace") while forwarding from \(at.iface) to \(next.iface)"
         } else {
@@ -275,7 +275,7 @@ struct VerdictPolicy {
             if let at = v.at, let next = nextPoint(after: at, in: js[reply]), at.netns == next.netns,
                f.conntrackID != nil, !f.seenReply {
                 v.hint = "the reply reached \(at) but \(at.netns ?? "the host") did not forward it to \(next.iface); conntrack never saw it pass: FORWARD lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
-                v.fix = "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+                v.fix = SuggestedCommand.acceptReturning(towards: next.iface, netns: at.netns).description
             }
             return v
         case .icmpError:
@@ -352,14 +352,14 @@ struct VerdictPolicy {
             if let b = e.bridges.first(where: { $0.subnet.contains(h.src) }) {
                 return (h.point, h.src,
                         "no SNAT: replies cannot come back; add MASQUERADE for \(b.subnet) on \(h.point.iface)",
-                        "iptables -t nat -A POSTROUTING -s \(b.subnet) ! -o \(b.name) -j MASQUERADE")
+                        SuggestedCommand.masquerade(b.subnet, exceptOut: b.name, netns: h.point.netns).description)
             }
             // Otherwise only when we saw this namespace forward it (it entered elsewhere first).
             guard k > 0, j.hops[k - 1].point.netns == h.point.netns, j.hops[k - 1].point != h.point else { continue }
             let host = IPPrefix(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
             return (h.point, h.src,
                     "no SNAT: replies cannot come back; add MASQUERADE for \(h.src) on \(h.point.iface)",
-                    "iptables -t nat -A POSTROUTING -s \(host) -o \(h.point.iface) -j MASQUERADE")
+                    SuggestedCommand.masquerade(host, out: h.point.iface, netns: h.point.netns).description)
         }
         return nil
     }

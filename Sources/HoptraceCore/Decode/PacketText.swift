@@ -1,7 +1,12 @@
 /// tcpdump-like one-line summaries, prefixed with where the packet was seen.
-/// Payload bytes are never printed: only decoded header fields.
+/// Payload bytes are never printed: only decoded header fields. The point's names (chosen
+/// in a container, or by whoever wrote a recording) are shown escaped (`TerminalText`).
 public enum PacketText {
     public static func line(_ p: DecodedPacket, at point: CapturePoint, time: String) -> String {
+        TerminalText.safe(unescaped(p, at: point, time: time))
+    }
+
+    static func unescaped(_ p: DecodedPacket, at point: CapturePoint, time: String) -> String {
         let head = "\(time) \(point) \(p.direction.rawValue)"
         if let arp = p.arp {
             return "\(head) ARP, \(ICMPText.arp(arp)), length \(p.length)"

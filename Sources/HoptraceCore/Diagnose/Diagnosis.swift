@@ -15,9 +15,10 @@ public struct Diagnosis: Sendable, Equatable {
     public var reason: String
     /// The kernel's final verdict, rendered: `ip filter FORWARD policy drop`.
     public var rule: String?
-    /// The concrete command that would fix it.
+    /// The concrete command that would fix it: a `SuggestedCommand` rendered (in its namespace,
+    /// shell-quoted), so it can be pasted as it is.
     public var fix: String?
-    /// Other commands that would also fix it (S5: the sysctl as well as the FORWARD rule).
+    /// Other commands that would also fix it (S5: the sysctl as well as the FORWARD rule), rendered the same way.
     public var alternatives: [String]
     public var evidence: Evidence
 

@@ -26,15 +26,15 @@ public struct PathProblemRule: DiagnosisRule {
         switch stop.reason {
         case .noRoute:
             let gw = gateway(in: stop.netns, topology: topology)
-            let fix = gw.map { "ip\(stop.netns.map { " -n \($0)" } ?? "") route add default via \($0)" }
+            let fix = gw.map { SuggestedCommand.addDefaultRoute(via: $0, netns: stop.netns).description }
             return Diagnosis(id: "no-route", reason: "\(stop) (the sender gets \"Network is unreachable\"; nothing reaches a wire)",
                              fix: fix, evidence: .inferred)
         case .rejectedByRoute(let route, _):
-            let fix = "ip\(stop.netns.map { " -n \($0)" } ?? "") route del \(route)"
+            let fix = SuggestedCommand.deleteRoute(route, netns: stop.netns).description
             return Diagnosis(id: "reject-route", reason: "\(stop)", fix: fix, evidence: .inferred)
         case .forwardingDisabled:
             return Diagnosis(id: "ip-forward", reason: "\(stop)",
-                             fix: "\(Commands.inNamespace(stop.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .inferred)
+                             fix: SuggestedCommand.sysctl(["net", "ipv4", "ip_forward"], 1, netns: stop.netns).description, evidence: .inferred)
         case .loop:
             return Diagnosis(id: "routing-loop", reason: "\(stop)", evidence: .inferred)
         default:
@@ -72,7 +72,7 @@ public struct IPForwardRule: DiagnosisRule {
         return Diagnosis(
             id: id,
             reason: "\(ns) has net.ipv4.ip_forward=0: it does not forward from \(at.iface) to \(next.iface)",
-            fix: "\(Commands.inNamespace(at.netns))sysctl -w net.ipv4.ip_forward=1", evidence: .inferred)
+            fix: SuggestedCommand.sysctl(["net", "ipv4", "ip_forward"], 1, netns: at.netns).description, evidence: .inferred)
     }
 }
 
@@ -89,7 +89,7 @@ public struct ConntrackFullRule: DiagnosisRule {
         return Diagnosis(
             id: id,
             reason: "likely dropped because \(TopologyError.name(netns))'s conntrack table is full (\(count) of \(max) entries): new connections are dropped, and this flow never got an entry",
-            fix: "\(Commands.inNamespace(netns))sysctl -w net.netfilter.nf_conntrack_max=\(max * 2)", evidence: .inferred)
+            fix: SuggestedCommand.sysctl(["net", "netfilter", "nf_conntrack_max"], max > Int.max / 2 ? max : max * 2, netns: netns).description, evidence: .inferred)
     }
 }
 
@@ -120,7 +120,7 @@ public struct ReversePathFilterRule: DiagnosisRule {
         return Diagnosis(
             id: id,
             reason: "likely dropped by reverse-path filtering in \(ns): rp_filter=\(mode) on \(at.iface) and \(why)",
-            fix: "\(Commands.inNamespace(at.netns))sysctl -w net.ipv4.conf.\(key).rp_filter=\(mode == 1 ? 2 : 0)",
+            fix: SuggestedCommand.sysctl(["net", "ipv4", "conf", key, "rp_filter"], mode == 1 ? 2 : 0, netns: at.netns).description,
             evidence: .inferred)
     }
 }
@@ -168,7 +168,7 @@ public struct ReplyVanishedRule: DiagnosisRule {
         var reason = "reply likely dropped in FORWARD in \(ns): seen on \(at.iface), never on \(next.iface), and conntrack never saw it pass; FORWARD likely lacks a RELATED,ESTABLISHED accept towards \(next.iface)"
         if let caveat = c.facts[at.netns]?.tracingCaveat { reason += " (\(caveat))" }
         return Diagnosis(id: id, reason: reason,
-                         fix: "iptables -A FORWARD -o \(next.iface) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                         fix: SuggestedCommand.acceptReturning(towards: next.iface, netns: at.netns).description,
                          evidence: .inferred)
     }
 }
@@ -184,12 +184,14 @@ public struct UntranslatedSourceRule: DiagnosisRule {
         for h in c.input.requestHops where h.dir == .outbound && h.src.isPrivate {
             guard let facts = topo.interfaceFacts(for: h.point, source: h.src), facts.isUplink,
                   !facts.subnets.contains(where: { $0.contains(h.src) }) else { continue }
-            let fix = facts.source?.masqueradeRule
-                ?? "iptables -t nat -A POSTROUTING -s \(h.src) -o \(h.point.iface) -j MASQUERADE"
+            // Docker's rule for the bridge the source sits behind, where that bridge is this
+            // namespace's (the same command as the correlator's hint); else this source on this uplink.
+            let fix = facts.source.flatMap { $0.netns == h.point.netns ? $0.masqueradeRule : nil }
+                ?? SuggestedCommand.masquerade(IPPrefix(h.src, prefixLength: h.src.v4 == nil ? 128 : 32), out: h.point.iface, netns: h.point.netns)
             return Diagnosis(
                 id: id,
                 reason: "\(h.src) left \(h.point) untranslated and no reply came: the far side has no route back to a private address; likely missing MASQUERADE",
-                fix: fix, evidence: .inferred)
+                fix: fix.description, evidence: .inferred)
         }
         return nil
     }

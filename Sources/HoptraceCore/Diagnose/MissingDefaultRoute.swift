@@ -19,7 +19,7 @@ public enum MissingDefaultRoute {
                 return (ns.name, Diagnosis(
                     id: "no-default-route",
                     reason: "\(name) has no default route: a packet to anything outside \(own.isEmpty ? "its own subnets" : own) cannot leave (the sender gets \"Network is unreachable\"; nothing reaches \(iface.name))",
-                    fix: "ip -n \(name) route add default via \(gateway.address)",
+                    fix: SuggestedCommand.addDefaultRoute(via: gateway.address, netns: ns.name).description,
                     evidence: .inferred))
             }
             return nil

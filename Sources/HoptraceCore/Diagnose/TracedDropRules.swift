@@ -9,31 +9,35 @@ public struct BridgedForwardDropRule: DiagnosisRule {
 
     public func diagnose(_ c: DiagnosisContext) -> Diagnosis? {
         guard let (path, step, _) = c.droppedTrace, isForward(step) else { return nil }
-        guard let bridge = Self.sharedBridge(c, path: path) else { return nil }
+        guard let shared = Self.sharedBridge(c, path: path) else { return nil }
+        let bridge = shared ?? "the bridge"
         let ns = TopologyError.name(path.netns)
         let sysctl = c.facts[path.netns]?.bridgeNFCallIptables
         let why = sysctl == true
             ? "bridged traffic is filtered by iptables because net.bridge.bridge-nf-call-iptables=1"
             : "bridged traffic is filtered by iptables (br_netfilter passes bridged frames to FORWARD)"
-        let sysctlFix = "\(Commands.inNamespace(path.netns))sysctl -w net.bridge.bridge-nf-call-iptables=0"
-        let ruleFix = "iptables -A FORWARD -i \(bridge) -o \(bridge) -j ACCEPT"
+        let sysctlFix = SuggestedCommand.sysctl(["net", "bridge", "bridge-nf-call-iptables"], 0, netns: path.netns)
+        // A command needs the bridge's name: without it, only the sysctl is a command.
+        let ruleFix = shared.map { SuggestedCommand.acceptForward(in: $0, out: $0, netns: path.netns) }
         return Diagnosis(
             id: id,
-            reason: "dropped in \(ns) while bridged between ports of \(bridge) by \(step): \(why); accept it in FORWARD (\(ruleFix)) or stop passing bridged frames to iptables (\(sysctlFix))",
-            rule: "\(step)", fix: ruleFix, alternatives: [sysctlFix], evidence: .traced)
+            reason: "dropped in \(ns) while bridged between ports of \(bridge) by \(step): \(why); accept it in FORWARD\(ruleFix.map { " (\($0))" } ?? "") or stop passing bridged frames to iptables (\(sysctlFix))",
+            rule: "\(step)", fix: (ruleFix ?? sysctlFix).description,
+            alternatives: ruleFix == nil ? [] : [sysctlFix.description], evidence: .traced)
     }
 
     /// Both ends sit behind the same bridge of the trace's namespace; or the trace's in and out
-    /// interfaces are the same device (br_netfilter reports the bridge for both).
-    static func sharedBridge(_ c: DiagnosisContext, path: RulePath) -> String? {
+    /// interfaces are the same device (br_netfilter reports the bridge for both), whose name is
+    /// nil when the topology does not know that ifindex.
+    static func sharedBridge(_ c: DiagnosisContext, path: RulePath) -> String?? {
         if let topo = c.topology,
            let a = topo.sourceBridge(for: c.input.orig.src, near: path.netns),
            let b = topo.sourceBridge(for: c.input.orig.dst, near: path.netns),
            a.bridge == b.bridge, a.netns == b.netns, a.netns == path.netns {
-            return a.bridge
+            return .some(a.bridge)
         }
         if let i = path.iif, i == path.oif {
-            return c.interfaceName(i, in: path.netns) ?? "the bridge"
+            return .some(c.interfaceName(i, in: path.netns))
         }
         return nil
     }
@@ -48,8 +52,10 @@ public struct ReplyForwardDropRule: DiagnosisRule {
     public func diagnose(_ c: DiagnosisContext) -> Diagnosis? {
         guard let (path, step, leg) = c.droppedTrace, leg == .reply, isForward(step) else { return nil }
         let ns = TopologyError.name(path.netns)
-        let out = c.interfaceName(path.oif, in: path.netns) ?? c.input.nextExpected?.iface
-            ?? c.topology?.sourceBridge(for: c.input.orig.src, near: path.netns)?.bridge
+        // An interface of the namespace the command runs in, or none (`-o` is then left out).
+        let out = c.interfaceName(path.oif, in: path.netns)
+            ?? c.input.nextExpected.flatMap { $0.netns == path.netns ? $0.iface : nil }
+            ?? c.topology?.sourceBridge(for: c.input.orig.src, near: path.netns).flatMap { $0.netns == path.netns ? $0.bridge : nil }
         let towards = out.map { " towards \($0)" } ?? ""
         let policy = step.kind == .policy
         let what = policy ? "nothing in FORWARD accepts RELATED,ESTABLISHED traffic\(towards)" : "the rule drops it before any RELATED,ESTABLISHED accept"
@@ -57,7 +63,7 @@ public struct ReplyForwardDropRule: DiagnosisRule {
             id: id,
             reason: "reply dropped in \(ns) by \(step): the request went out, but \(what)",
             rule: "\(step)",
-            fix: "iptables -A FORWARD\(out.map { " -o \($0)" } ?? "") -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            fix: SuggestedCommand.acceptReturning(towards: out, netns: path.netns).description,
             evidence: .traced)
     }
 }
@@ -79,23 +85,23 @@ public struct ForwardDropRule: DiagnosisRule {
                 reason += "; the \(ICMPNames.errorName(type: e.type, code: e.code, v6: c.input.proto == 58)) from \(e.from) is that rule's answer"
             }
             return Diagnosis(id: "forward-reject", reason: reason, rule: "\(step)",
-                             fix: Commands.deleteRule(step, netns: path.netns), evidence: .traced)
+                             fix: SuggestedCommand.deleteRule(step, netns: path.netns)?.description, evidence: .traced)
         }
         if step.kind == .policy {
             // Docker-style: the source sits behind a bridge; Docker's own rule lets it out.
-            let fix: String?
+            let fix: SuggestedCommand?
             if let b = c.topology?.sourceBridge(for: c.input.orig.src, near: path.netns), b.netns == path.netns {
-                fix = "iptables -A FORWARD -i \(b.bridge) ! -o \(b.bridge) -j ACCEPT"
+                fix = .acceptForward(in: b.bridge, out: b.bridge, exceptOut: true, netns: path.netns)
             } else if let i = inName, let o = outName {
-                fix = "iptables -A FORWARD -i \(i) -o \(o) -j ACCEPT"
+                fix = .acceptForward(in: i, out: o, netns: path.netns)
             } else {
                 fix = nil
             }
             return Diagnosis(id: id, reason: "dropped in \(ns) by \(step): no rule in FORWARD accepts it\(between)",
-                             rule: "\(step)", fix: fix, evidence: .traced)
+                             rule: "\(step)", fix: fix?.description, evidence: .traced)
         }
         return Diagnosis(id: id, reason: "dropped in \(ns) by \(step)\(between)", rule: "\(step)",
-                         fix: Commands.deleteRule(step, netns: path.netns), evidence: .traced)
+                         fix: SuggestedCommand.deleteRule(step, netns: path.netns)?.description, evidence: .traced)
     }
 }
 
@@ -109,28 +115,13 @@ public struct TracedDropRule: DiagnosisRule {
         let ns = TopologyError.name(path.netns)
         let what = leg == .reply ? "reply dropped" : step.isReject ? "rejected" : "dropped"
         return Diagnosis(id: id, reason: "\(what) in \(ns) by \(step)", rule: "\(step)",
-                         fix: step.kind == .rule ? Commands.deleteRule(step, netns: path.netns) : nil, evidence: .traced)
+                         fix: step.kind == .rule ? SuggestedCommand.deleteRule(step, netns: path.netns)?.description : nil, evidence: .traced)
     }
 }
 
 /// The forward hook: iptables' FORWARD chain or any nft chain named forward.
 func isForward(_ step: RuleStep) -> Bool {
     step.chain.lowercased() == "forward"
-}
-
-/// The commands the fixes name.
-enum Commands {
-    /// `ip netns exec NS ` (empty for the current namespace).
-    static func inNamespace(_ netns: String?) -> String {
-        guard let netns else { return "" }
-        return netns.hasPrefix("/") ? "nsenter --net=\(netns) " : "ip netns exec \(netns) "
-    }
-
-    /// Deletes the traced rule by handle: `ip netns exec hthost nft delete rule ip filter FORWARD handle 4`.
-    static func deleteRule(_ step: RuleStep, netns: String?) -> String? {
-        guard let h = step.handle, let f = step.family else { return nil }
-        return "\(inNamespace(netns))nft delete rule \(f) \(step.table) \(step.chain) handle \(h)"
-    }
 }
 
 /// ICMP error names (the correlator's, reachable from here).

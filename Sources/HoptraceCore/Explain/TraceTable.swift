@@ -94,15 +94,16 @@ public enum TraceTable {
     }
 
     /// An `nft -f -` script that (re)creates the table atomically: declaring then deleting
-    /// first makes it work whether or not the table exists, in one transaction.
-    public static func installScript(pid: Int32, selectors: [TraceSelector]) -> String {
+    /// first makes it work whether or not the table exists, in one transaction. `startTime`
+    /// (the process's, `ProcessStat`) goes into the comment: with the pid it names the run.
+    public static func installScript(pid: Int32, startTime: UInt64? = nil, selectors: [TraceSelector]) -> String {
         let t = name(pid: pid)
         let rules = selectors.map { "\t\t\($0.expression) meta nftrace set 1\n" }.joined()
         return """
         table inet \(t)
         delete table inet \(t)
         table inet \(t) {
-        \tcomment "hoptrace pid \(pid): temporary nftables tracing, removed on exit"
+        \tcomment "\(comment(pid: pid, startTime: startTime))"
         \tchain trace_prerouting {
         \t\ttype filter hook prerouting priority \(priority); policy accept;
         \(rules)\t}
@@ -120,12 +121,5 @@ public enum TraceTable {
         return "table inet \(t)\ndelete table inet \(t)\n"
     }
 
-    /// Tables left by hoptrace processes that are gone (a crash, SIGKILL): `inet hoptrace_<pid>`
-    /// whose pid is not alive and is not ours. Nothing else is ever named.
-    public static func staleTables(in ruleset: NFTRuleset, ownPID: Int32, isAlive: (Int32) -> Bool) -> [Int32] {
-        ruleset.tables.compactMap { t in
-            guard t.family == .inet, let pid = pid(ofTable: t.name), pid != ownPID, !isAlive(pid) else { return nil }
-            return pid
-        }
-    }
+    // Which of these tables are leftovers of runs that are gone: StaleTraceTable.swift.
 }

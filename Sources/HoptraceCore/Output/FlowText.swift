@@ -2,7 +2,7 @@
 /// `flow 3 icmp 172.18.0.3 > 172.31.45.174 id 27 SNAT→172.31.39.53 [docker1→enX0] replied: 5 hops, 0.41 ms`.
 /// Delivered and replied flows show the latest journey's size and span; any other verdict
 /// shows its reason (and hint). Names from the command line or the kernel never bring
-/// control characters to the terminal.
+/// control characters to the terminal: they are shown escaped (`TerminalText`).
 public enum FlowText {
     public static func line(_ f: Flow) -> String {
         var s = "flow \(f.id) \(FlowJSON.protoName(f.proto)) "
@@ -47,12 +47,6 @@ public enum FlowText {
         return "\(sign)\(m / 1000).\(hundredths < 10 ? "0" : "")\(hundredths) ms"
     }
 
-    /// Replaces C0/C1 control characters and DEL with "?".
-    static func clean(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            out.append(u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "?" : u)
-        }
-        return String(out)
-    }
+    /// Control and bidi characters shown escaped (`\x1b`): `TerminalText.safe`.
+    static func clean(_ s: String) -> String { TerminalText.safe(s) }
 }

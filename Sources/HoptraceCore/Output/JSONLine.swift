@@ -79,19 +79,22 @@ public struct JSONLine {
         }
     }
 
-    /// RFC 8259 string escaping; anything below 0x20 becomes \u00XX.
+    /// RFC 8259 string escaping; anything below 0x20 becomes \u00XX, and so does every
+    /// other character `TerminalText` escapes (DEL, C1 controls, bidi controls: `\u009b`,
+    /// `\u202e`), which JSON allows: NDJSON read on a terminal (`--json` without a pipe,
+    /// `less`, `tail -f`) shows them instead of obeying them, and parses to the same string.
     public static func quote(_ s: String) -> String {
         var out: [UInt8] = []
         appendQuoted(s, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Byte by byte is exact for UTF-8: every byte of a multi-byte character is ≥ 0x80.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
-        // Most values (addresses, names, times) need no escaping: one scan, one copy.
+        // Most values (addresses, names, times) need no escaping: one scan, one copy. A lead
+        // byte C2 or E2 may start a C1 or bidi control: such a value takes the slow path.
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 { return false }
             out.append(contentsOf: bytes)
             return true
         }
@@ -99,17 +102,18 @@ public struct JSONLine {
             out.append(0x22)
             return
         }
-        for b in s.utf8 {
-            switch b {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for u in s.unicodeScalars {
+            switch u.value {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
             case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
             case 0x09: out.append(contentsOf: [0x5C, 0x74])
             case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case ..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
+            case _ where TerminalText.isUnsafe(u):
+                let v = Int(u.value)  // at most 0x2069: four hex digits
+                out.append(contentsOf: [0x5C, 0x75, hex[v >> 12 & 0xF], hex[v >> 8 & 0xF], hex[v >> 4 & 0xF], hex[v & 0xF]])
+            default: out.append(contentsOf: u.utf8)
             }
         }
         out.append(0x22)

@@ -18,10 +18,12 @@ public enum TraceJSON {
         return j.text
     }
 
-    /// `--text`: `trace hthost flow 1: ip filter FORWARD policy drop`.
+    /// `--text`: `trace hthost flow 1: ip filter FORWARD policy drop`. Rule texts (their
+    /// comments are anyone's words) and the namespace are shown escaped (`TerminalText`).
     public static func text(_ p: RulePath, flow: Int?) -> String {
-        "trace \(p.netns ?? "-")\(flow.map { " flow \($0)" } ?? ""): \(p.verdictText ?? "no verdict yet")"
-            + (p.lines.count > 1 ? " (via \(p.lines.dropLast().joined(separator: "; ")))" : "")
+        TerminalText.safe(
+            "trace \(p.netns ?? "-")\(flow.map { " flow \($0)" } ?? ""): \(p.verdictText ?? "no verdict yet")"
+                + (p.lines.count > 1 ? " (via \(p.lines.dropLast().joined(separator: "; ")))" : ""))
     }
 }
 

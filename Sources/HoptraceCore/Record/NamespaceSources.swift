@@ -35,6 +35,10 @@ public struct NamespaceSources: Sendable, Equatable {
             ipForward: NamespaceSnapshot.parseIPForward(ipForward), route6JSON: Data(route6))
     }
 
+    /// The size of this topology's Custom Block data in a recording (`encoded`, padded to 32
+    /// bits): what `TopologyLimits` measures, the same on the writer's side and the reader's.
+    public var recordedBytes: Int { (encoded.count + 3) / 4 * 4 }
+
     public var encoded: [UInt8] {
         var b = BigEndianBytes()
         b.u8(Self.marker)

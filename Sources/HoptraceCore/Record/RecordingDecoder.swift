@@ -5,7 +5,11 @@ public struct RecordingDecoder {
     public enum Event {
         /// The capture points, once all are described (before the first packet or event).
         case interfaces([RecordedInterface])
-        case topology([NamespaceSources])
+        /// The namespaces' topology blocks before the first packet or event. A failure when
+        /// they went past `TopologyLimits`: it names the first block refused, and none of the
+        /// blocks is kept, since a partial topology would judge paths unlike the live run. The
+        /// packets and events go on either way; they are judged without hop paths.
+        case topology(Result<[NamespaceSources], PcapngReader.FormatError>)
         case packet(CapturePoint, time: EventTime, bytes: [UInt8], wireLength: Int, Result<DecodedPacket, DecodeError>)
         case conntrack(netns: String?, ConntrackEvent, time: EventTime)
         /// The live run's capture dropped packets at a point.
@@ -16,6 +20,10 @@ public struct RecordingDecoder {
     private var recorded: [RecordedInterface] = []
     private var described = false
     private var pendingTopology: [NamespaceSources] = []
+    /// The recorded size of `pendingTopology` (`NamespaceSources.recordedBytes`).
+    private var pendingTopologyBytes = 0
+    /// Set once the pending blocks went past a limit: the first block refused.
+    private var refusedTopology: PcapngReader.FormatError?
     private var queue: [Event] = []
 
     public init(classicPoint: CapturePoint = CapturePoint(netns: nil, iface: "file")) {
@@ -41,7 +49,7 @@ public struct RecordingDecoder {
                 queue.append(.packet(interface.point, time: EventTime(micros: micros), bytes: bytes, wireLength: wire, decoded))
             case .custom(let payload):
                 if NamespaceSources.isTopologyRecord(payload) {
-                    if let t = try? NamespaceSources(decoding: payload) { pendingTopology.append(t) }
+                    keepTopology(payload)
                     continue
                 }
                 flushPreamble()
@@ -72,15 +80,49 @@ public struct RecordingDecoder {
         }
     }
 
+    /// Keeps a topology block until the first packet or event, within `TopologyLimits`: at
+    /// most 64 blocks of at most 4 MiB each and 16 MiB in all. Past a limit, the whole topology
+    /// is refused with the offset of the block that passed it, and nothing more is kept. So a
+    /// crafted recording holds at most 16 MiB here, however many blocks it carries.
+    /// Why refuse and carry on, rather than stop the replay there: every packet and event is
+    /// still replayed, and the warning says which block and which limit. A live run never
+    /// records what this refuses (`TopologyDiscovery` applies the same limits).
+    private mutating func keepTopology(_ payload: [UInt8]) {
+        guard refusedTopology == nil else { return }
+        let offset = reader.recordOffset
+        if let why = TopologyLimits.refusal(adding: payload.count, toNamespaces: pendingTopology.count, ofBytes: pendingTopologyBytes) {
+            let message = switch why {
+            case .namespaceTooLarge(let bytes):
+                "topology block of \(bytes) bytes exceeds the \(TopologyLimits.mib(TopologyLimits.blockBytes)) limit for one namespace"
+            case .tooManyNamespaces:
+                "topology block \(pendingTopology.count + 1) exceeds the limit of \(TopologyLimits.namespaces) namespaces in one recording"
+            case .tooLargeInAll(let bytes):
+                "topology blocks of \(bytes) bytes in all exceed the \(TopologyLimits.mib(TopologyLimits.totalBytes)) limit for one recording"
+            }
+            refusedTopology = PcapngReader.FormatError(offset: offset, message: message)
+            pendingTopology = []
+            pendingTopologyBytes = 0
+            return
+        }
+        // A block hoptrace cannot read (a newer version's) is skipped, like other custom blocks.
+        guard let t = try? NamespaceSources(decoding: payload) else { return }
+        pendingTopology.append(t)
+        pendingTopologyBytes += payload.count
+    }
+
     /// Interfaces, then the topology, come before the first packet or event.
     private mutating func flushPreamble() {
         if !described {
             described = true
             queue.append(.interfaces(recorded))
         }
-        if !pendingTopology.isEmpty {
-            queue.append(.topology(pendingTopology))
-            pendingTopology = []
+        if let refused = refusedTopology {
+            queue.append(.topology(.failure(refused)))
+        } else if !pendingTopology.isEmpty {
+            queue.append(.topology(.success(pendingTopology)))
         }
+        refusedTopology = nil
+        pendingTopology = []
+        pendingTopologyBytes = 0
     }
 }

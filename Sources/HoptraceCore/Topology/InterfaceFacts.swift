@@ -49,10 +49,11 @@ public struct SourceBridge: Sendable, Hashable {
         self.subnet = subnet
     }
 
-    /// The rule Docker adds so this bridge's traffic is masqueraded on every other interface.
-    public var masqueradeRule: String {
-        let tool = subnet.network.v4 == nil ? "ip6tables" : "iptables"
-        return "\(tool) -t nat -A POSTROUTING -s \(subnet) ! -o \(bridge) -j MASQUERADE"
+    /// The rule Docker adds so this bridge's traffic is masqueraded on every other interface,
+    /// in the bridge's namespace: `ip netns exec hthost iptables -t nat -A POSTROUTING -s
+    /// 172.18.0.0/24 '!' -o docker1 -j MASQUERADE`.
+    public var masqueradeRule: SuggestedCommand {
+        .masquerade(subnet, exceptOut: bridge, netns: netns)
     }
 }
 

@@ -2,6 +2,10 @@ import Foundation
 
 /// Building a snapshot from `ip -j` output. Foundation's JSONSerialization does the JSON; this
 /// file only checks the shape and never traps: anything unexpected is a `TopologyError`.
+/// The output may come from a recording someone else made. So each document is measured
+/// against `TopologyLimits` (entries, values, depth) before JSONSerialization builds its tree,
+/// and addresses are counted as they are read. Links are found by ifindex through a
+/// dictionary built once, not by a scan per address entry.
 extension NamespaceSnapshot {
     /// - Parameters:
     ///   - linkJSON: `ip -n NS -j -d link show` (the `-d` gives linkinfo: veth, bridge).
@@ -15,31 +19,42 @@ extension NamespaceSnapshot {
         ipForward: Bool?, route6JSON: Data? = nil
     ) throws(TopologyError) {
         var reader = IprouteReader(netns: name, source: "ip -j -d link show")
-        var interfaces = try reader.objects(linkJSON).map { obj throws(TopologyError) in try reader.link(obj) }
+        var interfaces = try reader.objects(linkJSON, atMost: TopologyLimits.links, of: "links").map { obj throws(TopologyError) in
+            try reader.link(obj)
+        }
+        // ifindex → position, first link wins (as the scan it replaces would have found it).
+        var positions: [Int: Int] = [:]
+        positions.reserveCapacity(interfaces.count)
+        for (i, link) in interfaces.enumerated() where positions[link.index] == nil { positions[link.index] = i }
 
         reader.source = "ip -j addr show"
-        for obj in try reader.objects(addrJSON) {
+        var addressCount = 0
+        for obj in try reader.objects(addrJSON, atMost: TopologyLimits.links, of: "links") {
             let index = try reader.int(obj, "ifindex")
             let addresses = try reader.addresses(obj)
+            addressCount += addresses.count
+            guard addressCount <= TopologyLimits.addresses else {
+                throw reader.tooLarge("more than \(TopologyLimits.addresses) addresses, the most hoptrace reads for one namespace")
+            }
             // A link created between the two dumps is simply not known yet.
-            guard let i = interfaces.firstIndex(where: { $0.index == index }) else { continue }
+            guard let i = positions[index] else { continue }
             interfaces[i].addresses = addresses
         }
 
         reader.source = "ip -j route show table main"
-        var routes = try reader.objects(routeJSON).map { obj throws(TopologyError) in
+        var routes = try reader.objects(routeJSON, atMost: TopologyLimits.routes, of: "routes").map { obj throws(TopologyError) in
             try reader.route(obj, defaultDestination: .any(like: .v4(IPv4Address(0))))
         }
         if let route6JSON {
             reader.source = "ip -6 -j route show table main"
-            routes += try reader.objects(route6JSON).map { obj throws(TopologyError) in
+            routes += try reader.objects(route6JSON, atMost: TopologyLimits.routes, of: "routes").map { obj throws(TopologyError) in
                 try reader.route(obj, defaultDestination: .any(like: .v6(IPv6Address(high: 0, low: 0))))
             }
         }
 
         reader.source = "ip -j netns list-id"
         var ids: [Int: String] = [:]
-        for obj in try reader.objects(nsidJSON) {
+        for obj in try reader.objects(nsidJSON, atMost: TopologyLimits.links, of: "namespace ids") {
             let nsid = try reader.int(obj, "nsid")
             if let nsName = try reader.optionalString(obj, "name") { ids[nsid] = nsName }
         }
@@ -62,8 +77,24 @@ struct IprouteReader {
         .unexpectedShape(netns: netns, source: source, detail: detail)
     }
 
-    func objects(_ data: Data) throws(TopologyError) -> [Object] {
+    func tooLarge(_ detail: String) -> TopologyError {
+        .tooLarge(netns: netns, source: source, detail: detail)
+    }
+
+    /// The list `data` holds, with at most `limit` entries (`noun` names them in the error).
+    /// The document is measured first (`JSONExtent`); only then does JSONSerialization run.
+    func objects(_ data: Data, atMost limit: Int, of noun: String) throws(TopologyError) -> [Object] {
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return [] }
+        let extent = data.withUnsafeBytes { JSONExtent.measure($0, entries: limit) }
+        switch extent {
+        case .within: break
+        case .tooManyEntries:
+            throw tooLarge("more than \(limit) \(noun), the most hoptrace reads for one namespace")
+        case .tooManyValues:
+            throw tooLarge("more than \(TopologyLimits.jsonValues) JSON values, the most hoptrace parses in one output")
+        case .tooDeep:
+            throw tooLarge("JSON nested deeper than \(TopologyLimits.jsonDepth) levels")
+        }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: data)
@@ -166,5 +197,59 @@ struct IprouteReader {
         return Route(
             destination: destination, gateway: gateway, dev: dev,
             kind: .init(iproute2: try optionalString(obj, "type")), metric: try optionalInt(obj, "metric"))
+    }
+}
+
+/// What one JSON document would cost JSONSerialization, measured in one pass over its bytes,
+/// without building anything. The pass stops at the first limit it passes, so an oversized
+/// document costs no more than reading up to that point.
+/// It counts the top-level list's entries (commas at depth 1), an upper bound on the values
+/// (two per `[`/`{` (the container and its first element) and one per comma), and the depth.
+/// Strings are skipped, escapes included. Malformed JSON is not its business: the parser
+/// that runs next says what is wrong.
+enum JSONExtent: Equatable {
+    case within, tooManyEntries, tooManyValues, tooDeep
+
+    static func measure(
+        _ bytes: UnsafeRawBufferPointer, entries limit: Int,
+        values valueLimit: Int = TopologyLimits.jsonValues, depth depthLimit: Int = TopologyLimits.jsonDepth
+    ) -> JSONExtent {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ",")
+        let openList = UInt8(ascii: "["), openObject = UInt8(ascii: "{")
+        let closeList = UInt8(ascii: "]"), closeObject = UInt8(ascii: "}")
+        var depth = 0, entries = 1, values = 1
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == backslash {
+                    escaped = true
+                } else if byte == quote {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case quote:
+                inString = true
+            case openList, openObject:
+                depth += 1
+                values += 2
+                if depth > depthLimit { return .tooDeep }
+            case closeList, closeObject:
+                depth -= 1
+            case comma:
+                values += 1
+                if depth == 1 {
+                    entries += 1
+                    if entries > limit { return .tooManyEntries }
+                }
+            default:
+                continue
+            }
+            if values > valueLimit { return .tooManyValues }
+        }
+        return .within
     }
 }

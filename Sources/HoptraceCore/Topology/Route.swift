@@ -46,11 +46,15 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
         self.metric = metric
     }
 
-    public var description: String {
-        var text = destination.isDefault ? "default" : destination.description
-        if let gateway { text += " via \(gateway)" }
-        if let dev { text += " dev \(dev)" }
-        if kind != .unicast { text = "\(kind) " + text }
-        return text
+    /// The route in iproute2's words, one per argv element (`ip route del` takes them):
+    /// `["blackhole", "10.0.0.0/8"]`, `["default", "via", "172.18.0.1", "dev", "eth0"]`.
+    public var words: [String] {
+        var w = [destination.isDefault ? "default" : destination.description]
+        if let gateway { w += ["via", "\(gateway)"] }
+        if let dev { w += ["dev", dev] }
+        if kind != .unicast { w.insert("\(kind)", at: 0) }
+        return w
     }
+
+    public var description: String { words.joined(separator: " ") }
 }

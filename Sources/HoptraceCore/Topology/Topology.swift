@@ -7,20 +7,23 @@ public struct Topology: Sendable {
     private let peers: [CapturePoint: CapturePoint]
     /// veth end → the name of the namespace its peer lives in, when that one has no snapshot.
     private let unwatchedPeerNamespaces: [CapturePoint: String]
+    /// Namespace name → its position in `namespaces` (every path step asks by name).
+    private let positions: [String?: Int]
 
     public init(_ namespaces: [NamespaceSnapshot]) throws(TopologyError) {
-        var names = Set<String?>()
-        for ns in namespaces {
-            guard names.insert(ns.name).inserted else { throw .duplicateNamespace(ns.name) }
+        var positions: [String?: Int] = [:]
+        for (i, ns) in namespaces.enumerated() {
+            guard positions.updateValue(i, forKey: ns.name) == nil else { throw .duplicateNamespace(ns.name) }
         }
         self.namespaces = namespaces
+        self.positions = positions
         var peers: [CapturePoint: CapturePoint] = [:]
         var unwatched: [CapturePoint: String] = [:]
         for ns in namespaces {
             for link in ns.interfaces {
                 guard let ref = link.peer else { continue }
                 let here = CapturePoint(netns: ns.name, iface: link.name)
-                switch Self.resolve(ref, from: ns, of: link, in: namespaces) {
+                switch Self.resolve(ref, from: ns, of: link, in: namespaces, positions: positions) {
                 case .found(let point): peers[here] = point
                 case .unwatched(let name): unwatched[here] = name
                 case .unknown: break
@@ -36,15 +39,17 @@ public struct Topology: Sendable {
     /// nsid in the link's namespace → that namespace's name → the link with the peer's ifindex.
     /// An nsid without a name (e.g. the unnamed root namespace) is matched by the pair itself:
     /// a veth elsewhere with that ifindex whose own peer index points back at this link.
+    /// Each lookup is O(1) (`InterfaceIndex`, `positions`), so resolving every link costs
+    /// links × namespaces at most, never links².
     private static func resolve(
         _ ref: NetworkInterface.PeerReference, from ns: NamespaceSnapshot, of link: NetworkInterface,
-        in all: [NamespaceSnapshot]
+        in all: [NamespaceSnapshot], positions: [String?: Int]
     ) -> PeerLookup {
         guard let nsid = ref.nsid else {
             return ns.interface(index: ref.ifindex).map { .found(CapturePoint(netns: ns.name, iface: $0.name)) } ?? .unknown
         }
         if let name = ns.namespaceIDs[nsid] {
-            guard let other = all.first(where: { $0.name == name }) else { return .unwatched(name) }
+            guard let other = positions[name].map({ all[$0] }) else { return .unwatched(name) }
             return other.interface(index: ref.ifindex).map { .found(CapturePoint(netns: name, iface: $0.name)) } ?? .unknown
         }
         let candidates = all.compactMap { other -> CapturePoint? in
@@ -58,7 +63,7 @@ public struct Topology: Sendable {
     }
 
     public func namespace(_ name: String?) -> NamespaceSnapshot? {
-        namespaces.first { $0.name == name }
+        positions[name].map { namespaces[$0] }
     }
 
     public func interface(at point: CapturePoint) -> NetworkInterface? {
@@ -74,6 +79,6 @@ public struct Topology: Sendable {
     /// Whether the far end of `point` (a veth) sits in a namespace that owns `address`.
     func farEnd(of point: CapturePoint, owns address: IPAddress) -> Bool {
         guard let far = peer(of: point), let ns = namespace(far.netns) else { return false }
-        return ns.interfaces.contains { $0.kind != .loopback && $0.owns(address) }
+        return ns.interfaceIndex.ownsOffLoopback(address)
     }
 }

@@ -4,6 +4,10 @@ public enum TopologyError: Error, Sendable, Hashable, CustomStringConvertible {
     case malformedJSON(netns: String?, source: String, detail: String)
     /// JSON, but not the shape iproute2 prints: a missing or mistyped field.
     case unexpectedShape(netns: String?, source: String, detail: String)
+    /// More than hoptrace reads (`TopologyLimits`): too many links, addresses, routes or JSON
+    /// values, JSON nested too deep, or too many bytes for one namespace or for all of them.
+    /// Entries, values and depth are counted before JSONSerialization builds anything.
+    case tooLarge(netns: String?, source: String, detail: String)
     /// Two snapshots claim the same namespace name.
     case duplicateNamespace(String?)
     /// A question about a namespace that has no snapshot.
@@ -15,6 +19,8 @@ public enum TopologyError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(Self.name(ns)): the output of '\(source)' is not valid JSON (\(detail))"
         case .unexpectedShape(let ns, let source, let detail):
             "\(Self.name(ns)): unexpected output from '\(source)': \(detail)"
+        case .tooLarge(let ns, let source, let detail):
+            "\(Self.name(ns)): too much output from '\(source)': \(detail)"
         case .duplicateNamespace(let ns):
             "namespace \(Self.name(ns)) was given twice"
         case .unknownNamespace(let ns):

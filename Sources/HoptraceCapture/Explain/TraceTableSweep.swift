@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import HoptraceCore
+
+/// Finds and removes the trace tables of runs that are gone (`StaleTraceTable` says which), in
+/// the namespaces a run watches. `watch` sweeps every namespace at its start, with or without
+/// explain mode, and reports each table; `TraceSession.open` sweeps its namespace again before
+/// it installs (the tables it could not remove stay; that is a warning, not a failure).
+public enum TraceTableSweep {
+    /// At a run's start (this process has no table yet): every leftover in every namespace,
+    /// removed or, when nft refuses, reported with its reason. Never fails: a namespace whose
+    /// tables cannot be listed (nft missing, no nf_tables) has nothing hoptrace could remove, and
+    /// explain mode reports that itself when it installs.
+    public static func atStart(namespaces: [String?]) -> [StaleTraceTable] {
+        namespaces.flatMap { ns in
+            (try? sweep(netns: ns, netnsPath: NamespaceCommand.path(of: ns), ownPID: getpid(), ownTableLive: false)) ?? []
+        }
+    }
+
+    /// Lists the namespace's tables and removes each leftover, one nft transaction per table
+    /// (so one that nft refuses does not keep the others). Throws only when the tables cannot
+    /// be listed.
+    public static func sweep(netns: String?, netnsPath: String?, ownPID: Int32, ownTableLive: Bool) throws -> [StaleTraceTable] {
+        let candidates = TraceTable.traceTables(in: try listTables(netns: netns, netnsPath: netnsPath))
+        var out: [StaleTraceTable] = []
+        for (pid, table) in candidates {
+            let running = pid == ownPID ? nil : ProcessStat.current(pid: pid)
+            // The comment (the run's start time) is only needed when that pid runs now.
+            var comment: String?
+            if running != nil { comment = (try? Self.comment(of: table.name, netns: netns, netnsPath: netnsPath)) ?? nil }
+            guard TraceTable.isLeftover(pid: pid, comment: comment, running: running, ownPID: ownPID, ownTableLive: ownTableLive)
+            else { continue }
+            let failure: String?
+            do {
+                let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
+                failure = r.status == 0 ? nil : NFTMessage.reason(r.stderr)
+            } catch {
+                failure = "\(error)"
+            }
+            out.append(StaleTraceTable(netns: netns, pid: pid, failure: failure))
+        }
+        return out
+    }
+
+    /// `nft list tables`: names only, cheap whatever the size of the ruleset.
+    static func listTables(netns: String?, netnsPath: String?) throws -> NFTRuleset {
+        let r = try NamespaceCommand.run(["nft", "list", "tables"], in: netnsPath)
+        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list the tables", message: r.stderr) }
+        return NFTRuleset(parsing: r.stdout)
+    }
+
+    /// Whether `inet <name>` is in the namespace now.
+    static func hasTable(_ name: String, netns: String?, netnsPath: String?) -> Bool {
+        ((try? listTables(netns: netns, netnsPath: netnsPath))?.tables ?? []).contains { $0.family == .inet && $0.name == name }
+    }
+
+    /// The comment of `inet <name>`, nil if it has none.
+    static func comment(of name: String, netns: String?, netnsPath: String?) throws -> String? {
+        let r = try NamespaceCommand.run(["nft", "list", "table", "inet", name], in: netnsPath)
+        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list inet \(name)", message: r.stderr) }
+        return NFTRuleset(parsing: r.stdout).tables.first { $0.name == name }?.comment
+    }
+}
+
+extension ProcessStat {
+    /// What /proc says of `pid` now; nil if no such process (or /proc cannot be read).
+    static func current(pid: Int32) -> ProcessStat? {
+        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
+        return ProcessStat(parsing: text)
+    }
+}

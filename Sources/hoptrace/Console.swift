@@ -1,0 +1,35 @@
+import Glibc
+import HoptraceCore
+
+/// The executable's one way to the user's terminal outside the event stream: warnings,
+/// errors, the "watching" line and `--summary` on stderr; lab and doctor reports on stdout.
+/// (`watch`'s lines go through `emit`.) Everything passes `TerminalText.safeLines`: a name
+/// in a message (an interface chosen in a container, a namespace from a recording, nft's
+/// words about a rule) is shown escaped, never obeyed; a message's own line breaks stay.
+enum Console {
+    /// A message on stderr, with `terminator` after it.
+    static func err(_ text: String, terminator: String = "\n") {
+        writeAll(2, TerminalText.safeLines(text) + terminator)
+    }
+
+    /// A report on stdout (lab, doctor), with `terminator` after it. Through `print`, so it
+    /// keeps its order with everything else those commands and ArgumentParser print.
+    static func out(_ text: String, terminator: String = "\n") {
+        print(TerminalText.safeLines(text), terminator: terminator)
+    }
+
+    /// write(2) until done. Not `FileHandle.write(_:)`, which traps on an error: with SIGPIPE
+    /// ignored, a closed stderr gives EPIPE, and a lost warning must not end a run.
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { raw in
+            var at = 0
+            while at < raw.count {
+                let n = write(fd, raw.baseAddress! + at, raw.count - at)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                at += n
+            }
+        }
+    }
+}
