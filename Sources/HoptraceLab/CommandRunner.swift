@@ -15,9 +15,10 @@ public struct CommandRunner: Sendable {
 
     /// Runs argv and returns its result; throws only when it cannot start.
     public func result(_ argv: [String]) throws -> CommandResult {
+        let exec = try Self.resolved(argv)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.locate(argv[0]))
-        process.arguments = Array(argv.dropFirst())
+        process.executableURL = URL(fileURLWithPath: exec[0])
+        process.arguments = Array(exec.dropFirst())
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -48,17 +49,17 @@ public struct CommandRunner: Sendable {
     /// Starts a daemon (via `setsid -f`) with no pipes to us, so our reads never
     /// wait on its lifetime; throws if the launcher itself fails.
     public func spawnDetached(_ argv: [String]) throws {
-        let path = try Self.locate(argv[0])
+        let exec = try Self.resolved(argv)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
         }
-        let cArgs = argv.map { strdup($0) } + [nil]
+        let cArgs = exec.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, cArgs, environ)
+        let rc = posix_spawn(&pid, exec[0], &actions, nil, cArgs, environ)
         guard rc == 0 else {
             throw LabError.commandFailed(command: argv, status: -1, stderr: String(cString: strerror(rc)))
         }
@@ -68,6 +69,31 @@ public struct CommandRunner: Sendable {
         guard status & 0x7F == 0, exit == 0 else {
             throw LabError.commandFailed(command: argv, status: exit, stderr: "")
         }
+    }
+
+    /// `argv` as it is started: every program in it named by the path `locate` finds, also
+    /// the ones that `ip netns exec NS` and `setsid [-f]` start in turn. Those would search
+    /// their own inherited PATH, which may lack sbin (`ip` found here, `iptables` or `sysctl`
+    /// then not found by ip), and a missing tool would surface as ip's "exec of ... failed"
+    /// instead of `LabError.toolMissing` with its package. The lab's one way to find a tool.
+    /// A failure still reports the argv as given (short names).
+    public static func resolved(_ argv: [String]) throws -> [String] {
+        guard let tool = argv.first else { throw LabError.commandFailed(command: argv, status: -1, stderr: "no program given") }
+        let rest = Array(argv.dropFirst())
+        var head = [try locate(tool)]
+        let tail: [String]
+        switch tool {
+        case "ip" where rest.count > 3 && rest[0] == "netns" && rest[1] == "exec":
+            head += rest.prefix(3)
+            tail = Array(rest.dropFirst(3))
+        case "setsid" where rest.contains(where: { !$0.hasPrefix("-") }):
+            let options = rest.prefix { $0.hasPrefix("-") }
+            head += options
+            tail = Array(rest.dropFirst(options.count))
+        default:
+            return head + rest
+        }
+        return head + (try resolved(tail))
     }
 
     /// Debian keeps ip, iptables and sysctl in sbin, which a non-login PATH may lack.

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCore
 
 /// The demo lab: builds, changes and removes the articles' topology inside
 /// namespaces it owns. It never runs a command in the machine's own namespace
@@ -162,19 +163,31 @@ public struct Lab: Sendable {
 
     // MARK: traffic
 
+    /// A `--to` destination as the address it must be: text such as `-x` or `-f` would
+    /// otherwise reach ping (or the probe) as an option. Returns the address as printed by
+    /// `IPAddress`, so what is passed on is only digits, dots, colons and hex.
+    public static func destination(_ text: String) throws -> String {
+        guard let address = IPAddress(text) else { throw LabError.invalidAddress(text) }
+        return address.description
+    }
+
     /// `ping` from one lab namespace; its own output is returned, its exit status tells success.
     public func ping(from role: String, to address: String, count: Int, interval: Double = 0.2) throws -> CommandResult {
+        let address = try Self.destination(address)
         try requireUp()
         let ns = try topology.namespace(named: role)
+        // `--` ends ping's options (getopt): the address is never read as one.
         return try runner.result(["ip", "netns", "exec", ns, "ping", "-n", "-c", String(count),
-                                  "-i", String(interval), "-W", "1", address])
+                                  "-i", String(interval), "-W", "1", "--", address])
     }
 
     /// A TCP connection from one lab namespace, made by this binary's `lab probe`.
     public func connect(from role: String, to address: String, port: UInt16, timeout: Int = 3) throws -> CommandResult {
+        let address = try Self.destination(address)
         try requireUp()
         let ns = try topology.namespace(named: role)
+        // `--to=ADDRESS`, one word: the value can never be taken for an option of its own.
         return try runner.result(["ip", "netns", "exec", ns, try Self.executablePath(), "lab", "probe",
-                                  "--to", address, "--port", String(port), "--timeout", String(timeout)])
+                                  "--to=\(address)", "--port", String(port), "--timeout", String(timeout)])
     }
 }

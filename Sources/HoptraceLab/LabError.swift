@@ -13,6 +13,7 @@ public enum LabError: Error, Equatable, CustomStringConvertible {
     case unknownScenario(String)
     case probeFailed(String)
     case invalidSetting(String)
+    case invalidAddress(String)
 
     public var description: String {
         switch self {
@@ -33,6 +34,8 @@ public enum LabError: Error, Equatable, CustomStringConvertible {
             return "the lab with prefix '\(prefix)' is not up: run 'hoptrace lab up' first"
         case .unknownScenario(let s):
             return "unknown scenario '\(s)': use one of \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .invalidAddress(let text):
+            return "'\(TerminalText.safe(text))' is not an IP address: give --to an IPv4 or IPv6 address such as \(LabTopology.remoteAddress)"
         case .probeFailed(let why), .invalidSetting(let why):
             return why
         }

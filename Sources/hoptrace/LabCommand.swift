@@ -15,6 +15,12 @@ struct LabOptions: ParsableArguments {
     }
 }
 
+/// Refuses a `--to` that is not an IP address before anything runs (`-x` would be an option
+/// to ping); `Lab.ping`/`connect` check again, for callers other than this CLI.
+func validateDestination(_ to: String) throws {
+    do { _ = try Lab.destination(to) } catch let e as LabError { throw ValidationError(e.description) }
+}
+
 /// Runs a lab operation, turning a LabError into its one-sentence message and exit 1.
 func labAction(_ body: () throws -> Void) throws {
     do { try body() } catch let e as LabError {
@@ -135,9 +141,11 @@ struct LabPing: ParsableCommand {
         commandName: "ping", abstract: "Ping from a lab namespace (default: ns1 to the remote host).")
     @OptionGroup var options: LabOptions
     @Option(help: "ns0, ns1, host, remote or a lab namespace name.") var from = "ns1"
-    @Option(help: "Destination address (must be a lab address).") var to = LabTopology.remoteAddress
+    @Option(help: "Destination IP address (must be a lab address).") var to = LabTopology.remoteAddress
     @Option(help: "Echo requests to send.") var count = 3
     @Option(help: "Seconds between requests.") var interval = 0.2
+
+    func validate() throws { try validateDestination(to) }
 
     func run() throws {
         let lab = try options.lab()
@@ -152,8 +160,10 @@ struct LabConnect: ParsableCommand {
         commandName: "connect", abstract: "Open a TCP connection from a lab namespace (default: remote to 172.31.39.53).")
     @OptionGroup var options: LabOptions
     @Option(help: "ns0, ns1, host, remote or a lab namespace name.") var from = "remote"
-    @Option(help: "Destination address.") var to = LabTopology.hostUplinkAddress
+    @Option(help: "Destination IPv4 address.") var to = LabTopology.hostUplinkAddress
     @Option(help: "Destination TCP port.") var port: UInt16
+
+    func validate() throws { try validateDestination(to) }
 
     func run() throws {
         let lab = try options.lab()
@@ -182,6 +192,8 @@ struct LabProbe: ParsableCommand {
     @Option(help: "Address.") var to: String
     @Option(help: "Port.") var port: UInt16
     @Option(help: "Seconds to wait.") var timeout = 3
+
+    func validate() throws { try validateDestination(to) }
 
     func run() throws {
         try labAction { Console.out(try TCPProbe.connect(to: to, port: port, timeoutSeconds: timeout), terminator: "") }

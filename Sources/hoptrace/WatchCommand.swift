@@ -12,6 +12,7 @@ struct WatchCommand: ParsableCommand {
         discussion: """
             Example: hoptrace watch -i htns1:eth0 -i hthost:docker1 -i hthost:enX0 -- icmp
             On a terminal this opens the live view (? lists its keys); --text, --json and --flows write lines instead.
+            -r FILE replays a recording as text lines (or --json / --flows), on a terminal too: it opens no live view.
             Text lines: TIME NETNS:IFACE DIR (in|out|host|other) and a tcpdump-like summary.
             """)
 
@@ -23,7 +24,7 @@ struct WatchCommand: ParsableCommand {
     var lab = false
     @Option(help: "Prefix of the lab's namespaces, with --lab.")
     var prefix = "ht"
-    @Flag(help: "tcpdump-like text lines, conntrack -E lines and flow summaries (the default until the live view lands).")
+    @Flag(help: "tcpdump-like text lines, conntrack -E lines and flow summaries (the default when stdout is not a terminal, and with -r).")
     var text = false
     @Flag(help: "NDJSON: one JSON object per packet, conntrack event and flow change (fields in README).")
     var json = false
@@ -59,7 +60,7 @@ struct WatchCommand: ParsableCommand {
     var writeFile: String?
     @Flag(help: "With -w: replace an existing regular file (never a symlink, a device or a file with other hard links).")
     var force = false
-    @Option(name: [.customShort("r"), .customLong("read")], help: "Replay a recording (hoptrace's pcapng, or any pcapng/pcap file) instead of capturing.")
+    @Option(name: [.customShort("r"), .customLong("read")], help: "Replay a recording (hoptrace's pcapng, or any pcapng/pcap file) instead of capturing; text lines unless --json or --flows (no live view).")
     var readFile: String?
     @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
     var filter: [String] = []
@@ -120,8 +121,10 @@ struct WatchCommand: ParsableCommand {
         guard refresh > 0 && refresh <= 100 else { throw ValidationError("--refresh must be between 0 and 100 per second") }
     }
 
-    /// The live view unless a line format is asked for or the terminal is not one.
-    var live: Bool { !json && !text && !flows && isatty(0) == 1 && isatty(1) == 1 }
+    /// The live view unless a line format is asked for, the terminal is not one, or `-r`
+    /// replays a file: a replay runs at the file's speed, not the wall clock's, and ends when
+    /// the file does, so it prints text lines on a terminal too (`.none` would print nothing).
+    var live: Bool { readFile == nil && !json && !text && !flows && isatty(0) == 1 && isatty(1) == 1 }
     var format: WatchPipeline.Format { json ? .json : flows ? .flows : live ? .none : .text }
 
     func run() throws {

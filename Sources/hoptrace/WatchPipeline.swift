@@ -189,9 +189,18 @@ final class WatchPipeline {
                           mergedInto: change?.mergedInto, changedFrom: change?.changedFrom, flow: f)
     }
 
-    /// Lets time pass: journeys past the loss timeout get their verdicts.
+    /// Lets time pass: journeys past the loss timeout get their verdicts; flows `--explain`
+    /// collected are traced (at most one nft transaction per namespace per 100 ms).
     func advance(to time: EventTime) {
         write(session.advance(to: time), time: time)
+        flushTraces()
+    }
+
+    /// The new flows `--explain` collected go into the trace tables, if due (see `Explainer.flushIfDue`).
+    /// Not once a stop was asked for: the tables are about to be removed.
+    func flushTraces(now: Double = Monotonic.now) {
+        guard let explainer, !StopSignal.requested else { return }
+        do { try explainer.flushIfDue(now: now) } catch { notice("explain", "cannot trace the new flows: \(error)") }
     }
 
     private func write(_ changes: [FlowChange], time: EventTime) {
@@ -199,8 +208,9 @@ final class WatchPipeline {
         for change in changes.map(diagnosed) {
             // Only while explain mode is on: `trace` on an Explainer turned off (`x` in the live
             // view) would install the tables again behind the user's back.
+            // Collected, not applied here: `flushTraces` rewrites the tables once per interval.
             if traceNewFlows, change.kind == .created, let explainer, explainer.isOn {
-                do { try explainer.trace(change.flow) } catch { notice("explain", "cannot trace flow \(change.flowID): \(error)") }
+                explainer.enqueue(change.flow)
             }
             switch format {
             case .none: continue

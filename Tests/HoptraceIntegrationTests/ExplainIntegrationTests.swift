@@ -213,4 +213,56 @@ struct ExplainIntegrationTests {
             #expect(after.contains("table inet other"))
         }
     }
+
+    /// Issue 14, finding 3: every new flow cost one nft transaction per namespace and every
+    /// netlink drain read to the end, so 3,000 UDP datagrams to distinct ports kept a
+    /// `--duration 8` run busy for minutes, deaf to Ctrl-C. New flows are now traced in batches
+    /// (at most one transaction per namespace per 100 ms) and each drain is bounded per turn:
+    /// the run ends on time. 20 s is a bound, not a performance figure (the old code took minutes).
+    @Test func aFloodOfNewFlowsDoesNotStallExplainMode() throws {
+        try withExplainLab("xf", scenario: "S2") { p in
+            let dir = FileManager.default.temporaryDirectory
+            let out = dir.appendingPathComponent("hte-flood-\(UUID().uuidString).out")
+            let err = dir.appendingPathComponent("hte-flood-\(UUID().uuidString).err")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            defer {
+                try? FileManager.default.removeItem(at: out)
+                try? FileManager.default.removeItem(at: err)
+            }
+            let watcher = Process()
+            watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
+            watcher.arguments = ["watch", "--lab", "--prefix", p, "--explain", "--flows", "--duration", "6"]
+            watcher.standardOutput = try FileHandle(forWritingTo: out)
+            watcher.standardError = try FileHandle(forWritingTo: err)
+            watcher.standardInput = FileHandle.nullDevice
+            let started = Monotonic.now
+            try watcher.run()
+            // The flood goes out once every handle and table is in place: watch says so on stderr.
+            for _ in 0..<200 {
+                if (try? String(contentsOf: err, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
+                usleep(50_000)
+            }
+            let flood = try sh([p + "ns1", "bash", "-c",
+                                "for i in $(seq 3000); do echo x > /dev/udp/\(Self.remote)/$((10000+i)); done 2>/dev/null; true"])
+            // A stalled run must not hang the suite: past 60 s it is stopped, and the test fails.
+            while watcher.isRunning && Monotonic.now - started < 60 { usleep(50_000) }
+            if watcher.isRunning {
+                kill(watcher.processIdentifier, SIGTERM)
+                usleep(2_000_000)
+                if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }
+            }
+            watcher.waitUntilExit()
+            let elapsed = Monotonic.now - started
+            let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            #expect(flood.status == 0, "the flood: \(flood.stderr)")
+            #expect(elapsed < 20, "watch --duration 6 took \(elapsed) s under a flood of new flows")
+            #expect(watcher.terminationReason == .exit && watcher.terminationStatus == 0, "exit \(watcher.terminationStatus): \(stderr)")
+            let created = stdout.split(separator: "\n").filter { $0.contains("\"event\":\"created\"") && $0.contains("\"proto\":\"udp\"") }
+            #expect(created.count > 100, "the flood's flows were seen: \(created.count) created")
+            // --flows writes explain's notices as JSON lines on stdout.
+            #expect(!stdout.contains("cannot trace"), "\(stdout.split(separator: "\n").filter { $0.contains("cannot trace") }.prefix(3))")
+        }
+    }
 }

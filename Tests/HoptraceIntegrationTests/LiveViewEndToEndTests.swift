@@ -57,6 +57,13 @@ struct LiveViewEndToEndTests {
         }
     }
 
+    /// The pid of the one `watch --lab --prefix P` running in the test's terminal.
+    static func watchPID(prefix p: String) throws -> String {
+        let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout
+            .split(separator: "\n").map(String.init)
+        return try #require(pids.count == 1 ? pids.first : nil, "one hoptrace running: \(pids)")
+    }
+
     @Test func pingShowsTheSnatJourneyThenDropKeyShowsTheVanishedVerdictAndQRestoresTheTerminal() throws {
         try withLab("tv", scenario: "S2") { p throws in
             let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
@@ -97,9 +104,7 @@ struct LiveViewEndToEndTests {
         try withLab("tx", scenario: "S2") { p throws in
             let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
             try term.wait { $0.contains("Flows") }
-            let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout
-                .split(separator: "\n").map(String.init)
-            let pid = try #require(pids.count == 1 ? pids.first : nil, "one hoptrace running: \(pids)")
+            let pid = try Self.watchPID(prefix: p)
             // The namespaces `watch --lab` captures in (ns0 has no capture point).
             let watched = ["ns1", "host", "remote"].map { p + $0 }
             func tables() throws -> [(ns: String, list: String)] {
@@ -192,9 +197,7 @@ struct LiveViewEndToEndTests {
         try withLab("tt", scenario: "S2") { p throws in
             let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp")
             try term.wait { $0.contains("Flows") }
-            let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout.split(separator: "\n")
-            #expect(!pids.isEmpty)
-            for pid in pids { kill(pid_t(pid)!, SIGTERM) }
+            kill(pid_t(try Self.watchPID(prefix: p))!, SIGTERM)
             #expect(term.waitForExit() != nil, "hoptrace ended on SIGTERM")
             #expect(term.file("before") == term.file("after"))
         }
@@ -207,9 +210,7 @@ struct LiveViewEndToEndTests {
         try withLab("th", scenario: "S2") { p throws in
             let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) --explain -- icmp")
             try term.wait { $0.contains("Flows") }
-            let pids = try Hoptrace.exec(["/usr/bin/pgrep", "-f", "^\(Hoptrace.binary) watch --lab --prefix \(p) "]).stdout
-                .split(separator: "\n").map(String.init)
-            let pid = try #require(pids.count == 1 ? pids.first : nil, "one hoptrace running: \(pids)")
+            let pid = try Self.watchPID(prefix: p)
             func tables() throws -> [String] {
                 try ["ns0", "ns1", "host", "remote"].map { try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + $0, "nft", "list", "tables"]).stdout }
             }

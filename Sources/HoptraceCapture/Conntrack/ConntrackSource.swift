@@ -77,19 +77,26 @@ public final class ConntrackSource: @unchecked Sendable {
         _ = CHoptraceShims_set_nonblocking(fd)
     }
 
-    /// Reads every queued event. Returns false when the socket failed for good.
-    public func drain(_ handler: (ConntrackEvent) -> Void) -> Bool {
+    /// Reads the queued events, at most `limit` of them (the rest stay for the next call: the
+    /// descriptor stays readable, so the loop's poll returns at once). Unbounded, a flood of
+    /// events would starve capture and the stop signal. Returns false when the socket failed for good.
+    ///
+    /// `nfct_catch` loops over recv itself until the socket is empty; the callback returning
+    /// NFCT_CB_STOP is what ends it early. The kernel sends each conntrack event in its own
+    /// datagram, so stopping there leaves nothing half-read.
+    public func drain(limit: Int = 4096, _ handler: (ConntrackEvent) -> Void) -> Bool {
         withoutActuallyEscaping(handler) { handler in
-            var box = EventBox(handler: handler)
+            var box = EventBox(handler: handler, limit: max(1, limit))
             return withUnsafeMutablePointer(to: &box) { ptr -> Bool in
                 nfct_callback_register(handle, NFCT_T_ALL, { type, ct, data in
                     guard let ct, let data else { return Int32(NFCT_CB_CONTINUE) }
                     let box = data.assumingMemoryBound(to: EventBox.self)
                     if let event = ConntrackSource.event(type, ct) { box.pointee.handler(event) }
-                    return Int32(NFCT_CB_CONTINUE)
+                    box.pointee.count += 1
+                    return Int32(box.pointee.count >= box.pointee.limit ? NFCT_CB_STOP : NFCT_CB_CONTINUE)
                 }, ptr)
                 defer { nfct_callback_unregister(handle) }
-                while true {
+                while ptr.pointee.count < ptr.pointee.limit {
                     if nfct_catch(handle) >= 0 { continue }
                     switch errno {
                     case EAGAIN, EINTR: return true
@@ -100,6 +107,7 @@ public final class ConntrackSource: @unchecked Sendable {
                     default: return false
                     }
                 }
+                return true
             }
         }
     }
@@ -165,6 +173,8 @@ public final class ConntrackSource: @unchecked Sendable {
 
 private struct EventBox {
     let handler: (ConntrackEvent) -> Void
+    let limit: Int
+    var count = 0
 }
 
 private struct DumpBox {

@@ -107,15 +107,19 @@ public final class TraceSession: @unchecked Sendable {
         ruleset = try Self.dumpRuleset(netns: netns, netnsPath: netnsPath)
     }
 
-    /// Reads every queued trace message, feeds the rule paths, and returns the events in order.
-    /// `now` stamps new paths (the caller's clock). Never blocks.
+    /// Reads the queued trace messages, at most `limit` datagrams (the rest stay for the next
+    /// call: the descriptor stays readable, so the loop's poll returns at once; a flooded traced
+    /// flow must not starve capture or the stop signal), feeds the rule paths, and returns the
+    /// events in order. `now` stamps new paths (the caller's clock). Never blocks.
     @discardableResult
-    public func drain(now: EventTime? = nil) -> [TraceEvent] {
+    public func drain(now: EventTime? = nil, limit: Int = 256) -> [TraceEvent] {
         guard !closed else { return [] }
         var all: [TraceEvent] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var refreshed = false
-        while true {
+        var reads = 0
+        while reads < limit {
+            reads += 1
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if n < 0 {
                 if errno == EINTR { continue }
