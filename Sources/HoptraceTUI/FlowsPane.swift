@@ -36,7 +36,9 @@ enum FlowsPane {
         let hopsW = visible.map { Format.hops($0).count }.max() ?? 3
         let ageW = max(3, visible.map { Format.age($0.lastSeen, now: data.now).count }.max() ?? 3)
         // The history strip (wide terminals): the last outcomes, so a flip shows as ✓✓✓✗✗.
-        let stripW = wide ? min(8, visible.map { $0.window.recent.count }.max() ?? 0) : 0
+        // Worked out once per row: each is a pass over the flow's journeys.
+        let strips = wide ? visible.map { Array($0.window.recent.suffix(8)) } : []
+        let stripW = strips.map(\.count).max() ?? 0
         let fixed = [idW, protoW, natW, ctW, hopsW, ageW, stripW].filter { $0 > 0 }.map { $0 + 1 }.reduce(0, +)
         let tupleMax = visible.map { Format.flowTuple($0, width: 60, g).count }.max() ?? 30
         let verdictNeed = min(14, visible.map { Format.verdict($0.verdict).count }.max() ?? 7)
@@ -64,7 +66,7 @@ enum FlowsPane {
             parts.append((Format.padLeft(Format.hops(f), hopsW) + " ", st(.plain)))
             parts.append((Format.padLeft(Format.age(f.lastSeen, now: data.now), ageW) + " ", st(ScreenBuffer.Style(color: .dim))))
             if stripW > 0 {
-                let marks = Format.strip(f, max: stripW)
+                let marks = strips[i]
                 parts.append((String(repeating: " ", count: stripW - marks.count), st(.plain)))
                 for o in marks { parts.append((Format.mark(o, g), st(Format.outcomeStyle(o)))) }
                 parts.append((" ", st(.plain)))

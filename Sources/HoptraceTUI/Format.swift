@@ -157,9 +157,6 @@ enum Format {
         }
     }
 
-    /// The flow's last few exchange outcomes as marks (✓ answered, ✗ lost or unanswered), oldest first.
-    static func strip(_ f: Flow, max: Int) -> [ExchangeOutcome] { Array(f.window.recent.suffix(max)) }
-
     /// An outcome's mark in the terminal's glyphs (ASCII terminals get +/x).
     static func mark(_ o: ExchangeOutcome, _ g: Glyphs) -> String {
         switch o {

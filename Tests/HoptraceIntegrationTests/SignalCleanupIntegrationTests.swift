@@ -18,15 +18,6 @@ struct SignalCleanupIntegrationTests {
         }
     }
 
-    /// Asks `done` every 100 ms for up to `seconds`; whether it came true.
-    func eventually(_ seconds: Double, _ done: () throws -> Bool) rethrows -> Bool {
-        for _ in 0..<Int(seconds * 10) {
-            if try done() { return true }
-            usleep(100_000)
-        }
-        return try done()
-    }
-
     @Test func aReaderThatGoesAwayEndsTheRunWithStatusZeroAndNoTableLeft() throws {
         try withLab("sp", scenario: "S2") { p throws in
             try withScratchDirectory("sigpipe") { dir throws in

@@ -27,13 +27,14 @@ struct StaleTableIntegrationTests {
         try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "nft", "list", "tables"]).stdout
     }
 
-    /// Asks `done` every 100 ms for up to `seconds`; whether it came true.
-    func eventually(_ seconds: Double, _ done: () throws -> Bool) rethrows -> Bool {
-        for _ in 0..<Int(seconds * 10) {
-            if try done() { return true }
-            usleep(100_000)
-        }
-        return try done()
+    /// A `flags owner` table named after a pid no process has, held by another process in `host`.
+    func heldTable(in host: String) throws -> (OwnerTable, Int32) {
+        let pid = try #require(Self.unusedPIDs(1).first)
+        let held = try OwnerTable(netns: host, name: "hoptrace_\(pid)")
+        // (A failed check drops `held`, whose deinit releases the table.)
+        try #require(eventually(3) { try tables(host).contains("hoptrace_\(pid)") },
+                     "nft -i could not make an owner table (needs nft >= 0.9.9 and Linux >= 5.12)")
+        return (held, pid)
     }
 
     @Test func leftoverTablesAreRemovedAndReportedAtEveryStartInEveryWatchedNamespace() throws {
@@ -89,11 +90,8 @@ struct StaleTableIntegrationTests {
     @Test func aTableHeldByAnotherProcessIsAWarningAndExplainGoesOn() throws {
         try withLab("so", scenario: "S2") { p throws in
             let host = p + "host"
-            let pid = try #require(Self.unusedPIDs(1).first)
-            let held = try OwnerTable(netns: host, name: "hoptrace_\(pid)")
+            let (held, pid) = try heldTable(in: host)
             defer { held.release() }
-            try #require(eventually(3) { try tables(host).contains("hoptrace_\(pid)") },
-                         "nft -i could not make an owner table (needs nft >= 0.9.9 and Linux >= 5.12)")
 
             let r = try Hoptrace.run(["watch", "--lab", "--prefix", p, "--explain", "--duration", "2", "--json", "--", "icmp"])
             #expect(r.status == 0, "explain mode aborted: \(r.stderr)")
@@ -117,11 +115,8 @@ struct StaleTableIntegrationTests {
     @Test func aHeldTableWithThisRunsOwnNameFailsExplainWithASentence() throws {
         try withLab("sn", scenario: "S2") { p throws in
             let host = p + "host"
-            let pid = try #require(Self.unusedPIDs(1).first)
-            let held = try OwnerTable(netns: host, name: "hoptrace_\(pid)")
+            let (held, pid) = try heldTable(in: host)
             defer { held.release() }
-            try #require(eventually(3) { try tables(host).contains("hoptrace_\(pid)") },
-                         "nft -i could not make an owner table (needs nft >= 0.9.9 and Linux >= 5.12)")
 
             let error = #expect(throws: ExplainError.self) {
                 _ = try TraceSession.open(netns: host, selectors: [try TraceSelector(expression: "icmp type echo-request")], pid: pid)

@@ -159,3 +159,12 @@ func permissions(_ path: String) -> mode_t? {
 func fileText(_ path: String) -> String? {
     FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
 }
+
+/// Asks `done` every 100 ms for up to `seconds`; whether it came true.
+func eventually(_ seconds: Double, _ done: () throws -> Bool) rethrows -> Bool {
+    for _ in 0..<Int(seconds * 10) {
+        if try done() { return true }
+        usleep(100_000)
+    }
+    return try done()
+}

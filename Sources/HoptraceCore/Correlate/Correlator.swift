@@ -532,12 +532,13 @@ public final class Correlator {
         if judgement.settled {
             let settled = f.history.last?.to
             if settled != after.state {
-                from = settled ?? before.state
+                let old = settled ?? before.state
+                from = old
                 what.insert(.stateChanged)
                 // At the end of a replay `now` is past everything: the change happened when the flow's last evidence settled.
                 let changedAt = min(now, f.lastSeen.adding(seconds: lossTimeout))
                 f.verdictSince = changedAt
-                f.history.append(VerdictChange(time: changedAt, from: from!, to: after.state, note: Self.changeNote(after, why: nil, flow: f)))
+                f.history.append(VerdictChange(time: changedAt, from: old, to: after.state, note: Self.changeNote(after, why: nil, flow: f)))
                 if f.history.count > Self.historyLimit { f.history.removeFirst(f.history.count - Self.historyLimit) }
             }
         }
