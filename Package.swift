@@ -27,29 +27,32 @@ let package = Package(
             // Release only: the dynamic exclusivity checks on the correlator's state were ~7% of
             // the correlator's cost in-process; debug builds (the test suite) keep them and trap on a violation.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // The process edge every other edge shares: running programs, finding tools, privileges.
+        .target(name: "HoptraceSystem", dependencies: ["HoptraceCore", "CHoptraceShims"]),
         .target(
             name: "HoptraceCapture",
-            dependencies: ["HoptraceCore", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),
-        .target(name: "HoptraceLab", dependencies: ["HoptraceCore"]),
+            dependencies: ["HoptraceCore", "HoptraceSystem", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),
+        .target(name: "HoptraceLab", dependencies: ["HoptraceCore", "HoptraceSystem"]),
         .target(name: "HoptraceTUI", dependencies: ["HoptraceCore"]),
         .target(name: "HoptraceCurses", dependencies: ["HoptraceTUI", "CNcursesw", "CHoptraceShims"]),
         .executableTarget(
             name: "hoptrace",
             dependencies: [
-                "HoptraceCore", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses",
+                "HoptraceCore", "HoptraceSystem", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Figures, not tests: hoptrace next to tcpdump and conntrack -E on the lab (see README).
         .executableTarget(
-            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
+            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
 
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),
+        .testTarget(name: "HoptraceSystemTests", dependencies: ["HoptraceSystem", "HoptraceCore"]),
         .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI", "HoptraceCore"], exclude: ["Snapshots"]),
         .testTarget(
             name: "HoptraceIntegrationTests",
-            dependencies: ["HoptraceCore", "HoptraceLab", "HoptraceCapture"]),
+            dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceLab", "HoptraceCapture"]),
     ],
     swiftLanguageModes: [.v6]
 )

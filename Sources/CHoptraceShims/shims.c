@@ -34,6 +34,10 @@ int CHoptraceShims_set_nonblocking(int fd) {
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+int CHoptraceShims_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
 int CHoptraceShims_unshare_net(void) {
     return unshare(CLONE_NEWNET);
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HoptraceCapture
+import HoptraceSystem
 
 /// (d) The live view's own CPU: idle (nothing moving: it must not spin), and while the
 /// correlator holds 10k flows with traffic flowing. hoptrace runs in a 120x40 tmux window.
@@ -12,9 +13,9 @@ struct LiveViewBench {
     func run(flows: Int, rate: Double) throws {
         say("\n(d) live view CPU (hoptrace watch --lab in a 120x40 tmux window, 10 Hz refresh)")
         let socket = "htbench-\(getpid())"
-        defer { Spawn.run(["/usr/bin/tmux", "-L", socket, "kill-server"]) }
-        Spawn.run(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
-                      "\(hoptrace) watch --lab --prefix \(prefix) --max-flows \(flows * 2) -- udp or icmp"])
+        defer { _ = try? Subprocess.runDetached(["tmux", "-L", socket, "kill-server"]) }
+        try Subprocess.runDetached(["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
+                                    "\(hoptrace) watch --lab --prefix \(prefix) --max-flows \(flows * 2) -- udp or icmp"])
         usleep(2_500_000)
         guard let pid = Int32(try sh(["/usr/bin/pgrep", "-f", "^\(hoptrace) watch --lab --prefix \(prefix) "])
             .split(separator: "\n").first ?? "") else { throw BenchError("the live view did not start") }

@@ -1,10 +1,11 @@
 import Foundation
+import HoptraceSystem
 
 /// A program the benchmark runs beside hoptrace (tcpdump, conntrack -E, hoptrace
 /// itself), with its stderr kept for the figures it prints on exit.
 final class Observed {
     let name: String
-    let process = Process()
+    let process: Child
     let stderrPath: String
     let stdoutPath: String
 
@@ -13,13 +14,7 @@ final class Observed {
         let dir = FileManager.default.temporaryDirectory.path
         stderrPath = "\(dir)/htbench-\(getpid())-\(name).err"
         stdoutPath = keepStdout ? "\(dir)/htbench-\(getpid())-\(name).out" : "/dev/null"
-        for p in [stderrPath, stdoutPath] where p != "/dev/null" { _ = FileManager.default.createFile(atPath: p, contents: nil) }
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try Subprocess.launch(argv, stdout: keepStdout ? .file(stdoutPath) : .null, stderr: .file(stderrPath))
     }
 
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -39,7 +34,7 @@ final class Observed {
 
     /// CPU seconds used so far (user + system), from /proc/PID/stat.
     var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command: state is field 3; utime and stime are fields 14 and 15.
@@ -63,12 +58,13 @@ final class Observed {
     }
 
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
-        process.waitUntilExit()
+        process.signal(SIGINT)
+        process.wait()
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { process.signal(SIGKILL) }
+        process.wait()
         for p in [stderrPath, stdoutPath] where p != "/dev/null" { try? FileManager.default.removeItem(atPath: p) }
     }
 }
@@ -76,16 +72,7 @@ final class Observed {
 /// Runs a command and returns its stdout; the benchmark's lab chores.
 @discardableResult
 func sh(_ argv: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0])
-    p.arguments = Array(argv.dropFirst())
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try Subprocess.run(argv).stdoutText
 }
 
 /// One line of figures to stdout at once (unbuffered: a long run shows what it has measured).

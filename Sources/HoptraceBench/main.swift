@@ -96,10 +96,9 @@ struct LabHandle {
     let prefix: String
     func up() throws {
         let out = try Observed("lab-up", [hoptrace, "lab", "up", "--prefix", prefix, "--scenario", "S2"])
-        out.process.waitUntilExit()
-        guard out.process.terminationStatus == 0 else { throw BenchError("lab up failed: \(out.stderr)") }
+        guard out.process.wait().succeeded else { throw BenchError("lab up failed: \(out.stderr)") }
     }
     func down() {
-        if let out = try? Observed("lab-down", [hoptrace, "lab", "down", "--prefix", prefix]) { out.process.waitUntilExit() }
+        if let out = try? Observed("lab-down", [hoptrace, "lab", "down", "--prefix", prefix]) { out.process.wait() }
     }
 }

@@ -18,7 +18,7 @@ public enum CaptureError: Error, CustomStringConvertible {
         case .namespace(let path, let e):
             if e == ENOENT { return "network namespace not found: \(path) (see 'ip netns list')" }
             return "cannot enter network namespace \(path): \(String(cString: strerror(e)))"
-                + (e == EPERM ? " (run as root)" : "")
+                + (e == EPERM ? " (entering another network namespace needs CAP_SYS_ADMIN: run with sudo; see 'hoptrace doctor')" : "")
         case .pcap(let point, let function, let message):
             return "\(point): \(function): \(message)"
         case .budget(let message):

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceSystem
 
 /// What a finished command left behind.
 public struct CommandResult: Sendable {
@@ -16,26 +17,13 @@ public struct CommandRunner: Sendable {
     /// Runs argv and returns its result; throws only when it cannot start.
     public func result(_ argv: [String]) throws -> CommandResult {
         let exec = try Self.resolved(argv)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exec[0])
-        process.arguments = Array(exec.dropFirst())
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read stderr on another thread so a chatty command cannot fill one pipe and block.
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        let errData = errBox.data
-        return CommandResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        let r: SubprocessOutput
+        do {
+            r = try Subprocess.run(exec)
+        } catch {
+            throw LabError.commandFailed(command: argv, status: -1, stderr: error.description)
+        }
+        return CommandResult(status: r.termination.code, stdout: r.stdoutText, stderr: r.stderrText)
     }
 
     /// Runs argv and throws `LabError.commandFailed` unless it exits 0.
@@ -50,25 +38,13 @@ public struct CommandRunner: Sendable {
     /// wait on its lifetime; throws if the launcher itself fails.
     public func spawnDetached(_ argv: [String]) throws {
         let exec = try Self.resolved(argv)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        let ended: Termination
+        do {
+            ended = try Subprocess.runDetached(exec)
+        } catch {
+            throw LabError.commandFailed(command: argv, status: -1, stderr: error.description)
         }
-        let cArgs = exec.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, exec[0], &actions, nil, cArgs, environ)
-        guard rc == 0 else {
-            throw LabError.commandFailed(command: argv, status: -1, stderr: String(cString: strerror(rc)))
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exit = (status >> 8) & 0xFF
-        guard status & 0x7F == 0, exit == 0 else {
-            throw LabError.commandFailed(command: argv, status: exit, stderr: "")
-        }
+        guard ended.succeeded else { throw LabError.commandFailed(command: argv, status: ended.code, stderr: "") }
     }
 
     /// `argv` as it is started: every program in it named by the path `locate` finds, also
@@ -96,31 +72,9 @@ public struct CommandRunner: Sendable {
         return head + (try resolved(tail))
     }
 
-    /// Debian keeps ip, iptables and sysctl in sbin, which a non-login PATH may lack.
+    /// Debian keeps ip, iptables and sysctl in sbin, which a non-login PATH may lack (`ToolLocator`).
     public static func locate(_ tool: String) throws -> String {
-        if tool.hasPrefix("/") { return tool }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        for dir in path + ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
-            let candidate = dir + "/" + tool
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw LabError.toolMissing(tool, package: packageProviding(tool))
+        guard let path = ToolLocator.locate(tool) else { throw LabError.toolMissing(tool, package: ToolLocator.package(providing: tool)) }
+        return path
     }
-
-    static func packageProviding(_ tool: String) -> String {
-        switch tool {
-        case "ip": return "iproute2"
-        case "iptables": return "iptables"
-        case "nft": return "nftables"
-        case "sysctl": return "procps"
-        case "ping": return "iputils-ping"
-        case "setsid": return "util-linux"
-        default: return tool
-        }
-    }
-}
-
-/// Hands the stderr bytes from the reader thread back; the group's wait orders the access.
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
 }

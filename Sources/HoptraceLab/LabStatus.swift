@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCore
 
 /// What `lab status` shows for one namespace: links with their peers and
 /// masters, addresses, routes, the lab's iptables rules and its sysctls.
@@ -36,7 +37,7 @@ public enum IPJSON {
     }
 
     public static func links(_ json: String) throws -> [RawLink] {
-        guard let array = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else { return [] }
+        guard let array = try JSONSerialization.jsonObject(with: IPJSONRepair.repaired(Data(json.utf8))) as? [[String: Any]] else { return [] }
         return array.map { obj in
             let info = obj["linkinfo"] as? [String: Any]
             let addrs = (obj["addr_info"] as? [[String: Any]] ?? []).compactMap { a -> String? in

@@ -2,7 +2,8 @@ import Glibc
 import HoptraceCore
 
 /// The executable's one way to the user's terminal outside the event stream: warnings,
-/// errors, the "watching" line and `--summary` on stderr; lab and doctor reports on stdout.
+/// errors (ArgumentParser's too, see `Hoptrace.main`), the "watching" line and `--summary`
+/// on stderr; lab and doctor reports, help and version on stdout.
 /// (`watch`'s lines go through `emit`.) Everything passes `TerminalText.safeLines`: a name
 /// in a message (an interface chosen in a container, a namespace from a recording, nft's
 /// words about a rule) is shown escaped, never obeyed; a message's own line breaks stay.
@@ -12,8 +13,8 @@ enum Console {
         writeAll(2, TerminalText.safeLines(text) + terminator)
     }
 
-    /// A report on stdout (lab, doctor), with `terminator` after it. Through `print`, so it
-    /// keeps its order with everything else those commands and ArgumentParser print.
+    /// A report on stdout (lab, doctor, help, version), with `terminator` after it. Through
+    /// `print`, so it keeps its order with everything else those commands print.
     static func out(_ text: String, terminator: String = "\n") {
         print(TerminalText.safeLines(text), terminator: terminator)
     }

@@ -11,16 +11,7 @@ enum DoctorProbes {
     }
 
     static func privileges() -> DoctorCheck {
-        let name = "privileges"
-        if geteuid() == 0 { return DoctorCheck(name: name, status: .ok, detail: "running as root", required: true) }
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let caps = Capabilities(procStatus: status) ?? Capabilities(effective: 0)
-        if caps.has(Capabilities.netAdmin) && caps.has(Capabilities.netRaw) {
-            return DoctorCheck(name: name, status: .ok, detail: "CAP_NET_ADMIN and CAP_NET_RAW", required: true)
-        }
-        return DoctorCheck(
-            name: name, status: .fail, detail: "not root and without CAP_NET_RAW+CAP_NET_ADMIN",
-            fix: "run with sudo, or: setcap cap_net_raw,cap_net_admin+ep $(command -v hoptrace)", required: true)
+        PrivilegeCheck.check((try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)).flatMap(ThreadCredentials.init(procStatus:)))
     }
 
     static func pcap() -> DoctorCheck {

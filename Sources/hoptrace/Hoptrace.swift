@@ -24,8 +24,26 @@ struct Hoptrace: ParsableCommand {
     /// normal thing for a CLI, not a death. A write to it fails with EPIPE instead, which `watch`
     /// takes as the end of its run (cleanup runs: the explain tables are removed; exit 0), and
     /// `lab` and `doctor` never stop half-way through what they change.
+    /// ArgumentParser's own `main` would print its messages raw, and they quote the user's
+    /// input ("The value '…' is invalid for '--max-flows'"): here they go through `Console`.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        Self.main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            exitReporting(error)
+        }
+    }
+
+    /// What `exit(withError:)` does, with the text escaped: help, version and other clean
+    /// exits (exit code 0) on stdout, errors on stderr; a thrown `ExitCode` has no text.
+    private static func exitReporting(_ error: Error) -> Never {
+        let code = exitCode(for: error)
+        let text = fullMessage(for: error)
+        if !text.isEmpty {
+            if code.isSuccess { Console.out(text) } else { Console.err(text) }
+        }
+        Glibc.exit(code.rawValue)
     }
 }

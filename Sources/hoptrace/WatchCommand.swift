@@ -4,6 +4,7 @@ import HoptraceCapture
 import HoptraceCore
 import HoptraceCurses
 import HoptraceLab
+import HoptraceSystem
 
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +63,7 @@ struct WatchCommand: ParsableCommand {
     var force = false
     @Option(name: [.customShort("r"), .customLong("read")], help: "Replay a recording (hoptrace's pcapng, or any pcapng/pcap file) instead of capturing; text lines unless --json or --flows (no live view).")
     var readFile: String?
+    @Flag(help: .hidden) var debugCaps = false
     @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
     var filter: [String] = []
 
@@ -144,6 +146,8 @@ struct WatchCommand: ParsableCommand {
             try replay(readFile)
             return
         }
+        // ip and nft run before the drop too (namespaces, stale tables, topology).
+        Privileges.passToChildren(Capability.watchKeeps)
         let points = try points()
         do {
             try CaptureBudget.check(points: points.count, bufferMiB: Int(bufferSize))
@@ -183,6 +187,9 @@ struct WatchCommand: ParsableCommand {
             })
         }
         recorder?.record(topology: topology)
+        // Everything privileged is open: keep only what the run still needs (reopening a capture
+        // handle, nft, entering namespaces) and pass it on to the programs it starts.
+        report(Privileges.keepOnly(Capability.watchKeeps))
         // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
         let ct = conntrack.map { $0.netns ?? "(current)" }
         Console.err("hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
@@ -266,6 +273,17 @@ struct WatchCommand: ParsableCommand {
         try recorded.get()
     }
 
+    /// A drop that left a thread holding more is a warning (the run is still correct, only less
+    /// confined); `--debug-caps` prints every thread's credentials (the tests read them).
+    func report(_ outcome: Privileges.Outcome) {
+        for step in outcome.steps { Console.err("hoptrace: warning: dropping privileges: \(step)") }
+        for t in outcome.threadsHoldingMore {
+            Console.err("hoptrace: warning: thread \(t.tid) still holds \(t.credentials.summary)")
+        }
+        guard debugCaps else { return }
+        for t in Privileges.eachThread() { Console.err("hoptrace: caps: tid \(t.tid) \(t.credentials.summary)") }
+    }
+
     /// `-r FILE`: the same pipeline over a recording. The recording's own topology (if
     /// hoptrace wrote it) gives the paths; the clock is the events' time, and at the end
     /// it runs on by the loss timeout so the last journeys get their verdicts.
@@ -280,7 +298,8 @@ struct WatchCommand: ParsableCommand {
             return p
         }
         defer { Output.flush() }
-        try ReplaySource(path: path).run(limit: count, stop: { Output.readerGone }, interfaces: { points = $0.map(\.point) }, topology: { sources in
+        // A recording is someone else's bytes: read them with no privileges at all.
+        try ReplaySource(path: path).run(limit: count, opened: { report(Privileges.dropAll()) }, stop: { Output.readerGone }, interfaces: { points = $0.map(\.point) }, topology: { sources in
             do {
                 ensurePipeline().use(topology: try TopologyDiscovery.topology(sources.get()), watching: points)
             } catch {

@@ -75,4 +75,20 @@ import HoptraceCore
         #expect(ConntrackText.line(e, netns: "hthost", time: "T") ==
             "T hthost conntrack [DESTROY] udp 17 src=172.18.0.3 dst=172.31.45.174 sport=5000 dport=53 packets=2 bytes=120 src=172.31.45.174 dst=172.31.39.53 sport=53 dport=5000 packets=1 bytes=60")
     }
+
+    /// The kernel's counters are u64: past Int.max they still print as what the kernel counted.
+    @Test func countersPrintUnsigned() throws {
+        var e = ConntrackEvent(
+            kind: .update, proto: 17,
+            orig: .init(src: .v4(IPv4Address("172.18.0.3")!), dst: .v4(IPv4Address("172.31.45.174")!), sport: 5000, dport: 53),
+            reply: .init(src: .v4(IPv4Address("172.31.45.174")!), dst: .v4(IPv4Address("172.31.39.53")!), sport: 53, dport: 5000),
+            status: 1 << 3)
+        e.counters = .init(origPackets: .max, origBytes: 1 << 63, replyPackets: 0, replyBytes: .max)
+        let line = EventJSON.conntrack(e, netns: "hthost", seconds: 0, micros: 0)
+        #expect(line.hasSuffix(
+            #""counters":{"orig_packets":18446744073709551615,"orig_bytes":9223372036854775808,"reply_packets":0,"reply_bytes":18446744073709551615}}"#))
+        // The time has dashes of its own: only the counters must have none.
+        let counters = try #require(line.range(of: #""counters":"#)).upperBound
+        #expect(!line[counters...].contains("-"))
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Splits `text` into words as a POSIX shell would, accepting only what ShellQuote writes: bare
 /// words of `A-Za-z0-9_@%+=:,./-`, `'…'` runs, `\'` outside quotes, adjacent runs forming one
-/// word, single spaces between words. Anything else unquoted (`$`, `(`, `;`, `!`, `&`, `>`, a
+/// word, single spaces between words, and bash/zsh's `$'…'` with `\\`, `\'` and `\xHH` (bytes). Anything else unquoted (`$`, `(`, `;`, `!`, `&`, `>`, a
 /// newline…) gives nil: a shell would give it a meaning.
 func posixWords(_ text: String) -> [String]? {
     let bare = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-".unicodeScalars)
@@ -13,7 +13,25 @@ func posixWords(_ text: String) -> [String]? {
     var quoted = false
     var it = text.unicodeScalars.makeIterator()
     while let c = it.next() {
-        if quoted {
+        if !quoted && c == "$" {
+            guard it.next() == "'" else { return nil }
+            var bytes: [UInt8] = []
+            while true {
+                guard let d = it.next() else { return nil }
+                if d == "'" { break }
+                if d != "\\" { bytes += Array(String(d).utf8); continue }
+                switch it.next() {
+                case "\\": bytes.append(UInt8(ascii: "\\"))
+                case "'": bytes.append(UInt8(ascii: "'"))
+                case "x":
+                    guard let h = it.next(), let l = it.next(), let b = UInt8(String(h) + String(l), radix: 16) else { return nil }
+                    bytes.append(b)
+                default: return nil
+                }
+            }
+            word = word ?? String.UnicodeScalarView()
+            word!.append(contentsOf: String(decoding: bytes, as: UTF8.self).unicodeScalars)
+        } else if quoted {
             if c == "'" { quoted = false } else { word!.append(c) }
         } else if c == "'" {
             quoted = true
@@ -45,6 +63,7 @@ func posixWords(_ text: String) -> [String]? {
     static let nastyWords = [
         hostileBridge, hostileNS, "", " ", "a b", "!", "`id`", "x;reboot", "'", "''", "\\", "a\nb", "é",
         "=cmd", "*", "~root", "#c", "a\"b", "$HOME", "\u{1b}[2J", "-o", "RELATED,ESTABLISHED",
+        "b$(id)\u{1b}[1m", "it's\u{7}", "\\\u{9b}", "\u{202e}x", "\u{1b}1",
     ]
 
     @Test func quotingOnlyWhenNeeded() {
@@ -70,6 +89,27 @@ func posixWords(_ text: String) -> [String]? {
         // The splitter refuses what it does not know (so the tests below mean something).
         #expect(posixWords("iptables -i d$(id>&2)") == nil)
         #expect(posixWords("a ! b") == nil)
+    }
+
+    /// A name a terminal would obey prints with no control character and is that exact name
+    /// when pasted into bash (`$'…'`).
+    @Test func namesWithControlsAreANSICQuotedAndBashReadsThemBack() throws {
+        #expect(ShellQuote.quote("b$(id)\u{1b}[1m") == #"$'b$(id)\x1b[1m'"#)
+        #expect(ShellQuote.quote("it's\u{7}") == #"$'it\'s\x07'"#)
+        #expect(ShellQuote.quote("\u{202e}") == #"$'\xe2\x80\xae'"#)
+        for w in Self.nastyWords where w.unicodeScalars.contains(where: TerminalText.isUnsafe) {
+            let q = ShellQuote.quote(w)
+            #expect(!q.unicodeScalars.contains(where: TerminalText.isUnsafe), "\(q)")
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.arguments = ["-c", "printf %s " + q]
+            let out = Pipe()
+            bash.standardOutput = out
+            try bash.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            bash.waitUntilExit()
+            #expect(Array(data) == Array(w.utf8), "\(w.debugDescription) came back as \(String(decoding: data, as: UTF8.self).debugDescription)")
+        }
     }
 
     @Test func theNamespaceComesFirst() {

@@ -1,5 +1,6 @@
 import Foundation
 import HoptraceCapture
+import HoptraceSystem
 import Testing
 
 /// The real binary's live view in a real terminal (tmux) on the live lab: what a user sees.
@@ -17,18 +18,17 @@ struct LiveViewEndToEndTests {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let d = dir.path
             let script = "stty -g > \(d)/before; \(command); echo $? > \(d)/status; stty -g > \(d)/after; sleep 120"
-            // Not through Foundation's Process: the tmux server it forks keeps the client's
-            // descriptors, and Process then never reaps the client. posix_spawn + waitpid does.
-            let status = Spawn.run(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", script])
-            guard status == 0 else { throw TestFailure("tmux new-session exited with \(status)") }
+            // No pipes to the client: the tmux server it forks would keep them open forever.
+            let ended = try Subprocess.runDetached(["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", script])
+            guard ended.succeeded else { throw TestFailure("tmux new-session: \(ended)") }
         }
 
         func screen() throws -> String {
             let out = dir.appendingPathComponent("screen").path
-            _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "capture-pane", "-p"], stdout: out)
+            _ = try? Subprocess.launch(["tmux", "-L", socket, "capture-pane", "-p"], stdout: .file(out)).wait()
             return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         }
-        func keys(_ k: String) throws { _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "send-keys", k]) }
+        func keys(_ k: String) throws { try Subprocess.runDetached(["tmux", "-L", socket, "send-keys", k]) }
         func file(_ name: String) -> String? { try? String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8) }
 
         /// Polls the screen until `predicate` holds (or `seconds` pass); returns the last screen.
@@ -52,7 +52,7 @@ struct LiveViewEndToEndTests {
         }
 
         deinit {
-            _ = Spawn.run(["/usr/bin/tmux", "-L", socket, "kill-server"])
+            _ = try? Subprocess.runDetached(["tmux", "-L", socket, "kill-server"])
             try? FileManager.default.removeItem(at: dir)
         }
     }

@@ -83,4 +83,23 @@ import Testing
             #expect(Self.obeyed(r.stdout).isEmpty && Self.obeyed(r.stderr).isEmpty)
         }
     }
+
+    /// ArgumentParser's own messages quote the argument they refuse: they reach stderr escaped.
+    @Test func aParseErrorShowsTheArgumentEscaped() throws {
+        let r = try Hoptrace.run(["watch", "--max-flows", "\u{1B}[31m"])
+        #expect(r.status != 0, "\(r.stderr)")
+        #expect(r.stderr.contains(#"'\x1b[31m' is invalid for '--max-flows"#), "\(r.stderr)")
+        #expect(!r.stderr.utf8.contains(0x1B), "stderr holds a raw ESC")
+        #expect(Self.obeyed(r.stderr).isEmpty)
+        #expect(r.stdout.isEmpty, "\(r.stdout)")
+    }
+
+    /// Help is a clean exit: on stdout, status 0, unchanged by the escaping.
+    @Test func helpStillGoesToStdout() throws {
+        let r = try Hoptrace.run(["--help"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("USAGE: hoptrace"), "\(r.stdout)")
+        #expect(!r.stdout.contains(#"\x"#), "help text was escaped: \(r.stdout)")
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+    }
 }

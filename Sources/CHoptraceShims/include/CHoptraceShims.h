@@ -17,6 +17,10 @@ int CHoptraceShims_setns_fd(int fd);
 // fcntl(fd, F_SETFL, flags | O_NONBLOCK): fcntl is variadic.
 int CHoptraceShims_set_nonblocking(int fd);
 
+// pipe2(fds, O_CLOEXEC): a child started by another thread never inherits the other
+// ends (pipe2 sits behind _GNU_SOURCE). Returns 0, or -1 with errno set.
+int CHoptraceShims_pipe_cloexec(int fds[2]);
+
 // unshare(CLONE_NEWNET) for the calling thread: a private, empty namespace
 // used by doctor's probes so they never touch the machine's own namespace.
 int CHoptraceShims_unshare_net(void);
@@ -51,5 +55,14 @@ int CHoptraceShims_terminal_save(int fd);
 int CHoptraceShims_terminal_arm(const char *bytes, size_t len);
 // After a normal restore: the fatal handlers no longer touch the terminal.
 void CHoptraceShims_terminal_disarm(void);
+
+// Capabilities of the calling thread (privileges.c): capget/capset as 64-bit masks
+// (bit N = capability N), PR_CAPBSET_DROP, the ambient set, no_new_privs. 0 or -1 with errno.
+int CHoptraceShims_caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+int CHoptraceShims_caps_set(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+int CHoptraceShims_capbset_drop(int cap);
+int CHoptraceShims_ambient_raise(int cap);
+int CHoptraceShims_ambient_clear_all(void);
+int CHoptraceShims_set_no_new_privs(void);
 
 #endif

@@ -68,7 +68,9 @@ public final class ConntrackSource: @unchecked Sendable {
             | UInt32(NF_NETLINK_CONNTRACK_DESTROY)
         guard let h = nfct_open(UInt8(CONNTRACK), groups) else {
             throw CaptureError.pcap(point: netns ?? "(current namespace)", function: "nfct_open",
-                                    message: String(cString: strerror(errno)) + " (conntrack events need root and nf_conntrack_netlink)")
+                                    message: String(cString: strerror(errno)) + (errno == EPERM
+                                        ? " (conntrack events need CAP_NET_ADMIN: run with sudo, or --no-conntrack; see 'hoptrace doctor')"
+                                        : " (conntrack events need the nf_conntrack_netlink module)"))
         }
         handle = h
         fd = nfct_fd(h)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HoptraceCore
+import HoptraceSystem
 
 /// Reads a namespace's forwarding facts from inside it: /proc/sys/net belongs to the namespace
 /// of the thread that opens the file, so the reads run on a thread that entered it.
@@ -25,7 +26,7 @@ public enum NamespaceFactsReader {
         }
         let version = try? NamespaceCommand.run(["iptables", "-V"], in: path)
         facts.iptablesBackend = NamespaceFacts.parseBackend(version.map { $0.stdout + $0.stderr })
-        facts.tracingAvailable = NamespaceCommand.locate("nft") != nil
+        facts.tracingAvailable = ToolLocator.locate("nft") != nil
         return facts
     }
 

@@ -52,7 +52,8 @@ public final class PcapSource: @unchecked Sendable {
         if rc < 0 {
             let msg = String(cString: pcap_geterr(h))
             pcap_close(h)
-            let hint = rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface in namespace \(point.netns ?? "(current)")" : msg
+            let hint = rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface in namespace \(point.netns ?? "(current)")"
+                : rc == PCAP_ERROR_PERM_DENIED ? msg + " (capturing needs CAP_NET_RAW: run with sudo; see 'hoptrace doctor')" : msg
             throw CaptureError.pcap(point: point.description, function: "pcap_activate", message: hint)
         }
         linkType = pcap_datalink(h)

@@ -15,11 +15,13 @@ public struct ReplaySource {
     /// `topology` is a failure naming the block's byte offset when the recording's topology
     /// went past `TopologyLimits`; the replay goes on without it.
     /// `stop` is asked after every event (the output's reader gone): the replay ends there.
-    public func run(limit: Int? = nil, stop: () -> Bool = { false }, interfaces: ([RecordedInterface]) -> Void = { _ in },
+    /// `opened` runs once the file is open, before anything is read (privileges go there).
+    public func run(limit: Int? = nil, opened: () -> Void = {}, stop: () -> Bool = { false }, interfaces: ([RecordedInterface]) -> Void = { _ in },
                     topology: (Result<[NamespaceSources], PcapngReader.FormatError>) -> Void = { _ in },
                     _ handle: (CaptureLoop.Event) -> Void) throws {
         guard let file = fopen(path, "rb") else { throw CaptureError.file(path: path, errno: errno) }
         defer { fclose(file) }
+        opened()
         var decoder = RecordingDecoder()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var packets = 0

@@ -1,5 +1,6 @@
 import Foundation
 import HoptraceCore
+import HoptraceSystem
 
 /// Reads the watched namespaces' links, addresses, routes, namespace ids and
 /// ip_forward the way a user would (`ip -j …`). The raw outputs are kept
@@ -51,21 +52,18 @@ public enum TopologyDiscovery {
         }
     }
 
+    /// One `ip -j` run: bounded (10 s, the topology limit's worth of output), its stderr in the error.
     static func run(_ argv: [String]) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { throw CaptureError.topology("\(argv.joined(separator: " ")): \(error)") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw CaptureError.topology("\(argv.joined(separator: " ")) failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        let r: SubprocessOutput
+        do {
+            r = try Subprocess.run(argv, outputLimit: TopologyLimits.blockBytes + 1, timeout: 10)
+        } catch {
+            throw CaptureError.topology("\(error)")
         }
-        return data
+        guard r.succeeded else {
+            throw CaptureError.topology("\(argv.joined(separator: " ")) failed (\(r.termination)): \(r.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        guard !r.truncated else { throw CaptureError.topology("\(argv.joined(separator: " ")): more output than a topology block may hold") }
+        return Data(r.stdout)
     }
 }

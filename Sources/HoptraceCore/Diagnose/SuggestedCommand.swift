@@ -108,12 +108,32 @@ public enum ShellQuote {
     /// A word of only `A-Za-z0-9_@%+=:,./-` stays bare (except a leading `=`, which zsh expands
     /// to a command's path); anything else is single-quoted, a `'` written as `'\''`. Inside
     /// single quotes nothing is special to sh, bash (history `!` included) or zsh.
+    /// A word with a character a terminal would obey (ESC, any control, a bidi override: an
+    /// interface named inside a container) is ANSI-C quoted instead, `$'b$(id)\x1b[1m'`: it
+    /// prints with no control character, and pasted into bash or zsh it is that exact name.
     public static func quote(_ word: String) -> String {
+        if word.unicodeScalars.contains(where: TerminalText.isUnsafe) { return ansiC(word) }
         let bare = word.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
                 || "-_./:=,@%+".unicodeScalars.contains($0)
         }
         if bare && !word.isEmpty && !word.hasPrefix("=") { return word }
         return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+
+    /// `$'…'`: `\\` and `\'` for themselves, `\xHH` for each UTF-8 byte of an unsafe character;
+    /// everything else (`$`, `(`, spaces) is literal inside.
+    private static func ansiC(_ word: String) -> String {
+        var out = "$'"
+        for scalar in word.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case _ where TerminalText.isUnsafe(scalar):
+                for byte in String(scalar).utf8 { out += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16) }
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
     }
 }

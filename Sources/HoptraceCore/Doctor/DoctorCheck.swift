@@ -41,26 +41,3 @@ public enum DoctorReport {
         }.joined(separator: "\n") + "\n"
     }
 }
-
-/// Linux capability bits, read from /proc/self/status (`CapEff:` in hex).
-public struct Capabilities: Sendable, Equatable {
-    public static let netAdmin = 12
-    public static let netRaw = 13
-    public static let sysAdmin = 21
-
-    public var effective: UInt64
-
-    public init(effective: UInt64) { self.effective = effective }
-
-    public init?(procStatus: String) {
-        for line in procStatus.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            let hex = line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces)
-            guard let v = UInt64(hex, radix: 16) else { return nil }
-            self.effective = v
-            return
-        }
-        return nil
-    }
-
-    public func has(_ bit: Int) -> Bool { effective & (1 << UInt64(bit)) != 0 }
-}

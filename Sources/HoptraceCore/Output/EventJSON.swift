@@ -112,10 +112,10 @@ public enum EventJSON {
         j.add("id", Int(e.id))
         if let c = e.counters {
             var o = JSONLine()
-            o.add("orig_packets", Int(truncatingIfNeeded: c.origPackets))
-            o.add("orig_bytes", Int(truncatingIfNeeded: c.origBytes))
-            o.add("reply_packets", Int(truncatingIfNeeded: c.replyPackets))
-            o.add("reply_bytes", Int(truncatingIfNeeded: c.replyBytes))
+            o.add("orig_packets", c.origPackets)
+            o.add("orig_bytes", c.origBytes)
+            o.add("reply_packets", c.replyPackets)
+            o.add("reply_bytes", c.replyBytes)
             j.add("counters", o)
         }
         return j.text

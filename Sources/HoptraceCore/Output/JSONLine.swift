@@ -18,6 +18,11 @@ public struct JSONLine {
         open(key)
         body.append(contentsOf: String(value).utf8)  // a small string: no allocation
     }
+    /// Unsigned decimal: a kernel counter may pass Int.max, and through Int it would print negative.
+    public mutating func add(_ key: String, _ value: UInt64) {
+        open(key)
+        body.append(contentsOf: String(value).utf8)
+    }
     public mutating func add(_ key: String, _ value: Bool) {
         open(key)
         body.append(contentsOf: (value ? "true" : "false").utf8)

@@ -82,7 +82,9 @@ struct IprouteReader {
     }
 
     /// The list `data` holds, with at most `limit` entries (`noun` names them in the error).
-    /// The document is measured first (`JSONExtent`); only then does JSONSerialization run.
+    /// The document is measured first (`JSONExtent`); only then does JSONSerialization run,
+    /// on the bytes `IPJSONRepair` made of it: a name iproute2 printed raw (a control byte, not
+    /// UTF-8) costs the namespace nothing. The measure needs no repair: it skips strings.
     func objects(_ data: Data, atMost limit: Int, of noun: String) throws(TopologyError) -> [Object] {
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return [] }
         let extent = data.withUnsafeBytes { JSONExtent.measure($0, entries: limit) }
@@ -97,7 +99,7 @@ struct IprouteReader {
         }
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data)
+            json = try JSONSerialization.jsonObject(with: IPJSONRepair.repaired(data))
         } catch {
             throw .malformedJSON(netns: netns, source: source, detail: "\(error.localizedDescription)")
         }
