@@ -15,6 +15,8 @@ import Testing
 ///   time, and no line holds a character a terminal would obey (`TerminalText.isUnsafe`).
 /// - A file the reader refuses is refused with a FormatError at an offset inside the file.
 /// - The correlator stays within its bounds (`Correlator.sizes`) after every event.
+/// - No mutant takes more than 5 s (a hang), and the process's peak RSS stays under 512 MiB
+///   (issue 14: memory amplification from a recording). Debug-build times: generous on purpose.
 ///
 /// Why a mutator in the suite and not libFuzzer: `-sanitize=fuzzer` needs a build configuration of
 /// its own that CI would have to build as well; this runs in the ordinary `swift test`, the same
@@ -45,8 +47,9 @@ import Testing
                 let path = try F.save(mutant.bytes, seed: settings.seed, index: index)
                 F.log("saved as \(path)")
             }
+            let began = clock.now
             let outcome = F.Replay(mutant.options, topologies: topologies).run(mutant.bytes)
-            tally.add(outcome, index: index)
+            tally.add(outcome, index: index, took: began.duration(to: clock.now))
             guard !outcome.problems.isEmpty else { continue }
             tally.failed += 1
             let saved = (try? F.save(mutant.bytes, seed: settings.seed, index: index)) ?? "(could not save it)"
@@ -58,6 +61,8 @@ import Testing
             if tally.failed >= 10 { break }
         }
         F.log("RecordingFuzzTests: \(tally.summary), in \(start.duration(to: clock.now))")
+        #expect(tally.slowest < .seconds(5), "mutant \(tally.slowestMutant) took \(tally.slowest): a hang")
+        #expect(F.peakRSSMiB() < 512, "peak RSS \(F.peakRSSMiB()) MiB")
         // The correlator re-keys a flow to conntrack's tuples without leaving the old keys behind.
         #expect(tally.staleKeyMutants == 0, "stale key-index entries after \(tally.staleKeyMutants) mutants (first: \(tally.firstStaleKeyMutant ?? -1))")
         // The mutator must reach past the reader, or it tests nothing but the reader.
@@ -112,6 +117,13 @@ enum RecordingFuzz {
     /// stderr, unbuffered: still there when a trap ends the process.
     static func log(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// This process's peak resident memory (getrusage's ru_maxrss, KiB on Linux), in MiB.
+    static func peakRSSMiB() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_maxrss / 1024
     }
 
     /// Writes a mutant where `hoptrace watch -r` can read it.
@@ -173,9 +185,15 @@ enum RecordingFuzz {
         /// Mutants after which the key index held entries no flow has, and the first of them.
         var staleKeyMutants = 0
         var firstStaleKeyMutant: Int?
+        var slowest: Duration = .zero
+        var slowestMutant = -1
 
-        mutating func add(_ o: Replay.Outcome, index: Int) {
+        mutating func add(_ o: Replay.Outcome, index: Int, took: Duration) {
             mutants += 1
+            if took > slowest {
+                slowest = took
+                slowestMutant = index
+            }
             if o.staleKeys > 0 {
                 staleKeyMutants += 1
                 if firstStaleKeyMutant == nil { firstStaleKeyMutant = index }
@@ -191,6 +209,7 @@ enum RecordingFuzz {
             s += "\(events) events, \(lines) lines (\(flowLines) flow lines) checked; \(failed) failed; "
             s += "\(staleKeyMutants) left stale key-index entries"
             if let first = firstStaleKeyMutant { s += " (first: mutant \(first))" }
+            s += "; slowest mutant \(slowestMutant): \(slowest); peak RSS \(RecordingFuzz.peakRSSMiB()) MiB"
             return s
         }
     }
