@@ -1,8 +1,7 @@
 // The terminal's emergency exits, in C because signal handlers must touch only
-// async-signal-safe state: sig_atomic_t flags and bytes prepared in advance.
-// SIGINT/SIGTERM/SIGHUP only set a flag the event loop reads; fatal signals write the
-// saved termios back, write the escape bytes that leave curses mode, and re-raise
-// with the default action (so a crash still dumps core / reports).
+// async-signal-safe state: bytes prepared in advance. Fatal signals write the saved
+// termios back, write the escape bytes that leave curses mode, and re-raise with the
+// default action (so a crash still dumps core / reports). The stop signals are stop.c's.
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +9,11 @@
 #include <unistd.h>
 #include "CHoptraceShims.h"
 
-static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t continued;
 static volatile sig_atomic_t armed;
 static struct termios saved_termios;
 static int saved_fd = -1;
 static char restore_bytes[512];
 static size_t restore_len;
-
-static void on_stop(int sig) { stop_signal = sig; }
-static void on_continue(int sig) { (void)sig; continued = 1; }
 
 static void on_fatal(int sig) {
     if (armed) {
@@ -32,33 +26,6 @@ static void on_fatal(int sig) {
     }
     // SA_RESETHAND already restored the default action: raise it again.
     raise(sig);
-}
-
-int CHoptraceShims_terminal_install_stop_handlers(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, 0) != 0 || sigaction(SIGTERM, &sa, 0) != 0) return -1;
-    // A closed terminal (SIGHUP) is a way out like any other, unless nohup asked to survive it.
-    if (!CHoptraceShims_signal_ignored(SIGHUP) && sigaction(SIGHUP, &sa, 0) != 0) return -1;
-    sa.sa_handler = on_continue;
-    sa.sa_flags = SA_RESTART;
-    return sigaction(SIGCONT, &sa, 0);
-}
-
-int CHoptraceShims_terminal_stop_signal(void) { return stop_signal; }
-
-int CHoptraceShims_signal_ignored(int sig) {
-    struct sigaction old;
-    if (sigaction(sig, 0, &old) != 0) return 0;
-    return old.sa_handler == SIG_IGN;
-}
-
-int CHoptraceShims_terminal_take_continued(void) {
-    int c = continued;
-    continued = 0;
-    return c;
 }
 
 int CHoptraceShims_terminal_save(int fd) {

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCore
 
 /// (b) New NAT flows per second: hoptrace's conntrack subscriber next to `conntrack -E`.
 struct FlowRateBench {
@@ -22,7 +23,7 @@ struct FlowRateBench {
             try watcher.waitFor("hoptrace: watching")
             usleep(500_000)  // conntrack -E says nothing when ready
             let flows = Int(rate)
-            let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1", sockets: (flows + 59_999) / 60_000)
+            let load = try LoadGenerator(in: NetworkNamespace("\(prefix)ns1"), sockets: (flows + 59_999) / 60_000)
             let (sent, took) = load.send(to: "172.31.45.174", ports: 2000...61_999, total: flows, rate: rate)
             usleep(1_500_000)
             let created = Int(try sh(["/usr/sbin/ip", "netns", "exec", host, "/usr/sbin/conntrack", "-C"])

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HoptraceCapture
+import HoptraceCore
 import HoptraceSystem
 
 /// (d) The live view's own CPU: idle (nothing moving: it must not spin), and while the
@@ -22,7 +23,7 @@ struct LiveViewBench {
         let idle = cpu(pid, over: seconds * 2) { }
         say(String(format: "idle: %.3f CPU s over %.0f s = %.2f%% of one core", idle, seconds * 2, 100 * idle / (seconds * 2)))
         // 10k flows: one datagram to each of 10k ports from ns1 (through MASQUERADE).
-        let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
+        let load = try LoadGenerator(in: NetworkNamespace("\(prefix)ns1"))
         _ = load.send(to: "172.31.45.174", ports: 20_000...UInt16(20_000 + flows - 1), total: flows, rate: 20_000)
         usleep(1_000_000)
         let busy = cpu(pid, over: seconds * 2) {

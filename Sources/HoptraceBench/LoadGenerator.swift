@@ -1,6 +1,7 @@
 import CHoptraceShims
 import Glibc
 import HoptraceCapture
+import HoptraceCore
 
 /// UDP load from inside a lab namespace: a socket opened there (so its packets take
 /// the lab's path), paced to a target rate with sendmmsg batches.
@@ -9,9 +10,9 @@ final class LoadGenerator: @unchecked Sendable {
 
     /// `sockets` sockets, each with its own source port: every (socket, destination port)
     /// pair is a new conntrack flow.
-    init(netnsPath: String, sockets: Int = 1) throws {
+    init(in namespace: NetworkNamespace, sockets: Int = 1) throws {
         fds = try (0..<sockets).map { _ in
-            try NetnsThread.run(in: netnsPath) { socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) }
+            try NetnsThread.run(in: namespace) { socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) }
         }
         guard fds.allSatisfy({ $0 >= 0 }) else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceCore
 
 /// (a) Packets through the whole path, hoptrace and tcpdump capturing side by side.
 struct PacketRateBench {
@@ -41,7 +42,7 @@ struct PacketRateBench {
         for rate in rates where BenchAbort.requested == 0 {
             let dumps = try tcpdumps(["-w", "/dev/null"])
             for d in dumps { try d.waitFor("listening on") }
-            let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
+            let load = try LoadGenerator(in: NetworkNamespace("\(prefix)ns1"))
             let (sent, took) = load.send(to: "172.31.45.174", ports: 9000...9000, total: Int(rate * seconds), rate: rate)
             for d in dumps { d.waitUntilIdle() }
             let cpu = dumps.reduce(0) { $0 + $1.cpuSeconds }
@@ -81,7 +82,7 @@ struct PacketRateBench {
         let dumps = withTcpdump ? try tcpdumps() : []
         try watcher.waitFor("hoptrace: watching")
         for d in dumps { try d.waitFor("listening on") }
-        let load = try LoadGenerator(netnsPath: "/run/netns/\(prefix)ns1")
+        let load = try LoadGenerator(in: NetworkNamespace("\(prefix)ns1"))
         let (sent, took) = load.send(to: "172.31.45.174", ports: 9000...9000, total: Int(rate * seconds), rate: rate)
         // Loss, not lag: every capturer is given the time to read what its kernel buffer
         // kept (what the buffer could not keep is a kernel drop). The lag is reported.

@@ -186,23 +186,13 @@ public enum Monotonic {
 /// terminal restored) instead of the default action killing the process with it undone.
 /// A SIGHUP ignored at start (`nohup`) stays ignored: that run asked to outlive its terminal.
 public enum StopSignal {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-    public static var requested: Bool { flag != 0 }
+    public static var requested: Bool { CHoptraceShims_stop_signal() != 0 }
 
     /// Called by `CaptureLoop.run`; a caller that changes the system before the loop starts
-    /// (explain mode's tables) calls it first. Installing again is harmless.
+    /// (explain mode's tables) calls it first. The same C handlers and flag as the live view's
+    /// terminal (stop.c): installing again is harmless, and never replaces one with another.
     public static func install() {
-        // A parent may have started us with these blocked (a thread pool's mask is
-        // inherited across exec): then Ctrl-C and SIGTERM would never arrive.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGHUP)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in StopSignal.flag = 1 }
-        signal(SIGTERM) { _ in StopSignal.flag = 1 }
-        if CHoptraceShims_signal_ignored(SIGHUP) == 0 { signal(SIGHUP) { _ in StopSignal.flag = 1 } }
+        _ = CHoptraceShims_install_stop_handlers()
     }
 }
 

@@ -33,10 +33,13 @@ public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
         self.init(netns: ns, iface: iface)
     }
 
-    /// The namespace file to enter: a path as given, or /run/netns/NAME.
-    public var netnsPath: String? {
-        netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
+    /// The namespace to enter; nil is hoptrace's own.
+    public var networkNamespace: NetworkNamespace? {
+        netns.map { NetworkNamespace($0) }
     }
+
+    /// The namespace file to enter (`NetworkNamespace.path`).
+    public var netnsPath: String? { networkNamespace?.path }
 
     public var description: String { CapturePointNames.shared.names(handle).description }
 }

@@ -16,7 +16,7 @@ import HoptraceTUI
 /// input and the next `draw` repaints the whole screen. `restore()` is idempotent.
 public final class CursesTerminal {
     /// SIGINT, SIGTERM or SIGHUP arrived: the loop should restore and exit.
-    public static var stopRequested: Bool { CHoptraceShims_terminal_stop_signal() != 0 }
+    public static var stopRequested: Bool { CHoptraceShims_stop_signal() != 0 }
 
     /// The descriptor to poll for keys (stdin).
     public let inputFD: Int32 = 0
@@ -36,7 +36,7 @@ public final class CursesTerminal {
         guard isatty(0) == 1, isatty(1) == 1 else { return nil }
         setlocale(LC_ALL, "")
         unicode = String(cString: nl_langinfo(nl_item(CODESET))).uppercased().replacingDash() == "UTF8"
-        _ = CHoptraceShims_terminal_install_stop_handlers()
+        _ = CHoptraceShims_install_stop_handlers()
         _ = CHoptraceShims_terminal_save(0)
         guard let w = initscr() else { return nil }
         window = w
@@ -70,7 +70,7 @@ public final class CursesTerminal {
     public func readInputs() -> [KeyInput] {
         guard active else { return [] }
         var out: [KeyInput] = []
-        if CHoptraceShims_terminal_take_continued() != 0 {
+        if CHoptraceShims_take_continued() != 0 {
             fullRedraw = true
             out.append(.resize)
         }

@@ -20,7 +20,7 @@ public struct Lab: Sendable {
     public var isUp: Bool { ownership.ownedNamespaces().contains(topology.host) && Self.namespaceExists(topology.host) }
 
     static func namespaceExists(_ name: String) -> Bool {
-        FileManager.default.fileExists(atPath: "/run/netns/\(name)")
+        FileManager.default.fileExists(atPath: NetworkNamespace(name).path)
     }
 
     static func requireRoot() throws {

@@ -49,7 +49,7 @@ enum DetailView {
         if f.conntrackOrig == nil && f.events.isEmpty {
             add("  no conntrack entry seen for this flow", ScreenBuffer.Style(color: .dim))
         } else {
-            add("  id \(f.conntrackID.map(String.init) ?? "-")  state \(f.conntrackState ?? "-")  status \(f.conntrackStatus.joined(separator: ","))")
+            add("  id \(f.conntrackID.map(String.init) ?? "-")  state \(f.conntrackState ?? "-")  status \(f.conntrackStatus.names.joined(separator: ","))")
             if let o = f.conntrackOrig { add("  orig   " + tuple(o)) }
             if let r = f.conntrackReply { add("  reply  " + tuple(r)) }
             add("  ended: \(f.ended ? "yes (destroyed)" : "no")")
@@ -62,7 +62,7 @@ enum DetailView {
         add("packets \(f.packets) (request \(f.requestPackets), reply \(f.replyPackets), related \(f.relatedPackets))  first \(Format.clock(f.firstSeen))  last \(Format.clock(f.lastSeen))")
         out.append(("", .plain))
         out.append(("journeys (\(f.journeys.count))", head))
-        let ports = f.proto == 6 || f.proto == 17
+        let ports = IPProtocol.isTCPOrUDP(f.proto)
         for j in f.journeys.sorted(by: { $0.firstTime < $1.firstTime }) {
             let what = JourneyPane.label(j, flow: f, g)
             add("  #\(j.id) \(j.leg.rawValue) \(what)  \(Format.verdict(j.verdict))  span \(Format.delta(j.spanMicros))"

@@ -30,7 +30,7 @@ enum FlowsPane {
 
         let wide = s.width >= 100
         let idW = wide ? max(2, visible.map { "\($0.id)".count }.max() ?? 2) : 0
-        let protoW = visible.map { Format.protoName($0.proto).count }.max() ?? 4
+        let protoW = visible.map { IPProtocol.name($0.proto).count }.max() ?? 4
         let natW = min(22, visible.map { Format.natBadge($0, g).count }.max() ?? 0)
         let ctW = wide ? min(11, visible.map { Format.conntrack($0).count }.max() ?? 0) : 0
         let hopsW = visible.map { Format.hops($0).count }.max() ?? 3
@@ -56,7 +56,7 @@ enum FlowsPane {
             if isSelected { s.fill(y: y, from: 0, to: s.width, style: st(.plain)) }
             var parts: [(String, ScreenBuffer.Style)] = [(" ", st(.plain))]
             if idW > 0 { parts.append((Format.padLeft("\(f.id)", idW) + " ", st(ScreenBuffer.Style(color: .dim)))) }
-            parts.append((Format.padRight(Format.protoName(f.proto), protoW) + " ", st(.plain)))
+            parts.append((Format.padRight(IPProtocol.name(f.proto), protoW) + " ", st(.plain)))
             parts.append((Format.padRight(Format.flowTuple(f, width: tupleW, g), tupleW) + " ", st(ScreenBuffer.Style(bold: true))))
             if natW > 0 {
                 parts.append((Format.padRight(Format.fit(Format.natBadge(f, g), natW, g), natW) + " ",

@@ -2,8 +2,6 @@ import HoptraceCore
 
 /// Short texts the panes share.
 enum Format {
-    static func protoName(_ p: UInt8) -> String { IPProtocol.name(p) }
-
     /// "21:27:05.812345" (UTC), as the text output prints times.
     static func clock(_ t: EventTime) -> String {
         let day = ((t.seconds % 86_400) + 86_400) % 86_400
@@ -94,7 +92,7 @@ enum Format {
 
     /// The original tuple of a flow row: "172.18.0.3 → 172.31.45.174 id 27", "a:1 → b:80".
     static func flowTuple(_ f: Flow, width: Int, _ g: Glyphs) -> String {
-        let ports = f.proto == 6 || f.proto == 17 || f.proto == 132
+        let ports = IPProtocol.isTCPOrUDP(f.proto) || f.proto == IPProtocol.sctp
         let suffix = f.echo ? " id \(f.orig.sport)" : ""
         let t = tuple(src: f.orig.src, dst: f.orig.dst, sport: ports ? f.orig.sport : nil, dport: ports ? f.orig.dport : nil,
                       width: max(1, width - suffix.count), arrow: " \(g.right) ", g)
@@ -110,7 +108,7 @@ enum Format {
             let addrField = kind == .snat ? "src" : "dst", portField = kind == .snat ? "sport" : "dport"
             let addr = rewrites.first { $0.field == addrField }?.to
             let port = rewrites.first { $0.field == portField }?.to
-            let ports = f.proto == 6 || f.proto == 17
+            let ports = IPProtocol.isTCPOrUDP(f.proto)
             var text = kind.rawValue.uppercased() + g.right
             if let addr {
                 text += addr
@@ -133,9 +131,10 @@ enum Format {
     static func conntrack(_ f: Flow) -> String {
         if let s = f.conntrackState { return s }
         let st = f.conntrackStatus
-        if st.isEmpty { return "-" }
-        if st.contains("ASSURED") { return "ASSURED" }
-        return st.contains("SEEN_REPLY") ? "REPLIED" : "UNREPLIED"
+        // No entry yet, or none of the bits conntrack names: nothing to say.
+        if st.isDisjoint(with: .named) { return "-" }
+        if st.contains(.assured) { return "ASSURED" }
+        return st.contains(.seenReply) ? "REPLIED" : "UNREPLIED"
     }
 
     /// Request hops seen / expected, for the latest request journey: "5/5", "3/5".

@@ -118,7 +118,7 @@ enum JourneyPane {
 
     /// The widest cell at full length: a column's name, or a hop's `src>dst` with ports.
     static func fullCellWidth(_ f: Flow, cols: [CapturePoint]) -> Int {
-        let ports = f.proto == 6 || f.proto == 17
+        let ports = IPProtocol.isTCPOrUDP(f.proto)
         var w = cols.map { $0.description.count }.max() ?? 0
         for j in f.journeys {
             for h in j.hops {
@@ -134,7 +134,7 @@ enum JourneyPane {
         case .request, .reply:
             let arrow = j.leg == .request ? g.right : g.left
             if let seq = j.icmpSeq { return "\(arrow) \(seq)" }
-            if f.proto == 6 { return "\(arrow) \(PacketText.tcpFlags(j.tcpFlags))" }
+            if f.proto == IPProtocol.tcp { return "\(arrow) \(PacketText.tcpFlags(j.tcpFlags))" }
             return arrow
         case .error:
             return "! " + (j.icmpError.map { "\($0.type)/\($0.code)" } ?? "err")
@@ -149,7 +149,7 @@ enum JourneyPane {
         case .error: ScreenBuffer.Style(color: .red, bold: true)
         }
         s.put(Format.fit(label(j, flow: f, g), labelWidth - 1, g), x: 0, y: y, style: legStyle)
-        let ports = f.proto == 6 || f.proto == 17
+        let ports = IPProtocol.isTCPOrUDP(f.proto)
         var previous: Hop?
         let lostAt: CapturePoint? = {
             guard j.verdict.state == .vanished, let at = j.verdict.at, let i = j.path.firstIndex(of: at),

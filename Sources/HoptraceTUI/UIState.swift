@@ -186,8 +186,8 @@ enum FlowList {
     }
 
     static func haystack(_ f: Flow) -> String {
-        var parts = [Format.protoName(f.proto), "\(f.orig.src)", "\(f.orig.dst)", "id:\(f.id)"]
-        if f.proto == 6 || f.proto == 17 {
+        var parts = [IPProtocol.name(f.proto), "\(f.orig.src)", "\(f.orig.dst)", "id:\(f.id)"]
+        if IPProtocol.isTCPOrUDP(f.proto) {
             parts += ["port:\(f.orig.sport)", "port:\(f.orig.dport)", ":\(f.orig.sport)", ":\(f.orig.dport)"]
         }
         if let r = f.reply { parts += ["\(r.src)", "\(r.dst)"] }

@@ -74,8 +74,7 @@ struct WatchCommand: ParsableCommand {
             points.append(p)
         }
         for ns in netns {
-            let path = ns.hasPrefix("/") ? ns : "/run/netns/" + ns
-            let found = try InterfaceDiscovery.capturePoints(netns: ns, netnsPath: path)
+            let found = try InterfaceDiscovery.capturePoints(in: NetworkNamespace(ns))
             guard !found.isEmpty else { throw CaptureError.pcap(point: ns, function: "pcap_findalldevs", message: "no interface is up in namespace \(ns)") }
             points += found.filter { !points.contains($0) }
         }
@@ -165,8 +164,7 @@ struct WatchCommand: ParsableCommand {
         // Trace tables of runs that were killed still mark packets here: remove them, and say so.
         for stale in TraceTableSweep.atStart(namespaces: namespaces) { Console.err("hoptrace: \(stale.report)") }
         let conntrack = noConntrack ? [] : try namespaces.map { ns in
-            try ConntrackSource.open(netns: ns, netnsPath: ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 },
-                                     receiveBuffer: conntrackBuffer << 10)
+            try ConntrackSource.open(in: ns.map { NetworkNamespace($0) }, receiveBuffer: conntrackBuffer << 10)
         }
         let pipeline = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
         pipeline.session.correlator.capturingSince = EventTime(seconds: allCapturing.seconds, micros: allCapturing.micros)

@@ -102,7 +102,7 @@ import HoptraceCore
         #expect(f.journeys.allSatisfy { $0.verdict.state == .delivered })
         #expect(f.verdict.state == .replied)
         #expect(f.conntrackState == "ESTABLISHED")
-        #expect(f.conntrackStatus.contains("DST_NAT"))
+        #expect(f.conntrackStatus.contains(.dstNAT))
     }
 
     @Test func masqueradeSourcePortRemapIsRecordedWithTheAddress() throws {

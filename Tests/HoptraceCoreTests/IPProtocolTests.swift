@@ -16,12 +16,16 @@ import Testing
 
     @Test func everyOutputAgrees() {
         for p: UInt8 in [1, 2, 6, 17, 47, 50, 132, 253] {
-            #expect(EventJSON.protoName(p) == IPProtocol.name(p))
-            #expect(ConntrackText.protoName(p) == IPProtocol.name(p))
+            #expect(IPProtocol.conntrackName(p) == IPProtocol.name(p))
         }
         // conntrack -E's own word, kept in its lines; NDJSON says icmp6.
-        #expect(ConntrackText.protoName(58) == "icmpv6")
-        #expect(EventJSON.protoName(58) == "icmp6")
+        #expect(IPProtocol.conntrackName(58) == "icmpv6")
+        #expect(IPProtocol.name(58) == "icmp6")
+        let a = IPAddress("fd00::1")!, b = IPAddress("fd00::2")!
+        let e = ConntrackEvent(kind: .new, proto: 58, orig: .init(src: a, dst: b, icmp: (128, 0, 7)),
+                               reply: .init(src: b, dst: a, icmp: (129, 0, 7)), status: [.confirmed])
+        #expect(ConntrackText.line(e, netns: nil, time: "T").contains(" conntrack [NEW] icmpv6 58 "))
+        #expect(EventJSON.conntrack(e, netns: nil, seconds: 0, micros: 0).contains(#""proto":"icmp6""#))
     }
 
     @Test func namesAreUniqueAndLowerCase() {

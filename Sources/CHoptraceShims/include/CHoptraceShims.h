@@ -35,19 +35,18 @@ int CHoptraceShims_unshare_net(void);
 int CHoptraceShims_send_udp_burst(int fd, uint32_t dst_be, uint16_t port_first, uint32_t port_span,
                                   uint32_t *port_index, const void *payload, size_t len, unsigned count);
 
-// Whether `sig` is ignored (SIG_IGN) right now: a SIGHUP ignored at start (nohup) must
-// stay ignored. A shim because Swift cannot compare C function pointers such as SIG_IGN,
-// and sigaction's handler sits in a glibc-named union. (terminal.c)
+// The stop signals (stop.c), one path for the capture loop and the live view: SIGINT,
+// SIGTERM and SIGHUP (not when ignored at start: nohup) set a flag the loop reads
+// (_stop_signal: the signal number, or 0); SIGCONT sets another (_take_continued reads and
+// clears it). Install before initscr so ncurses leaves SIGINT/SIGTERM alone.
+int CHoptraceShims_install_stop_handlers(void);
+int CHoptraceShims_stop_signal(void);
+int CHoptraceShims_take_continued(void);
+// Whether `sig` is ignored (SIG_IGN) right now. A shim because Swift cannot compare C
+// function pointers such as SIG_IGN, and sigaction's handler sits in a glibc-named union.
 int CHoptraceShims_signal_ignored(int sig);
 
-// The TUI's terminal safety net (terminal.c): signal handlers may only touch
-// async-signal-safe state, which Swift globals do not guarantee.
-// SIGINT/SIGTERM/SIGHUP set a flag (read with _stop_signal: the signal number, or 0;
-// SIGHUP not when it was ignored at start); SIGCONT sets another (_take_continued
-// reads and clears it). Install before initscr so ncurses leaves SIGINT/SIGTERM alone.
-int CHoptraceShims_terminal_install_stop_handlers(void);
-int CHoptraceShims_terminal_stop_signal(void);
-int CHoptraceShims_terminal_take_continued(void);
+// The TUI's terminal safety net (terminal.c).
 // tcgetattr(fd) before curses changes the modes.
 int CHoptraceShims_terminal_save(int fd);
 // On SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGABRT/SIGFPE: tcsetattr the saved modes, write

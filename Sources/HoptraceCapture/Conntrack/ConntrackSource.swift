@@ -6,18 +6,20 @@ import HoptraceCore
 /// A conntrack event subscription (libnetfilter_conntrack) in one namespace.
 /// Its descriptor joins the capture loop's poll; `drain` reads what is queued.
 public final class ConntrackSource: @unchecked Sendable {
+    /// Where it listens; nil is hoptrace's own namespace.
+    let namespace: NetworkNamespace?
+    /// The namespace as the user named it, on every event.
     public let netns: String?
-    let netnsPath: String?
     let handle: OpaquePointer
     public let fd: Int32
     /// Times the kernel said ENOBUFS: events were lost because we read too slowly.
     public private(set) var overruns = 0
 
-    /// Subscribes inside `netns` (on a thread that entered it), with a 64 MiB
+    /// Subscribes inside `namespace` (on a thread that entered it), with a 64 MiB
     /// receive buffer: `conntrack -E`'s default loses events under a flood.
-    public static func open(netns: String?, netnsPath: String?, receiveBuffer: Int32 = 64 << 20) throws -> ConntrackSource {
-        try NetnsThread.run(in: netnsPath) {
-            let source = try ConntrackSource(netns: netns, netnsPath: netnsPath, receiveBuffer: receiveBuffer)
+    public static func open(in namespace: NetworkNamespace?, receiveBuffer: Int32 = 64 << 20) throws -> ConntrackSource {
+        try NetnsThread.run(in: namespace) {
+            let source = try ConntrackSource(namespace: namespace, receiveBuffer: receiveBuffer)
             source.existing = ConntrackSource.dumpTable()
             return source
         }
@@ -39,7 +41,7 @@ public final class ConntrackSource: @unchecked Sendable {
         guard resyncPending, now - lastResync >= 1 else { return nil }
         resyncPending = false
         lastResync = now
-        return (try? NetnsThread.run(in: netnsPath) { ConntrackSource.dumpTable() }) ?? []
+        return (try? NetnsThread.run(in: namespace) { ConntrackSource.dumpTable() }) ?? []
     }
 
     static func dumpTable() -> [ConntrackEvent] {
@@ -61,13 +63,13 @@ public final class ConntrackSource: @unchecked Sendable {
         return box.events
     }
 
-    private init(netns: String?, netnsPath: String?, receiveBuffer: Int32) throws {
-        self.netns = netns
-        self.netnsPath = netnsPath
+    private init(namespace: NetworkNamespace?, receiveBuffer: Int32) throws {
+        self.namespace = namespace
+        self.netns = namespace?.displayName
         let groups = UInt32(NF_NETLINK_CONNTRACK_NEW) | UInt32(NF_NETLINK_CONNTRACK_UPDATE)
             | UInt32(NF_NETLINK_CONNTRACK_DESTROY)
         guard let h = nfct_open(UInt8(CONNTRACK), groups) else {
-            throw CaptureError.pcap(point: netns ?? "(current namespace)", function: "nfct_open",
+            throw CaptureError.pcap(point: namespace?.displayName ?? "(current namespace)", function: "nfct_open",
                                     message: String(cString: strerror(errno)) + (errno == EPERM
                                         ? " (conntrack events need CAP_NET_ADMIN: run with sudo, or --no-conntrack; see 'hoptrace doctor')"
                                         : " (conntrack events need the nf_conntrack_netlink module)"))
@@ -138,14 +140,14 @@ public final class ConntrackSource: @unchecked Sendable {
         let proto = nfct_get_attr_u8(ct, ATTR_L4PROTO)
         var orig = ConntrackEvent.Tuple(src: addr(ATTR_IPV4_SRC, ATTR_IPV6_SRC), dst: addr(ATTR_IPV4_DST, ATTR_IPV6_DST))
         var reply = ConntrackEvent.Tuple(src: addr(ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC), dst: addr(ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST))
-        if proto == 1 || proto == 58, has(ATTR_ICMP_TYPE) {
+        if proto == IPProtocol.icmp || proto == IPProtocol.icmpv6, has(ATTR_ICMP_TYPE) {
             let type = nfct_get_attr_u8(ct, ATTR_ICMP_TYPE), code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE)
             let id = UInt16(bigEndian: nfct_get_attr_u16(ct, ATTR_ICMP_ID))
             orig.icmp = (type, code, id)
             // conntrack keeps one ICMP id; a query's reply is its answer type (ICMP echo
             // 8 → 0, timestamp 13 → 14, info 15 → 16, address mask 17 → 18; ICMPv6 echo
             // 128 → 129, node information 139 → 140), as the kernel's invert tables say.
-            let answers: [UInt8: UInt8] = proto == 58 ? [128: 129, 139: 140] : [8: 0, 13: 14, 15: 16, 17: 18]
+            let answers: [UInt8: UInt8] = proto == IPProtocol.icmpv6 ? [128: 129, 139: 140] : [8: 0, 13: 14, 15: 16, 17: 18]
             let replyType = answers[type] ?? type
             reply.icmp = (replyType, code, id)
         } else {
@@ -157,7 +159,7 @@ public final class ConntrackSource: @unchecked Sendable {
         var event = ConntrackEvent(
             kind: kind, proto: proto, orig: orig, reply: reply,
             status: has(ATTR_STATUS) ? nfct_get_attr_u32(ct, ATTR_STATUS) : 0,
-            tcpState: proto == 6 && has(ATTR_TCP_STATE) ? nfct_get_attr_u8(ct, ATTR_TCP_STATE) : nil,
+            tcpState: proto == IPProtocol.tcp && has(ATTR_TCP_STATE) ? nfct_get_attr_u8(ct, ATTR_TCP_STATE) : nil,
             timeout: has(ATTR_TIMEOUT) ? nfct_get_attr_u32(ct, ATTR_TIMEOUT) : nil,
             mark: has(ATTR_MARK) ? nfct_get_attr_u32(ct, ATTR_MARK) : 0,
             zone: has(ATTR_ZONE) ? nfct_get_attr_u16(ct, ATTR_ZONE) : 0,

@@ -7,8 +7,8 @@ import HoptraceSystem
 /// of the thread that opens the file, so the reads run on a thread that entered it.
 public enum NamespaceFactsReader {
     public static func read(netns: String?) throws -> NamespaceFacts {
-        let path = netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
-        var facts = try NetnsThread.run(in: path) { () -> NamespaceFacts in
+        let namespace = netns.map { NetworkNamespace($0) }
+        var facts = try NetnsThread.run(in: namespace) { () -> NamespaceFacts in
             func value(_ key: String) -> Int? {
                 NamespaceFacts.parseInt(try? String(contentsOfFile: "/proc/sys/" + key, encoding: .utf8))
             }
@@ -24,7 +24,7 @@ public enum NamespaceFactsReader {
                 conntrackCount: value("net/netfilter/nf_conntrack_count"),
                 conntrackMax: value("net/netfilter/nf_conntrack_max"))
         }
-        let version = try? NamespaceCommand.run(["iptables", "-V"], in: path)
+        let version = try? NamespaceCommand.run(["iptables", "-V"], in: namespace)
         facts.iptablesBackend = NamespaceFacts.parseBackend(version.map { $0.stdout + $0.stderr })
         facts.tracingAvailable = ToolLocator.locate("nft") != nil
         return facts

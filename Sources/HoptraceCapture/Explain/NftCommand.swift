@@ -17,13 +17,14 @@ enum NamespaceCommand {
         var stderr: String
     }
 
-    /// The path `nsenter --net=` takes: a name under /run/netns, or a path as given; nil = here.
+    /// The path `nsenter --net=` takes for a user's namespace argument (`NetworkNamespace.path`); nil = here.
     static func path(of netns: String?) -> String? {
-        netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
+        netns.map { NetworkNamespace($0).path }
     }
 
-    static func run(_ argv: [String], in netnsPath: String?, stdin: String? = nil) throws -> Output {
-        let full = (netnsPath.map { ["nsenter", "--net=\($0)", "--"] } ?? []) + argv
+    /// `--` ends nsenter's options: `argv` is whatever the caller runs.
+    static func run(_ argv: [String], in namespace: NetworkNamespace?, stdin: String? = nil) throws -> Output {
+        let full = (namespace.map { $0.enterArgv + ["--"] } ?? []) + argv
         let r: SubprocessOutput
         do {
             r = try Subprocess.run(full, input: stdin.map { Array($0.utf8) }, timeout: 30)

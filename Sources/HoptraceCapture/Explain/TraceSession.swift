@@ -14,8 +14,10 @@ import HoptraceCore
 /// deletes the table. After SIGKILL the next start removes it. A closed session stays closed
 /// (`setSelectors` throws): tracing again means opening a new one.
 public final class TraceSession: @unchecked Sendable {
-    public let netns: String?
-    public let netnsPath: String?
+    /// Where it traces; nil is hoptrace's own namespace.
+    public let namespace: NetworkNamespace?
+    /// The namespace as the user named it (errors, rule paths).
+    public var netns: String? { namespace?.displayName }
     public let pid: Int32
     public let fd: Int32
     public private(set) var selectors: [TraceSelector]
@@ -40,20 +42,20 @@ public final class TraceSession: @unchecked Sendable {
 
     public var tableName: String { TraceTable.name(pid: pid) }
 
-    /// Starts tracing in `netns` (a name under /run/netns or a path; nil = current namespace).
+    /// Starts tracing in `netns` (the user's argument, a name or a path: `NetworkNamespace`; nil = current namespace).
     public static func open(netns: String?, selectors: [TraceSelector], pid: Int32 = getpid(),
                             receiveBuffer: Int32 = 4 << 20) throws -> TraceSession {
-        let path = netns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
-        let fd = try NetnsThread.run(in: path) { try TraceSession.subscribe(netns: netns, receiveBuffer: receiveBuffer) }
+        let namespace = netns.map { NetworkNamespace($0) }
+        let fd = try NetnsThread.run(in: namespace) { try TraceSession.subscribe(netns: netns, receiveBuffer: receiveBuffer) }
         let stale: [StaleTraceTable]
         do {
-            stale = try TraceTableSweep.sweep(netns: netns, netnsPath: path, ownPID: pid, ownTableLive: true)
+            stale = try TraceTableSweep.sweep(in: namespace, ownPID: pid, ownTableLive: true)
         } catch {
             Glibc.close(fd)
             throw error
         }
         // From here the session owns fd: its close() (or deinit) closes it, exactly once.
-        let session = TraceSession(netns: netns, netnsPath: path, pid: pid, fd: fd, selectors: selectors, stale: stale,
+        let session = TraceSession(namespace: namespace, pid: pid, fd: fd, selectors: selectors, stale: stale,
                                    startTime: ProcessStat.current(pid: pid)?.startTime)
         do {
             try session.install()
@@ -62,26 +64,25 @@ public final class TraceSession: @unchecked Sendable {
             // The install replaces a table of this name unless nft may not touch it: then it is
             // not this run's (pid reuse) and in the way, which deserves its own sentence.
             if let e = error as? ExplainError, case .nft(_, _, let message) = e, NFTMessage.isPermissionDenied(message),
-               TraceTableSweep.hasTable(session.tableName, netns: netns, netnsPath: path) {
+               TraceTableSweep.hasTable(session.tableName, in: namespace) {
                 throw ExplainError.tableInTheWay(netns: netns, table: "inet " + session.tableName, reason: NFTMessage.reason(message))
             }
             throw error
         }
-        session.ruleset = (try? TraceSession.dumpRuleset(netns: netns, netnsPath: path)) ?? NFTRuleset()
+        session.ruleset = (try? TraceSession.dumpRuleset(in: namespace)) ?? NFTRuleset()
         return session
     }
 
-    private init(netns: String?, netnsPath: String?, pid: Int32, fd: Int32, selectors: [TraceSelector],
+    private init(namespace: NetworkNamespace?, pid: Int32, fd: Int32, selectors: [TraceSelector],
                  stale: [StaleTraceTable], startTime: UInt64?) {
-        self.netns = netns
-        self.netnsPath = netnsPath
+        self.namespace = namespace
         self.pid = pid
         self.fd = fd
         self.selectors = selectors
         self.stale = stale
         self.startTime = startTime
         self.ruleset = NFTRuleset()
-        self.builder = RulePathBuilder(netns: netns)
+        self.builder = RulePathBuilder(netns: namespace?.displayName)
     }
 
     /// True while this session's table is in the kernel: installed and not yet closed.
@@ -96,7 +97,7 @@ public final class TraceSession: @unchecked Sendable {
     }
 
     private func install() throws {
-        let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath,
+        let r = try NamespaceCommand.run(["nft", "-f", "-"], in: namespace,
                                          stdin: TraceTable.installScript(pid: pid, startTime: startTime, selectors: selectors))
         guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "install \(tableName)", message: r.stderr) }
         installed = true
@@ -104,7 +105,7 @@ public final class TraceSession: @unchecked Sendable {
 
     /// Dumps the ruleset again (rule texts for handles added since).
     public func refreshRuleset() throws {
-        ruleset = try Self.dumpRuleset(netns: netns, netnsPath: netnsPath)
+        ruleset = try Self.dumpRuleset(in: namespace)
     }
 
     /// Reads the queued trace messages, at most `limit` datagrams (the rest stay for the next
@@ -154,7 +155,7 @@ public final class TraceSession: @unchecked Sendable {
         guard installed else { return nil }
         installed = false
         do {
-            let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
+            let r = try NamespaceCommand.run(["nft", "-f", "-"], in: namespace, stdin: TraceTable.removeScript(pid: pid))
             return r.status == 0 ? nil : .nft(netns: netns, action: "delete \(tableName)", message: r.stderr)
         } catch let e as ExplainError {
             return e
@@ -198,9 +199,9 @@ public final class TraceSession: @unchecked Sendable {
     }
 
     /// `nft -s -a list ruleset` in the namespace.
-    public static func dumpRuleset(netns: String?, netnsPath: String?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "-s", "-a", "list", "ruleset"], in: netnsPath)
-        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list the ruleset", message: r.stderr) }
+    public static func dumpRuleset(in namespace: NetworkNamespace?) throws -> NFTRuleset {
+        let r = try NamespaceCommand.run(["nft", "-s", "-a", "list", "ruleset"], in: namespace)
+        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the ruleset", message: r.stderr) }
         return NFTRuleset(parsing: r.stdout)
     }
 }

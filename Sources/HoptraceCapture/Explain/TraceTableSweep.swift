@@ -13,51 +13,51 @@ public enum TraceTableSweep {
     /// explain mode reports that itself when it installs.
     public static func atStart(namespaces: [String?]) -> [StaleTraceTable] {
         namespaces.flatMap { ns in
-            (try? sweep(netns: ns, netnsPath: NamespaceCommand.path(of: ns), ownPID: getpid(), ownTableLive: false)) ?? []
+            (try? sweep(in: ns.map { NetworkNamespace($0) }, ownPID: getpid(), ownTableLive: false)) ?? []
         }
     }
 
     /// Lists the namespace's tables and removes each leftover, one nft transaction per table
     /// (so one that nft refuses does not keep the others). Throws only when the tables cannot
     /// be listed.
-    public static func sweep(netns: String?, netnsPath: String?, ownPID: Int32, ownTableLive: Bool) throws -> [StaleTraceTable] {
-        let candidates = TraceTable.traceTables(in: try listTables(netns: netns, netnsPath: netnsPath))
+    public static func sweep(in namespace: NetworkNamespace?, ownPID: Int32, ownTableLive: Bool) throws -> [StaleTraceTable] {
+        let candidates = TraceTable.traceTables(in: try listTables(in: namespace))
         var out: [StaleTraceTable] = []
         for (pid, table) in candidates {
             let running = pid == ownPID ? nil : ProcessStat.current(pid: pid)
             // The comment (the run's start time) is only needed when that pid runs now.
             var comment: String?
-            if running != nil { comment = (try? Self.comment(of: table.name, netns: netns, netnsPath: netnsPath)) ?? nil }
+            if running != nil { comment = (try? Self.comment(of: table.name, in: namespace)) ?? nil }
             guard TraceTable.isLeftover(pid: pid, comment: comment, running: running, ownPID: ownPID, ownTableLive: ownTableLive)
             else { continue }
             let failure: String?
             do {
-                let r = try NamespaceCommand.run(["nft", "-f", "-"], in: netnsPath, stdin: TraceTable.removeScript(pid: pid))
+                let r = try NamespaceCommand.run(["nft", "-f", "-"], in: namespace, stdin: TraceTable.removeScript(pid: pid))
                 failure = r.status == 0 ? nil : NFTMessage.reason(r.stderr)
             } catch {
                 failure = "\(error)"
             }
-            out.append(StaleTraceTable(netns: netns, pid: pid, failure: failure))
+            out.append(StaleTraceTable(netns: namespace?.displayName, pid: pid, failure: failure))
         }
         return out
     }
 
     /// `nft list tables`: names only, cheap whatever the size of the ruleset.
-    static func listTables(netns: String?, netnsPath: String?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "list", "tables"], in: netnsPath)
-        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list the tables", message: r.stderr) }
+    static func listTables(in namespace: NetworkNamespace?) throws -> NFTRuleset {
+        let r = try NamespaceCommand.run(["nft", "list", "tables"], in: namespace)
+        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the tables", message: r.stderr) }
         return NFTRuleset(parsing: r.stdout)
     }
 
     /// Whether `inet <name>` is in the namespace now.
-    static func hasTable(_ name: String, netns: String?, netnsPath: String?) -> Bool {
-        ((try? listTables(netns: netns, netnsPath: netnsPath))?.tables ?? []).contains { $0.family == .inet && $0.name == name }
+    static func hasTable(_ name: String, in namespace: NetworkNamespace?) -> Bool {
+        ((try? listTables(in: namespace))?.tables ?? []).contains { $0.family == .inet && $0.name == name }
     }
 
     /// The comment of `inet <name>`, nil if it has none.
-    static func comment(of name: String, netns: String?, netnsPath: String?) throws -> String? {
-        let r = try NamespaceCommand.run(["nft", "list", "table", "inet", name], in: netnsPath)
-        guard r.status == 0 else { throw ExplainError.nft(netns: netns, action: "list inet \(name)", message: r.stderr) }
+    static func comment(of name: String, in namespace: NetworkNamespace?) throws -> String? {
+        let r = try NamespaceCommand.run(["nft", "list", "table", "inet", name], in: namespace)
+        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list inet \(name)", message: r.stderr) }
         return NFTRuleset(parsing: r.stdout).tables.first { $0.name == name }?.comment
     }
 }

@@ -6,8 +6,9 @@ import HoptraceCore
 public enum InterfaceDiscovery {
     static let pseudoDevices: Set<String> = ["any", "nflog", "nfqueue", "dbus-system", "dbus-session"]
 
-    public static func capturePoints(netns: String?, netnsPath: String?) throws -> [CapturePoint] {
-        let names = try NetnsThread.run(in: netnsPath) { () throws -> [String] in
+    public static func capturePoints(in namespace: NetworkNamespace?) throws -> [CapturePoint] {
+        let netns = namespace?.displayName
+        let names = try NetnsThread.run(in: namespace) { () throws -> [String] in
             var list: UnsafeMutablePointer<pcap_if_t>?
             var err = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
             guard pcap_findalldevs(&list, &err) == 0 else {

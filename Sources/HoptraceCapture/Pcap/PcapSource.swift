@@ -27,7 +27,7 @@ public final class PcapSource: @unchecked Sendable {
 
     /// Opens the handle inside the point's namespace (on a thread that entered it).
     public static func open(_ point: CapturePoint, options: Options) throws -> PcapSource {
-        try NetnsThread.run(in: point.netnsPath) { try PcapSource(point, options) }
+        try NetnsThread.run(in: point.networkNamespace) { try PcapSource(point, options) }
     }
 
     private init(_ point: CapturePoint, _ o: Options) throws {

@@ -5,24 +5,19 @@ import HoptraceSystem
 /// Reads the watched namespaces' links, addresses, routes, namespace ids and
 /// ip_forward the way a user would (`ip -j …`). The raw outputs are kept
 /// (`NamespaceSources`): a recording carries them, and they parse into a `Topology`.
-/// A named namespace is addressed with `ip -n NAME`; one given by path with
-/// `nsenter --net=PATH`; nil is the current namespace.
+/// A named namespace is addressed with `ip -n NAME`, one given by path with `nsenter --net=PATH`
+/// (`NetworkNamespace.argv(running:)`); nil is the current namespace.
 public enum TopologyDiscovery {
     /// Every namespace's sources, within `TopologyLimits`: past a limit this throws, the run
     /// goes on without hop paths, and nothing is recorded that a replay would refuse.
     public static func sources(namespaces: [String?]) throws -> [NamespaceSources] {
         let sources: [NamespaceSources] = try namespaces.map { ns in
+            let namespace = ns.map { NetworkNamespace($0) }
             func ip(_ args: [String]) throws -> [UInt8] {
-                let argv: [String]
-                switch ns {
-                case nil: argv = ["ip", "-j"] + args
-                case let path? where path.hasPrefix("/"): argv = ["nsenter", "--net=" + path, "ip", "-j"] + args
-                case let name?: argv = ["ip", "-n", name, "-j"] + args
-                }
-                return Array(try run(argv))
+                let command = ["ip", "-j"] + args
+                return Array(try run(namespace?.argv(running: command) ?? command))
             }
-            let path = ns.map { $0.hasPrefix("/") ? $0 : "/run/netns/" + $0 }
-            let forward = (try? NetnsThread.run(in: path) {
+            let forward = (try? NetnsThread.run(in: namespace) {
                 (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? ""
             }) ?? ""
             return NamespaceSources(

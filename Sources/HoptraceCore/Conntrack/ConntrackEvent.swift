@@ -30,8 +30,7 @@ public struct ConntrackEvent: Sendable, Equatable {
     public var proto: UInt8
     public var orig: Tuple
     public var reply: Tuple
-    /// IPS_* bits (linux/netfilter/nf_conntrack_common.h).
-    public var status: UInt32
+    public var status: ConntrackStatus
     public var tcpState: UInt8?
     public var timeout: UInt32?
     public var mark: UInt32
@@ -53,7 +52,7 @@ public struct ConntrackEvent: Sendable, Equatable {
         }
     }
 
-    public init(kind: Kind, proto: UInt8, orig: Tuple, reply: Tuple, status: UInt32, tcpState: UInt8? = nil,
+    public init(kind: Kind, proto: UInt8, orig: Tuple, reply: Tuple, status: ConntrackStatus, tcpState: UInt8? = nil,
                 timeout: UInt32? = nil, mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32 = 0) {
         self.kind = kind
         self.proto = proto
@@ -67,18 +66,13 @@ public struct ConntrackEvent: Sendable, Equatable {
         self.id = id
     }
 
-    /// Status flag names, in bit order, as conntrack-tools spells them.
-    public static let statusNames: [(bit: UInt32, name: String)] = [
-        (0, "EXPECTED"), (1, "SEEN_REPLY"), (2, "ASSURED"), (3, "CONFIRMED"), (4, "SRC_NAT"), (5, "DST_NAT"),
-        (6, "SEQ_ADJUST"), (7, "SRC_NAT_DONE"), (8, "DST_NAT_DONE"), (9, "DYING"), (10, "FIXED_TIMEOUT"),
-        (11, "TEMPLATE"), (12, "UNTRACKED"), (13, "HELPER"), (14, "OFFLOAD"), (15, "HW_OFFLOAD"),
-    ]
-
-    public var statusNames: [String] {
-        Self.statusNames.filter { status & (1 << $0.bit) != 0 }.map(\.name)
+    /// `status` as the kernel's word, the way libnetfilter_conntrack (ATTR_STATUS) and a
+    /// recording hand it over.
+    public init(kind: Kind, proto: UInt8, orig: Tuple, reply: Tuple, status: UInt32, tcpState: UInt8? = nil,
+                timeout: UInt32? = nil, mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32 = 0) {
+        self.init(kind: kind, proto: proto, orig: orig, reply: reply, status: ConntrackStatus(rawValue: status),
+                  tcpState: tcpState, timeout: timeout, mark: mark, zone: zone, id: id)
     }
-
-    public var seenReply: Bool { status & (1 << 1) != 0 }
 
     /// TCP conntrack states (linux/netfilter/nf_conntrack_tcp.h).
     public static let tcpStateNames = [
@@ -93,23 +87,17 @@ public struct ConntrackEvent: Sendable, Equatable {
 
 /// `conntrack -E` style lines.
 public enum ConntrackText {
-    /// conntrack's own word for ICMPv6 (libnetfilter_conntrack prints `icmpv6 58`), the
-    /// shared table's for the rest (where conntrack would print `unknown`).
-    public static func protoName(_ p: UInt8) -> String {
-        p == IPProtocol.icmpv6 ? "icmpv6" : IPProtocol.name(p)
-    }
-
     /// The namespace's name is shown escaped (`TerminalText`): a recording may name it anything.
     public static func line(_ e: ConntrackEvent, netns: String?, time: String) -> String {
-        var s = "\(time) \(netns.map(TerminalText.safe) ?? "-") conntrack [\(e.kind.rawValue.uppercased())] \(protoName(e.proto)) \(e.proto)"
+        var s = "\(time) \(netns.map(TerminalText.safe) ?? "-") conntrack [\(e.kind.rawValue.uppercased())] \(IPProtocol.conntrackName(e.proto)) \(e.proto)"
         if let t = e.timeout { s += " \(t)" }
         if let st = e.stateName { s += " \(st)" }
         s += " " + tuple(e.orig)
         if let c = e.counters { s += " packets=\(c.origPackets) bytes=\(c.origBytes)" }
-        if !e.seenReply { s += " [UNREPLIED]" }
+        if !e.status.contains(.seenReply) { s += " [UNREPLIED]" }
         s += " " + tuple(e.reply, replyOf: e.orig)
         if let c = e.counters { s += " packets=\(c.replyPackets) bytes=\(c.replyBytes)" }
-        if e.status & (1 << 2) != 0 { s += " [ASSURED]" }
+        if e.status.contains(.assured) { s += " [ASSURED]" }
         if e.mark != 0 { s += " mark=\(e.mark)" }
         if e.zone != 0 { s += " zone=\(e.zone)" }
         return s

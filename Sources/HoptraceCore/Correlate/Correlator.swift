@@ -52,7 +52,6 @@ public final class Correlator {
     private var nextFlowID = 1
     private var pending: [Pending] = []
     private var pathCache: [PathQuery: [CapturePoint]] = [:]
-    private var statusNamesCache: [UInt32: [String]] = [:]
     private static let pathCacheLimit = 4096
 
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
@@ -193,7 +192,7 @@ public final class Correlator {
         var echoSeq: UInt16?, echo = false, error: (UInt8, UInt8)?
         switch p.transport {
         case .icmp(let type, let code, let id, let seq), .icmpv6(let type, let code, let id, let seq):
-            let v6 = p.proto == 58
+            let v6 = p.proto == IPProtocol.icmpv6
             if type == (v6 ? 128 : 8) || type == (v6 ? 129 : 0) {
                 echo = true
                 echoSeq = seq
@@ -466,7 +465,8 @@ public final class Correlator {
     private func record(_ e: ConntrackEvent, netns: String?, time: EventTime, in f: inout Flow) {
         // Fresh evidence of an answer: the entry saw a reply for the first time, or its
         // reply counter grew. A status set long ago says nothing about later requests.
-        if e.seenReply && !f.seenReply { f.replySeenAt = time }
+        let replied = e.status.contains(.seenReply)
+        if replied && !f.seenReply { f.replySeenAt = time }
         if let c = e.counters {
             if let before = f.replyPacketsCounted, c.replyPackets > before { f.replySeenAt = time }
             f.replyPacketsCounted = c.replyPackets
@@ -476,10 +476,10 @@ public final class Correlator {
         f.conntrackOrig = e.orig
         f.conntrackReply = e.reply
         f.conntrackNetns = netns
-        f.conntrackStatus = statusNames(e)
+        f.conntrackStatus = e.status
         f.conntrackState = e.stateName
         f.conntrackID = e.id
-        if e.seenReply { f.seenReply = true }
+        if replied { f.seenReply = true }
         f.lastSeen = max(f.lastSeen, time)
     }
 
@@ -569,16 +569,6 @@ public final class Correlator {
         }
         if let why { note += "; why: \(why)" }
         return note
-    }
-
-    /// `e.statusNames`, one shared array per status (not one per flow).
-    private func statusNames(_ e: ConntrackEvent) -> [String] {
-        let bits = e.status & 0xFFFF
-        if let names = statusNamesCache[bits] { return names }
-        if statusNamesCache.count >= 256 { statusNamesCache.removeAll() }
-        let names = e.statusNames
-        statusNamesCache[bits] = names
-        return names
     }
 
     /// Settles every journey whose deadline is at or before `now`.

@@ -29,7 +29,7 @@ public struct Flow: Sendable {
     /// The namespace whose conntrack reported this flow.
     public internal(set) var conntrackNetns: String?
     /// Status, TCP state and id of the last conntrack event.
-    public internal(set) var conntrackStatus: [String] = []
+    public internal(set) var conntrackStatus: ConntrackStatus = []
     public internal(set) var conntrackState: String?
     public internal(set) var conntrackID: UInt32?
     public internal(set) var seenReply = false

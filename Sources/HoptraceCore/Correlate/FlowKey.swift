@@ -54,7 +54,7 @@ public struct FlowKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(ConntrackText.protoName(proto)) \(src):\(sport) > \(dst):\(dport)"
+        "\(IPProtocol.conntrackName(proto)) \(src):\(sport) > \(dst):\(dport)"
     }
 }
 

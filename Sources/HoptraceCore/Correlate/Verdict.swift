@@ -50,15 +50,14 @@ public struct Verdict: Sendable, Equatable {
         get { notes?.fields.rule }
         set { note { $0.rule = newValue } }
     }
-    /// `traced` (an nftables trace named the rule) or `inferred` (routes, sysctls, the ruleset or
-    /// where packets were seen: deductions say "likely").
-    public var evidence: String? {
+    /// What the diagnosis behind `why` rests on; nil until a problem verdict has been diagnosed.
+    public var evidence: Evidence? {
         get { notes?.fields.evidence }
         set { note { $0.evidence = newValue } }
     }
     /// hint, fix, why, rule and evidence behind one reference, nil when there are none
-    /// (most verdicts): verdicts are copied with every sighting, and five strings cost
-    /// five retains per copy where one box costs one.
+    /// (most verdicts): verdicts are copied with every sighting, and four strings cost
+    /// four retains per copy where one box costs one.
     private var notes: VerdictNotes?
     /// The reason, worded only when read: verdicts are re-judged on every sighting and
     /// most of them are never printed.
@@ -123,7 +122,7 @@ public struct Verdict: Sendable, Equatable {
         why = d.reason
         rule = d.rule
         if let f = d.fix { fix = f }
-        evidence = d.evidence.rawValue
+        evidence = d.evidence
     }
 }
 
@@ -135,7 +134,7 @@ final class VerdictNotes: Sendable {
         var fix: String?
         var why: String?
         var rule: String?
-        var evidence: String?
+        var evidence: Evidence?
 
         var isEmpty: Bool { hint == nil && fix == nil && why == nil && rule == nil && evidence == nil }
     }

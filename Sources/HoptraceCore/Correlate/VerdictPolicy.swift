@@ -297,7 +297,7 @@ struct VerdictPolicy {
         case .unreplied:
             if let s1 = untranslatedSource(js[r]) {
                 var stale = ""
-                if f.conntrackStatus.contains("SRC_NAT") {
+                if f.conntrackStatus.contains(.srcNAT) {
                     stale = "; conntrack's entry still says SRC_NAT but these packets left untranslated: the entry is stale and they are untracked"
                 }
                 return Verdict(.unreplied, at: js[r].verdict.at,

@@ -93,10 +93,10 @@ public struct DecodedPacket: Sendable, Equatable {
     /// The IP protocol number, when the packet is IP.
     public var proto: UInt8? {
         switch transport {
-        case .icmp: 1
-        case .icmpv6: 58
-        case .tcp: 6
-        case .udp: 17
+        case .icmp: IPProtocol.icmp
+        case .icmpv6: IPProtocol.icmpv6
+        case .tcp: IPProtocol.tcp
+        case .udp: IPProtocol.udp
         case .other(let p), .truncated(let p): p
         case nil: nil
         }

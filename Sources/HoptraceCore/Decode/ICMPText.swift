@@ -53,10 +53,10 @@ public enum ICMPText {
     /// "UDP 172.18.0.3.40000 > 172.31.45.174.53", "ICMP 172.18.0.3 > 172.31.45.174 echo id 27 seq 1".
     public static func quoted(_ q: DecodedPacket.Quoted) -> String {
         let name = switch q.proto {
-        case 1: "ICMP"
-        case 58: "ICMP6"
-        case 6: "TCP"
-        case 17: "UDP"
+        case IPProtocol.icmp: "ICMP"
+        case IPProtocol.icmpv6: "ICMP6"
+        case IPProtocol.tcp: "TCP"
+        case IPProtocol.udp: "UDP"
         default: "proto \(q.proto)"
         }
         if let sport = q.sport, let dport = q.dport {

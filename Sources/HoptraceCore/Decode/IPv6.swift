@@ -83,7 +83,7 @@ extension PacketDecoder {
 
     static func isIPv6Extension(_ proto: UInt8) -> Bool {
         switch proto {
-        case 0, 43, 44, 60: true
+        case IPProtocol.ipv6HopByHop, IPProtocol.ipv6Routing, IPProtocol.ipv6Fragment, IPProtocol.ipv6DestinationOptions: true
         default: false
         }
     }
@@ -92,13 +92,13 @@ extension PacketDecoder {
     /// Returns false when the chain ends here.
     private static func walkOneIPv6Extension(_ chain: inout IPv6Chain, _ c: inout ByteCursor) throws(DecodeError) -> Bool {
         switch chain.proto {
-        case 0, 43, 60:
+        case IPProtocol.ipv6HopByHop, IPProtocol.ipv6Routing, IPProtocol.ipv6DestinationOptions:
             let next = try c.u8("ipv6")
             let units = Int(try c.u8("ipv6"))
             try c.skip(6 + units * 8, "ipv6")
             chain.proto = next
             return true
-        case 44:
+        case IPProtocol.ipv6Fragment:
             let next = try c.u8("ipv6")
             try c.skip(1, "ipv6")  // reserved
             let offsetFlags = try c.u16("ipv6")
@@ -110,7 +110,7 @@ extension PacketDecoder {
             if more || offset != 0 { chain.fragment = .init(offset: offset, more: more) }
             chain.proto = next
             return true
-        case 50, 59:
+        case IPProtocol.esp, IPProtocol.ipv6NoNextHeader:
             chain.reachedTransport = false
             return false
         default:

@@ -23,10 +23,10 @@ public enum PacketDecoder {
     static func decodeTransport(_ proto: UInt8, ipv6: Bool, _ c: inout ByteCursor, into p: inout DecodedPacket) {
         do throws(DecodeError) {
             switch proto {
-            case 1 where !ipv6: try decodeICMP(&c, into: &p)
-            case 58 where ipv6: try decodeICMPv6(&c, into: &p)
-            case 6: p.transport = try decodeTCP(&c)
-            case 17: p.transport = try decodeUDP(&c)
+            case IPProtocol.icmp where !ipv6: try decodeICMP(&c, into: &p)
+            case IPProtocol.icmpv6 where ipv6: try decodeICMPv6(&c, into: &p)
+            case IPProtocol.tcp: p.transport = try decodeTCP(&c)
+            case IPProtocol.udp: p.transport = try decodeUDP(&c)
             default: p.transport = .other(proto: proto)
             }
         } catch {

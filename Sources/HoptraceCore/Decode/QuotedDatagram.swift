@@ -23,7 +23,7 @@ extension PacketDecoder {
             try c.skip(headerLength - (c.offset - start), "quote")  // options
             var q = DecodedPacket.Quoted(src: .v4(src), dst: .v4(dst), proto: proto, ipID: id)
             // A quoted non-first fragment has no transport header to read.
-            if flagsOffset & 0x1FFF == 0 { quotedTransport(&q, echo: proto == 1 ? (8, 0) : nil, &c) }
+            if flagsOffset & 0x1FFF == 0 { quotedTransport(&q, echo: proto == IPProtocol.icmp ? (8, 0) : nil, &c) }
             return q
         } catch {
             return nil
@@ -37,7 +37,7 @@ extension PacketDecoder {
         var q = DecodedPacket.Quoted(src: .v6(header.src), dst: .v6(header.dst), proto: chain.proto,
                                      ipID: UInt16(truncatingIfNeeded: chain.fragmentID ?? 0))
         if !chain.cut, chain.reachedTransport, chain.fragment.map({ $0.offset == 0 }) ?? true {
-            quotedTransport(&q, echo: chain.proto == 58 ? (128, 129) : nil, &c)
+            quotedTransport(&q, echo: chain.proto == IPProtocol.icmpv6 ? (128, 129) : nil, &c)
         }
         return q
     }
@@ -47,7 +47,7 @@ extension PacketDecoder {
     private static func quotedTransport(_ q: inout DecodedPacket.Quoted, echo: (UInt8, UInt8)?, _ c: inout ByteCursor) {
         do throws(DecodeError) {
             switch q.proto {
-            case 6, 17:
+            case IPProtocol.tcp, IPProtocol.udp:
                 let sport = try c.u16("quote"), dport = try c.u16("quote")
                 (q.sport, q.dport) = (sport, dport)
             default:

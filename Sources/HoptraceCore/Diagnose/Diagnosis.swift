@@ -2,14 +2,6 @@
 /// when nftables tracing saw it. The caller merges it into the flow's verdict / NDJSON:
 /// `verdict.reason` ← `reason`, `verdict.rule` ← `rule`, `verdict.fix` ← `fix`.
 public struct Diagnosis: Sendable, Equatable {
-    public enum Evidence: String, Sendable {
-        /// An nftables trace named the rule that decided the packet's fate.
-        case traced
-        /// Read from the namespaces' routes, sysctls or ruleset, or deduced from where packets
-        /// were and were not seen (the reason then says "likely"): no trace saw the packet die.
-        case inferred
-    }
-
     /// Which rule produced it (stable, for tests and NDJSON): "forward-drop", "no-route", …
     public var id: String
     public var reason: String

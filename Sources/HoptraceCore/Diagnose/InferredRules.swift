@@ -132,15 +132,15 @@ public struct ICMPErrorRule: DiagnosisRule {
 
     public func diagnose(_ c: DiagnosisContext) -> Diagnosis? {
         guard let e = c.input.lastError else { return nil }
-        let name = ICMPNames.errorName(type: e.type, code: e.code, v6: c.input.proto == 58)
+        let v6 = c.input.proto == IPProtocol.icmpv6
+        let name = ICMPNames.errorName(type: e.type, code: e.code, v6: v6)
         let destination = [c.input.orig.dst, c.input.reply?.src].contains(e.from)
         let owner = c.topology?.namespaces.first { ns in ns.interfaces.contains { $0.owns(e.from) } }
-        let v6 = c.input.proto == 58
         let unreachable = v6 ? e.type == 1 : e.type == 3
         let portUnreachable = v6 ? (e.type == 1 && e.code == 4) : (e.type == 3 && e.code == 3)
         let prohibited = v6 ? (e.type == 1 && e.code == 1) : (e.type == 3 && [9, 10, 13].contains(e.code))
         if destination && portUnreachable {
-            let port = c.input.proto == 6 || c.input.proto == 17 ? " on port \(c.input.orig.dport)" : ""
+            let port = IPProtocol.isTCPOrUDP(c.input.proto) ? " on port \(c.input.orig.dport)" : ""
             return Diagnosis(id: id, reason: "\(e.from) answered \(name): nothing listens\(port) there (or a REJECT rule there says so)",
                              evidence: .inferred)
         }

@@ -22,16 +22,13 @@ public struct SuggestedCommand: Sendable, Hashable, CustomStringConvertible {
     /// What to run, the namespace's entry first. iproute2's `ip` enters a named namespace itself:
     /// `ip -n NAME route …` is shorter than `ip netns exec NAME ip route …` and as explicit.
     /// (`ip -n` takes names only, so a path namespace gets nsenter like every other command.)
+    /// Any other command in a named namespace reads `ip netns exec NAME …`: the form people who
+    /// made it with `ip netns add` know.
     public var fullArgv: [String] {
-        switch netns {
-        case nil:
-            return argv
-        case let path? where path.hasPrefix("/"):
-            return ["nsenter", "--net=" + path] + argv
-        case let name?:
-            if argv.first == "ip" { return ["ip", "-n", name] + argv.dropFirst() }
-            return ["ip", "netns", "exec", name] + argv
-        }
+        guard let netns else { return argv }
+        let namespace = NetworkNamespace(netns)
+        if let name = namespace.name, argv.first != "ip" { return ["ip", "netns", "exec", name] + argv }
+        return namespace.argv(running: argv)
     }
 
     /// The text to paste: every word of `fullArgv` shell-quoted.

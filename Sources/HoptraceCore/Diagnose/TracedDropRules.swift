@@ -82,7 +82,7 @@ public struct ForwardDropRule: DiagnosisRule {
         if step.isReject {
             var reason = "rejected in \(ns) by \(step)"
             if let e = c.input.lastError {
-                reason += "; the \(ICMPNames.errorName(type: e.type, code: e.code, v6: c.input.proto == 58)) from \(e.from) is that rule's answer"
+                reason += "; the \(ICMPNames.errorName(type: e.type, code: e.code, v6: c.input.proto == IPProtocol.icmpv6)) from \(e.from) is that rule's answer"
             }
             return Diagnosis(id: "forward-reject", reason: reason, rule: "\(step)",
                              fix: SuggestedCommand.deleteRule(step, netns: path.netns)?.description, evidence: .traced)

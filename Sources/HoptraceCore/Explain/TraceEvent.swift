@@ -147,7 +147,7 @@ public struct TraceEvent: Sendable, Equatable {
     /// conntrack events report it), direction (0 original, 1 reply), status bits, state bits.
     public var conntrackID: UInt32?
     public var conntrackDirection: UInt8?
-    public var conntrackStatus: UInt32?
+    public var conntrackStatus: ConntrackStatus?
     public var conntrackState: UInt32?
 
     public init(id: UInt32, kind: Kind, family: NFTFamily?, table: String, chain: String,
@@ -198,7 +198,7 @@ public struct TraceEvent: Sendable, Equatable {
         nfproto = try m.attribute(15)?.be32()
         conntrackID = try m.attribute(18)?.be32()
         conntrackDirection = try m.attribute(19)?.u8()
-        conntrackStatus = try m.attribute(20)?.be32()
+        if let status = try m.attribute(20)?.be32() { conntrackStatus = ConntrackStatus(rawValue: status) }
         conntrackState = try m.attribute(21)?.be32()
     }
 

@@ -45,14 +45,14 @@ public struct TraceSelector: Sendable, Hashable, CustomStringConvertible {
         let ip = k.src.v4 == nil ? "ip6" : "ip"
         var parts = ["\(ip) saddr \(k.src)", "\(ip) daddr \(k.dst)"]
         switch k.proto {
-        case 1 where echo:
+        case IPProtocol.icmp where echo:
             parts.append("icmp type \(request ? "echo-request" : "echo-reply")")
             parts.append("icmp id \(k.sport)")
-        case 58 where echo:
+        case IPProtocol.icmpv6 where echo:
             parts.append("icmpv6 type \(request ? "echo-request" : "echo-reply")")
             parts.append("icmpv6 id \(k.sport)")
-        case 6, 17:
-            let l4 = k.proto == 6 ? "tcp" : "udp"
+        case IPProtocol.tcp, IPProtocol.udp:
+            let l4 = k.proto == IPProtocol.tcp ? "tcp" : "udp"
             parts.append("\(l4) sport \(k.sport)")
             parts.append("\(l4) dport \(k.dport)")
         default:

@@ -6,16 +6,32 @@
 /// /etc/protocols says `ipencap` and gives `ipip` to 94, which Linux never uses, so 94
 /// stays unnamed rather than named twice), and 58 is `icmp6`, hoptrace's spelling of
 /// ICMPv6 in NDJSON and the live view (conntrack's own text says `icmpv6`:
-/// `ConntrackText` keeps that). An unassigned number is `proto<N>`.
+/// `conntrackName` keeps that). An unassigned number is `proto<N>`.
 public enum IPProtocol {
     public static let icmp: UInt8 = 1
     public static let igmp: UInt8 = 2
     public static let tcp: UInt8 = 6
     public static let udp: UInt8 = 17
+    public static let esp: UInt8 = 50
     public static let icmpv6: UInt8 = 58
     public static let sctp: UInt8 = 132
 
+    /// IPv6 next-header values that are not a transport (RFC 8200 section 4): the
+    /// extension headers a decoder walks past, and the one that ends the chain.
+    public static let ipv6HopByHop: UInt8 = 0
+    public static let ipv6Routing: UInt8 = 43
+    public static let ipv6Fragment: UInt8 = 44
+    public static let ipv6NoNextHeader: UInt8 = 59
+    public static let ipv6DestinationOptions: UInt8 = 60
+
     public static func name(_ p: UInt8) -> String { names[Int(p)] ?? "proto\(p)" }
+
+    /// conntrack's own word for ICMPv6 (libnetfilter_conntrack prints `icmpv6 58`), the
+    /// table's for the rest (where conntrack would print `unknown`): `conntrack -E` lines.
+    public static func conntrackName(_ p: UInt8) -> String { p == icmpv6 ? "icmpv6" : name(p) }
+
+    /// The transports whose ports hoptrace decodes from packets.
+    public static func isTCPOrUDP(_ p: UInt8) -> Bool { p == tcp || p == udp }
 
     /// Indexed by number: a lookup per packet line or flow row, no hashing.
     static let names: [String?] = {

@@ -21,13 +21,13 @@ public enum EventJSON {
         j.add("ipid", Int(p.ipID))
         switch p.transport {
         case .icmp(let type, let code, let id, let seq):
-            j.add("proto", "icmp")
+            j.add("proto", IPProtocol.name(IPProtocol.icmp))
             j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
         case .icmpv6(let type, let code, let id, let seq):
-            j.add("proto", "icmp6")
+            j.add("proto", IPProtocol.name(IPProtocol.icmpv6))
             j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
         case .tcp(let sport, let dport, let flags, let seq, let ack, let window):
-            j.add("proto", "tcp")
+            j.add("proto", IPProtocol.name(IPProtocol.tcp))
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
             j.add("flags", PacketText.tcpFlags(flags))
@@ -35,11 +35,11 @@ public enum EventJSON {
             j.add("ack", Int(ack))
             j.add("window", Int(window))
         case .udp(let sport, let dport):
-            j.add("proto", "udp")
+            j.add("proto", IPProtocol.name(IPProtocol.udp))
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
         case .other(let proto), .truncated(let proto):
-            j.add("proto", protoName(proto))
+            j.add("proto", IPProtocol.name(proto))
         case nil:
             j.add("proto", "ip")
         }
@@ -52,9 +52,6 @@ public enum EventJSON {
         }
         return j.text
     }
-
-    /// IP protocol names as the NDJSON lines use them (ICMPv6 is `icmp6`).
-    static func protoName(_ proto: UInt8) -> String { IPProtocol.name(proto) }
 
     static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?) -> JSONLine {
         var icmp = JSONLine()
@@ -83,7 +80,7 @@ public enum EventJSON {
         var j = JSONLine()
         j.add("src", q.src.description)
         j.add("dst", q.dst.description)
-        j.add("proto", protoName(q.proto))
+        j.add("proto", IPProtocol.name(q.proto))
         j.add("ipid", Int(q.ipID))
         if let sport = q.sport, let dport = q.dport {
             j.add("sport", Int(sport))
@@ -101,10 +98,10 @@ public enum EventJSON {
         var j = header("conntrack", netns: netns, seconds: seconds, micros: micros)
         if let flow { j.add("flow", flow) }
         j.add("event", e.kind.rawValue)
-        j.add("proto", protoName(e.proto))
+        j.add("proto", IPProtocol.name(e.proto))
         j.add("orig", tuple(e.orig))
         j.add("reply", tuple(e.reply))
-        j.add("status", e.statusNames)
+        j.add("status", e.status.names)
         if let state = e.stateName { j.add("state", state) } else { j.addNull("state") }
         if let t = e.timeout { j.add("timeout", Int(t)) } else { j.addNull("timeout") }
         j.add("mark", Int(e.mark))

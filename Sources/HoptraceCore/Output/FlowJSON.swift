@@ -23,7 +23,7 @@ public enum FlowJSON {
         var j = EventJSON.header("flow", netns: f.conntrackNetns, seconds: time.seconds, micros: time.microsOfSecond)
         j.add("flow", f.id)
         extra(&j)
-        j.add("proto", protoName(f.proto))
+        j.add("proto", IPProtocol.name(f.proto))
         j.add("orig", f.conntrackOrig.map(EventJSON.tuple) ?? tuple(f.orig, echo: f.echo, request: true))
         if let r = f.conntrackReply { j.add("reply", EventJSON.tuple(r)) } else { j.addNull("reply") }
         j.add("nat", f.nat.map(nat))
@@ -31,7 +31,7 @@ public enum FlowJSON {
         j.add("verdict", verdict(f))
         if f.conntrackID != nil {
             var c = JSONLine()
-            c.add("status", f.conntrackStatus)
+            c.add("status", f.conntrackStatus.names)
             if let s = f.conntrackState { c.add("state", s) } else { c.addNull("state") }
             j.add("conntrack", c)
         } else {
@@ -40,21 +40,19 @@ public enum FlowJSON {
         return j.text
     }
 
-    static func protoName(_ p: UInt8) -> String { IPProtocol.name(p) }
-
     /// A flow key in conntrack's tuple shape (echo: type 8/0 or 128/129 and the id).
     static func tuple(_ k: FlowKey, echo: Bool, request: Bool) -> JSONLine {
         var j = JSONLine()
         j.add("src", k.src.description)
         j.add("dst", k.dst.description)
-        if k.proto == 1 || k.proto == 58 {
+        if k.proto == IPProtocol.icmp || k.proto == IPProtocol.icmpv6 {
             var i = JSONLine()
-            let type = k.proto == 1 ? (request ? 8 : 0) : (request ? 128 : 129)
+            let type = k.proto == IPProtocol.icmp ? (request ? 8 : 0) : (request ? 128 : 129)
             i.add("type", echo ? type : 0)
             i.add("code", 0)
             i.add("id", Int(k.sport))
             j.add("icmp", i)
-        } else if k.proto == 6 || k.proto == 17 {
+        } else if IPProtocol.isTCPOrUDP(k.proto) {
             j.add("sport", Int(k.sport))
             j.add("dport", Int(k.dport))
         }
@@ -101,7 +99,7 @@ public enum FlowJSON {
         if let fix = v.fix { j.add("fix", fix) }
         if let why = v.why { j.add("why", why) }
         if let rule = v.rule { j.add("rule", rule) }
-        if let e = v.evidence { j.add("evidence", e) }
+        if let e = v.evidence { j.add("evidence", e.rawValue) }
         if let s = f.verdictSince { j.add("since", s.description) } else { j.addNull("since") }
         if let p = f.pendingText { j.add("pending", p) } else { j.addNull("pending") }
         j.add("window", window(f.window))

@@ -5,9 +5,9 @@
 /// control characters to the terminal: they are shown escaped (`TerminalText`).
 public enum FlowText {
     public static func line(_ f: Flow) -> String {
-        var s = "flow \(f.id) \(FlowJSON.protoName(f.proto)) "
+        var s = "flow \(f.id) \(IPProtocol.name(f.proto)) "
         switch f.proto {
-        case 6, 17:
+        case IPProtocol.tcp, IPProtocol.udp:
             s += "\(f.orig.src).\(f.orig.sport) > \(f.orig.dst).\(f.orig.dport)"
         case _ where f.echo:
             s += "\(f.orig.src) > \(f.orig.dst) id \(f.orig.sport)"

@@ -8,7 +8,7 @@ public enum TraceJSON {
             var o = JSONLine()
             o.add("src", src.description)
             o.add("dst", dst.description)
-            o.add("proto", pkt.proto.map(EventJSON.protoName) ?? "ip")
+            o.add("proto", pkt.proto.map(IPProtocol.name) ?? "ip")
             o.add("ipid", Int(pkt.ipID))
             j.add("packet", o)
         }

@@ -28,7 +28,7 @@ public struct ConntrackRecord: Sendable, Equatable {
         b.u8(UInt8(Self.kinds.firstIndex(of: event.kind) ?? 0))
         b.u8(event.proto)
         for t in [event.orig, event.reply] { Self.encode(t, into: &b) }
-        b.u32(event.status)
+        b.u32(event.status.rawValue)
         b.u8(event.tcpState == nil ? 0 : 1)
         b.u8(event.tcpState ?? 0)
         b.u8(event.timeout == nil ? 0 : 1)
