@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layout: a pure core (HoptraceCore, HoptraceTUI) and thin edges that touch the
-// kernel (HoptraceCapture, HoptraceLab) or the terminal (HoptraceCurses).
+// kernel (HoptraceCapture, HoptraceLab) or the terminal (HoptraceCurses); HoptracePipeline
+// wires them into `watch`, and the executable only parses arguments.
 let package = Package(
     name: "hoptrace",
     platforms: [.macOS(.v13)],
@@ -21,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
         // The one C target: what Swift cannot import (setns, macros, variadics).
         .target(name: "CHoptraceShims"),
+        // The benchmark's sendmmsg load generator: its own target, never linked into hoptrace.
+        .target(name: "CHoptraceBench"),
 
         .target(
             name: "HoptraceCore",
@@ -35,20 +38,26 @@ let package = Package(
         .target(name: "HoptraceLab", dependencies: ["HoptraceCore", "HoptraceSystem"]),
         .target(name: "HoptraceTUI", dependencies: ["HoptraceCore"]),
         .target(name: "HoptraceCurses", dependencies: ["HoptraceTUI", "CNcursesw", "CHoptraceShims"]),
+        // What `watch` and `doctor` do (the pipeline, its sinks, the run loop), importable by tests.
+        .target(
+            name: "HoptracePipeline",
+            dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses"]),
+        // Argument parsing and wiring only.
         .executableTarget(
             name: "hoptrace",
             dependencies: [
-                "HoptraceCore", "HoptraceSystem", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses",
+                "HoptracePipeline", "HoptraceCore", "HoptraceCapture", "HoptraceLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Figures, not tests: hoptrace next to tcpdump and conntrack -E on the lab (see README).
         .executableTarget(
-            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "CHoptraceShims"], path: "Sources/HoptraceBench"),
+            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "CHoptraceBench"], path: "Sources/HoptraceBench"),
 
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),
         .testTarget(name: "HoptraceSystemTests", dependencies: ["HoptraceSystem", "HoptraceCore"]),
+        .testTarget(name: "HoptracePipelineTests", dependencies: ["HoptracePipeline", "HoptraceCore", "HoptraceCapture"]),
         .testTarget(name: "HoptraceTUITests", dependencies: ["HoptraceTUI", "HoptraceCore"], exclude: ["Snapshots"]),
         .testTarget(
             name: "HoptraceIntegrationTests",

@@ -1,4 +1,4 @@
-import CHoptraceShims
+import CHoptraceBench
 import Glibc
 import HoptraceCapture
 import HoptraceCore
@@ -36,7 +36,7 @@ final class LoadGenerator: @unchecked Sendable {
             }
             // Each socket sends its whole port range before the next one starts.
             let socket = min(fds.count - 1, sent / Int(span))
-            let n = CHoptraceShims_send_udp_burst(
+            let n = CHoptraceBench_send_udp_burst(
                 fds[socket], addr.s_addr, ports.lowerBound, span, &portIndex[socket], payload, payload.count,
                 UInt32(min(due - sent, 256)))
             if n < 0 { usleep(100) } else { sent += Int(n) }

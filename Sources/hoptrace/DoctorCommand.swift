@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoptraceCore
+import HoptracePipeline
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HoptraceCore
+import HoptracePipeline
 
 @main
 struct Hoptrace: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoptraceLab
+import HoptracePipeline
 
 struct LabOptions: ParsableArguments {
     @Option(help: "Name prefix of the lab's namespaces (PREFIXns0, PREFIXns1, PREFIXhost, PREFIXremote).")

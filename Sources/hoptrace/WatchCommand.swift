@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import HoptraceCapture
 import HoptraceCore
-import HoptraceCurses
 import HoptraceLab
-import HoptraceSystem
+import HoptracePipeline
 
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,241 +123,48 @@ struct WatchCommand: ParsableCommand {
 
     /// The live view unless a line format is asked for, the terminal is not one, or `-r`
     /// replays a file: a replay runs at the file's speed, not the wall clock's, and ends when
-    /// the file does, so it prints text lines on a terminal too (`.none` would print nothing).
+    /// the file does, so it prints text lines on a terminal too (the live view's format would print nothing).
     var live: Bool { readFile == nil && !json && !text && !flows && isatty(0) == 1 && isatty(1) == 1 }
-    var format: WatchPipeline.Format { json ? .json : flows ? .flows : live ? .none : .text }
+    var format: WatchConfiguration.Format { json ? .json : flows ? .flows : live ? .liveView : .text }
+
+    /// The options as a run needs them. Capture points and the lab are looked up only when
+    /// capturing (a replay takes its points from the file).
+    func configuration() throws -> WatchConfiguration {
+        var c = WatchConfiguration(format: format)
+        if readFile == nil {
+            c.points = try points()
+            if usesLab { c.lab = try LabTopology(prefix: prefix) }
+        }
+        c.filter = filter.joined(separator: " ")
+        c.lossTimeout = lossTimeout
+        c.maxFlows = maxFlows
+        c.statsInterval = statsInterval
+        c.noConntrack = noConntrack
+        c.conntrackBufferKiB = conntrackBuffer
+        c.summary = summary
+        c.count = count
+        c.duration = duration
+        c.bufferSizeMiB = bufferSize
+        c.writeFile = writeFile
+        c.force = force
+        c.readFile = readFile
+        c.explain = explain
+        c.refresh = refresh
+        c.color = !noColor
+        c.showControl = all
+        c.debugCaps = debugCaps
+        return c
+    }
 
     func run() throws {
         do {
-            try runCatchingCaptureErrors()
+            try WatchRun(configuration: configuration()).run()
         } catch let e as CaptureError {
             Console.err("hoptrace: \(e.description)")
             throw ExitCode.failure
         } catch let e as RecordingError {
             Console.err("hoptrace: \(e.description)")
             throw ExitCode.failure
-        }
-    }
-
-    func runCatchingCaptureErrors() throws {
-        if let readFile {
-            try replay(readFile)
-            return
-        }
-        // ip and nft run before the drop too (namespaces, stale tables, topology).
-        Privileges.passToChildren(Capability.watchKeeps)
-        let points = try points()
-        do {
-            try CaptureBudget.check(points: points.count, bufferMiB: Int(bufferSize))
-        } catch {
-            throw CaptureError.budget(error.description)
-        }
-        var options = PcapSource.Options()
-        options.filter = filter.joined(separator: " ")
-        options.bufferSize = bufferSize << 20
-        let sources = try points.map { try PcapSource.open($0, options: options) }
-        let allCapturing = Timestamp.now
-        // One subscription per watched namespace; one without conntrack simply stays quiet.
-        var namespaces: [String?] = []
-        for p in points where !namespaces.contains(p.netns) { namespaces.append(p.netns) }
-        // Trace tables of runs that were killed still mark packets here: remove them, and say so.
-        for stale in TraceTableSweep.atStart(namespaces: namespaces) { Console.err("hoptrace: \(stale.report)") }
-        let conntrack = noConntrack ? [] : try namespaces.map { ns in
-            try ConntrackSource.open(in: ns.map { NetworkNamespace($0) }, receiveBuffer: conntrackBuffer << 10)
-        }
-        let pipeline = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
-        pipeline.session.correlator.capturingSince = EventTime(seconds: allCapturing.seconds, micros: allCapturing.micros)
-        pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
-        pipeline.refreshFacts()
-        // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
-        var topology: [NamespaceSources] = []
-        do {
-            topology = try TopologyDiscovery.sources(namespaces: namespaces)
-            pipeline.use(topology: try TopologyDiscovery.topology(topology))
-        } catch {
-            Console.err("hoptrace: warning: \(error); hop paths unknown")
-        }
-        let recorder = try writeFile.map { path in
-            try CaptureRecorder(path: path, replace: force, interfaces: sources.map {
-                RecordedInterface(point: $0.point, linkType: LinkType.fileLinkType(ofDLT: Int($0.linkType)),
-                                  snapLength: Int($0.snapLength), mac: $0.ownMAC)
-            })
-        }
-        recorder?.record(topology: topology)
-        // Everything privileged is open: keep only what the run still needs (reopening a capture
-        // handle, nft, entering namespaces) and pass it on to the programs it starts.
-        report(Privileges.keepOnly(Capability.watchKeeps))
-        // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
-        let ct = conntrack.map { $0.netns ?? "(current)" }
-        Console.err("hoptrace: watching \(points.map(\.description).joined(separator: ", "))"
-            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
-        let loop = CaptureLoop(sources: sources, conntrack: conntrack)
-        loop.statsInterval = statsInterval
-        func openExplainer() throws -> Explainer {
-            if let e = pipeline.explainer { return e }
-            do {
-                let e = try Explainer(namespaces: namespaces)
-                pipeline.explainer = e
-                return e
-            } catch {
-                throw CaptureError.explain("\(error)")
-            }
-        }
-        // Every way out of here removes the trace tables (a SIGKILL leaves one: the next start removes it).
-        defer { pipeline.explainer?.close() }
-        // From the first table on, a stop signal only sets the flag the loop reads: one arriving
-        // while the tables go in (just after "watching") ends the run at its first turn, cleaned up.
-        StopSignal.install()
-        if explain {
-            _ = try openExplainer()
-            pipeline.traceNewFlows = true
-        }
-        var decoded: [CapturePoint: Int] = [:]
-        func handle(_ event: CaptureLoop.Event) {
-            if summary, case .packet(let point, _, _) = event { decoded[point, default: 0] += 1 }
-            recorder?.record(event)
-            pipeline.handle(event)
-        }
-        func now() -> EventTime {
-            let t = Timestamp.now
-            return EventTime(seconds: t.seconds, micros: t.micros)
-        }
-        /// The clock verdicts are settled by: the wall clock, held back to the packets read
-        /// so far while the loop is behind (else journeys would "vanish" unread).
-        func settleClock() -> EventTime {
-            guard let t = loop.caughtUpTo else { return now() }
-            return min(now(), EventTime(seconds: t.seconds, micros: t.micros))
-        }
-        if live {
-            guard let terminal = CursesTerminal(color: !noColor) else {
-                throw CaptureError.terminal("the live view needs a terminal on stdin and stdout; use --text or --json")
-            }
-            let lab = usesLab ? Lab(topology: try LabTopology(prefix: prefix)) : nil
-            let view = LiveView(terminal: terminal, pipeline: pipeline, lab: lab, filterExpression: options.filter,
-                                refresh: refresh, showControl: all, openExplainer: openExplainer)
-            defer { view.restore() }
-            pipeline.onChange = { view.changed() }
-            loop.run(limit: count, duration: duration, wake: { [terminal.inputFD] + (pipeline.explainer?.fds ?? []) },
-                     readable: { fd in fd == terminal.inputFD ? view.readInput() : pipeline.traceReadable(now: now()) },
-                     stop: { view.stopRequested || recorder?.failure != nil },
-                     turnEnded: {
-                         pipeline.advance(to: settleClock())
-                         view.tick()
-                     }, handle)
-        } else {
-            loop.run(limit: count, duration: duration, wake: { pipeline.explainer?.fds ?? [] },
-                     readable: { _ in pipeline.traceReadable(now: now()) },
-                     // stdout's reader gone (`| head`) ends the run like Ctrl-C: cleanup runs, exit 0.
-                     stop: { recorder?.failure != nil || Output.readerGone },
-                     turnEnded: {
-                         pipeline.advance(to: settleClock())
-                         Output.flush()
-                     }, handle)
-        }
-        // A recording that failed (a full disk) stops the loop and fails the run, after the
-        // lines already earned are printed: an incomplete file must not pass for a whole one.
-        let recorded = Result { () throws(RecordingError) in if let recorder { try recorder.close() } }
-        let end = Timestamp.now
-        pipeline.finish(at: EventTime(seconds: end.seconds, micros: end.micros))
-        Output.flush()
-        if summary {
-            let st = loop.stats
-            let points = st.points.map { "\($0.point) received \($0.received) dropped \($0.dropped) decoded \(decoded[$0.point] ?? 0)" }
-            let flows = pipeline.session.correlator.stats
-            Console.err("hoptrace: summary \(points.joined(separator: "; ")); conntrack events \(st.conntrackEvents) lost \(st.conntrackOverruns); "
-                + "flows \(flows.created) created, \(flows.live) live, \(flows.evicted) evicted")
-        }
-        try recorded.get()
-    }
-
-    /// A drop that left a thread holding more is a warning (the run is still correct, only less
-    /// confined); `--debug-caps` prints every thread's credentials (the tests read them).
-    func report(_ outcome: Privileges.Outcome) {
-        for step in outcome.steps { Console.err("hoptrace: warning: dropping privileges: \(step)") }
-        for t in outcome.threadsHoldingMore {
-            Console.err("hoptrace: warning: thread \(t.tid) still holds \(t.credentials.summary)")
-        }
-        guard debugCaps else { return }
-        for t in Privileges.eachThread() { Console.err("hoptrace: caps: tid \(t.tid) \(t.credentials.summary)") }
-    }
-
-    /// `-r FILE`: the same pipeline over a recording. The recording's own topology (if
-    /// hoptrace wrote it) gives the paths; the clock is the events' time, and at the end
-    /// it runs on by the loss timeout so the last journeys get their verdicts.
-    func replay(_ path: String) throws {
-        var pipeline: WatchPipeline?
-        var points: [CapturePoint] = []
-        var last = EventTime(micros: 0)
-        func ensurePipeline() -> WatchPipeline {
-            if let pipeline { return pipeline }
-            let p = WatchPipeline(format: format, points: points, lossTimeout: lossTimeout, maxFlows: maxFlows)
-            pipeline = p
-            return p
-        }
-        defer { Output.flush() }
-        // A recording is someone else's bytes: read them with no privileges at all.
-        try ReplaySource(path: path).run(limit: count, opened: { report(Privileges.dropAll()) }, stop: { Output.readerGone }, interfaces: { points = $0.map(\.point) }, topology: { sources in
-            do {
-                ensurePipeline().use(topology: try TopologyDiscovery.topology(sources.get()), watching: points)
-            } catch {
-                Console.err("hoptrace: warning: the recording's topology: \(error); hop paths unknown")
-            }
-        }) { event in
-            let p = ensurePipeline()
-            let time: EventTime? = switch event {
-            case .packet(_, let pkt, _): EventTime(seconds: pkt.seconds, micros: pkt.micros)
-            case .conntrack(_, _, let s, let us): EventTime(seconds: s, micros: us)
-            default: nil
-            }
-            // Verdicts due before this event are settled first, as a live run would have.
-            if let time, time > last {
-                p.advance(to: time)
-                last = time
-            }
-            p.handle(event)
-        }
-        let end = last.adding(seconds: lossTimeout).adding(micros: 1)
-        pipeline?.advance(to: end)
-        pipeline?.finish(at: end)
-    }
-}
-
-/// One line to stdout. Lines collect in a buffer written once per loop turn (or
-/// every 64 KiB): one write per packet would cost more than decoding it, and a
-/// turn lasts at most the poll timeout, so a reader still sees lines at once.
-/// Every line passes `TerminalText.safe` (names print escaped, a line stays one line);
-/// NDJSON lines come out unchanged, since `JSONLine` already escapes the same characters.
-func emit(_ line: String) {
-    Output.buffer.append(contentsOf: TerminalText.safe(line).utf8)
-    Output.buffer.append(0x0A)
-    if Output.buffer.count >= 1 << 16 { Output.flush() }
-}
-
-enum Output {
-    nonisolated(unsafe) static var buffer: [UInt8] = {
-        var b = [UInt8]()
-        b.reserveCapacity(1 << 17)
-        return b
-    }()
-
-    /// stdout's reader went away (EPIPE: `| head -1` has what it wanted; SIGPIPE is ignored,
-    /// see `Hoptrace.main`). The run's loop stops on it and ends normally, cleanup included;
-    /// nothing more is written.
-    nonisolated(unsafe) static var readerGone = false
-
-    static func flush() {
-        guard !buffer.isEmpty else { return }
-        defer { buffer.removeAll(keepingCapacity: true) }
-        guard !readerGone else { return }
-        buffer.withUnsafeBytes { raw in
-            var at = 0
-            while at < raw.count {
-                let n = write(1, raw.baseAddress! + at, raw.count - at)
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 && errno == EPIPE { readerGone = true }
-                if n <= 0 { break }
-                at += n
-            }
         }
     }
 }

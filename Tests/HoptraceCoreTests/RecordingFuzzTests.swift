@@ -1129,7 +1129,7 @@ enum RecordingFuzz {
     }
 
     /// `watch -r FILE` with `--json` and `--text` at once, in-process and with HoptraceCore alone
-    /// (the executable's WatchCommand.replay and WatchPipeline, which tests cannot import): the
+    /// (a copy of HoptracePipeline's WatchReplay and WatchPipeline, which this target does not import): the
     /// recording's topology gives the paths, the clock is the events' time, verdicts due before an
     /// event are settled first, problem verdicts are diagnosed, and at the end the clock runs on by
     /// the loss timeout (then to the end of time). Every line is checked as it is made.

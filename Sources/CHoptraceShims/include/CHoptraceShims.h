@@ -28,13 +28,6 @@ int CHoptraceShims_unshare_net(void);
 #include <stddef.h>
 #include <stdint.h>
 
-// Sends `count` UDP datagrams of `payload` to the IPv4 address `dst_be` (network
-// order), the destination port cycling through [port_first, port_first + port_span)
-// starting at *port_index, with sendmmsg in batches: the benchmark's load
-// generator (sendmmsg sits behind _GNU_SOURCE). Returns how many were sent, or -1.
-int CHoptraceShims_send_udp_burst(int fd, uint32_t dst_be, uint16_t port_first, uint32_t port_span,
-                                  uint32_t *port_index, const void *payload, size_t len, unsigned count);
-
 // The stop signals (stop.c), one path for the capture loop and the live view: SIGINT,
 // SIGTERM and SIGHUP (not when ignored at start: nohup) set a flag the loop reads
 // (_stop_signal: the signal number, or 0); SIGCONT sets another (_take_continued reads and

@@ -1,5 +1,5 @@
-/// A flow as the correlator holds it: the value, mutated in place, plus its links in the
-/// least-recently-used order and its deadline in the timer heap.
+/// A flow as `FlowTable` holds it: the value, mutated in place, plus its links in the
+/// least-recently-used order.
 final class FlowBox {
     var flow: Flow
     /// LRU neighbours, unretained: every linked box is also held by the flow table,

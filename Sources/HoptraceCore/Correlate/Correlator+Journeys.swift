@@ -1,4 +1,5 @@
-/// Journeys: which sightings are the same packet, in what order, and what NAT did between them.
+/// Journeys: which sightings are the same packet, and in what order (`NATLearner` reads
+/// what NAT did between them).
 extension Correlator {
     /// What placing a sighting did.
     struct Placed {
@@ -25,7 +26,8 @@ extension Correlator {
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
                 let unfinished = f.journeys[i].leg == .request && !f.journeys[i].settled
                     && (f.journeys[i].verdict.state == .inFlight || f.journeys[i].verdict.state == .delivered)
-                return Placed(natLearnt: learnNAT(journey: i, pairsFrom: f.journeys[i].hops.count - 1, in: &f),
+                return Placed(natLearnt: NATLearner.learn(journey: i, pairsFrom: f.journeys[i].hops.count - 1,
+                                                          knowsPaths: paths.knowsPaths, in: &f),
                               progressOnly: progressOnly, unfinishedRequest: unfinished && i == f.journeys.count - 1 ? f.journeys[i].id : nil)
             }
             f.journeys[i].hops.append(hop)
@@ -135,14 +137,16 @@ extension Correlator {
     /// points (the earliest sighting is tried first and usually covers them all).
     func reorder(_ i: Int, in f: inout Flow) -> Bool {
         let orig = f.orig, reply = f.reply
-        arrange(&f.journeys[i], orig: orig, reply: reply)
-        return learnNAT(journey: i, in: &f)
+        // Asked once for both (a call through the provider existential).
+        let knowsPaths = paths.knowsPaths
+        arrange(&f.journeys[i], orig: orig, reply: reply, knowsPaths: knowsPaths)
+        return NATLearner.learn(journey: i, knowsPaths: knowsPaths, in: &f)
     }
 
     /// `reorder` on the journey alone, in place (no copy of its hops).
-    private func arrange(_ j: inout Journey, orig: FlowKey, reply: FlowKey?) {
+    private func arrange(_ j: inout Journey, orig: FlowKey, reply: FlowKey?, knowsPaths: Bool) {
         var path: [CapturePoint] = []
-        if paths.knowsPaths, !j.hops.isEmpty {
+        if knowsPaths, !j.hops.isEmpty {
             func score(_ p: [CapturePoint]) -> Int {
                 var n = 0
                 for h in j.hops where p.contains(h.point) { n += 1 }
@@ -208,99 +212,5 @@ extension Correlator {
               hops[k].time.micros(since: start) <= 1_000 else { return }
         let sender = hops.remove(at: k)
         hops.insert(sender, at: 0)
-    }
-
-    /// Rewrites between consecutive sightings (adjacent on the expected path, or in time
-    /// order when the path is unknown), in original-direction terms.
-    /// `pairsFrom`: only the pairs ending at this hop index or later (the earlier ones were learnt already).
-    /// Reads the journey's hops and path in place: a copy of a journey retains its arrays.
-    func learnNAT(journey i: Int, pairsFrom first: Int = 1, in f: inout Flow) -> Bool {
-        let leg = f.journeys[i].leg, count = f.journeys[i].hops.count
-        guard leg != .error, count > 1, first >= 1, first < count else { return false }
-        var learnt = false
-        let idField = "id"
-        let knowsPaths = paths.knowsPaths
-        // Path positions: each pair's second point is the next pair's first.
-        var ib = knowsPaths ? f.journeys[i].path.firstIndex(of: f.journeys[i].hops[first - 1].point) : nil
-        // The raw values are compared before any text is made: a SNAT'd flow repeats the
-        // same rewrite with every packet, and formatting it each time cost more than the rest.
-        func add(_ kind: NATRewrite.Kind, _ field: String, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
-            let raw = RawRewrite(kind: kind, field: field, from: from, to: to)
-            if f.natPlaced.contains(raw) {
-                // Seen again after it had stopped: it applies once more.
-                if f.natStopped { resume(kind, field, between) }
-                return
-            }
-            if addNAT(NATRewrite(kind: kind, field: field, from: from.description, to: to.description, between: between), to: &f) { learnt = true }
-            // Now recorded with a place: the same rewrite again would change nothing.
-            if f.natPlaced.count < 16 { f.natPlaced.append(raw) }
-        }
-        func resume(_ kind: NATRewrite.Kind, _ field: String, _ between: (CapturePoint, CapturePoint)) {
-            for n in f.nat.indices where f.nat[n].until != nil && f.nat[n].kind == kind && f.nat[n].field == field
-                && f.nat[n].between?.0 == between.0 && f.nat[n].between?.1 == between.1 {
-                f.nat[n].until = nil
-                learnt = true
-            }
-            f.natStopped = f.nat.contains { $0.until != nil }
-        }
-        for k in first..<count {
-            let a = f.journeys[i].hops[k - 1], b = f.journeys[i].hops[k]
-            if knowsPaths {
-                let ia = ib
-                ib = f.journeys[i].path.firstIndex(of: b.point)
-                guard let ia, let ib, ib == ia + 1 else { continue }
-            }
-            if leg == .request {
-                let between = (a.point, b.point)
-                // A rewrite placed here that this packet crossed without: NAT has stopped.
-                for n in f.nat.indices where f.nat[n].until == nil {
-                    guard let (x, y) = f.nat[n].between, x == a.point, y == b.point, f.nat[n].untouched(from: a, to: b) else { continue }
-                    f.nat[n].until = b.time
-                    f.natStopped = true
-                    learnt = true
-                }
-                if a.src != b.src { add(.snat, "src", .address(a.src), .address(b.src), between) }
-                if a.dst != b.dst { add(.dnat, "dst", .address(a.dst), .address(b.dst), between) }
-                if let x = a.sport, let y = b.sport, x != y { add(.snat, "sport", .number(x), .number(y), between) }
-                if let x = a.dport, let y = b.dport, x != y { add(.dnat, "dport", .number(x), .number(y), between) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(x), .number(y), between) }
-            } else {
-                // A reply undoes the rewrites: the original direction crosses b before a.
-                let between = (b.point, a.point)
-                if a.src != b.src { add(.dnat, "dst", .address(b.src), .address(a.src), between) }
-                if a.dst != b.dst { add(.snat, "src", .address(b.dst), .address(a.dst), between) }
-                if let x = a.sport, let y = b.sport, x != y { add(.dnat, "dport", .number(y), .number(x), between) }
-                if let x = a.dport, let y = b.dport, x != y { add(.snat, "sport", .number(y), .number(x), between) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(y), .number(x), between) }
-            }
-        }
-        return learnt
-    }
-
-    /// Rewrites conntrack's tuples imply: orig.src ≠ reply.dst is SNAT, orig.dst ≠ reply.src is DNAT.
-    func learnNAT(fromConntrack e: ConntrackEvent, in f: inout Flow) -> Bool {
-        let o = e.orig, r = e.reply
-        var found: [NATRewrite] = []
-        if o.src != r.dst { found.append(.init(kind: .snat, field: "src", from: "\(o.src)", to: "\(r.dst)")) }
-        if o.dst != r.src { found.append(.init(kind: .dnat, field: "dst", from: "\(o.dst)", to: "\(r.src)")) }
-        if let oi = o.icmp, let ri = r.icmp, oi.id != ri.id {
-            found.append(.init(kind: .snat, field: "id", from: "\(oi.id)", to: "\(ri.id)"))
-        }
-        if let x = o.sport, let y = r.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)")) }
-        if let x = o.dport, let y = r.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)")) }
-        var learnt = false
-        for n in found where addNAT(n, to: &f) { learnt = true }
-        return learnt
-    }
-
-    /// Records a rewrite once; a sighting's place replaces conntrack's "somewhere".
-    private func addNAT(_ r: NATRewrite, to f: inout Flow) -> Bool {
-        if let i = f.nat.firstIndex(where: { $0.sameRewrite(as: r) }) {
-            guard f.nat[i].between == nil, r.between != nil else { return false }
-            f.nat[i].between = r.between
-            return true
-        }
-        f.nat.append(r)
-        return true
     }
 }

@@ -3,8 +3,8 @@
 ///
 /// Single-threaded: the one event loop owns it and feeds it events as they come
 /// (batched per capture point, not merged by time) and calls `advance(to:)` with its
-/// clock. Every operation is O(1) amortised in the number of flows: flows are found
-/// through a key index, expiry through a deadline heap, eviction through an LRU list.
+/// clock. Every operation is O(1) amortised in the number of flows: its `FlowTable` finds
+/// flows through a key index, expiry through a deadline heap, eviction through an LRU list.
 public final class Correlator {
     public struct Stats: Sendable, Equatable {
         public var live = 0
@@ -44,12 +44,7 @@ public final class Correlator {
     /// what a packet or conntrack NDJSON line carries as `flow`.
     public private(set) var lastFlowID: Int?
 
-    private(set) var flows: [Int: FlowBox] = [:]
-    private var keyIndex = KeyIndex()
-    private var lru = LRUList()
-    private var deadlines = DeadlineHeap()
-    private var compactAt = 4096
-    private var nextFlowID = 1
+    private var table: FlowTable
     private var pending: [Pending] = []
     private var pathCache: [PathQuery: [CapturePoint]] = [:]
     private static let pathCacheLimit = 4096
@@ -82,6 +77,7 @@ public final class Correlator {
         self.lossTimeout = lossTimeout
         policy = VerdictPolicy(paths: paths, lossTimeout: lossTimeout)
         self.maxFlows = max(1, maxFlows)
+        table = FlowTable(maxFlows: maxFlows)
         self.journeyWindow = journeyWindow
         self.maxJourneysPerFlow = max(1, maxJourneysPerFlow)
         self.maxEventsPerFlow = max(1, maxEventsPerFlow)
@@ -110,7 +106,7 @@ public final class Correlator {
     /// the verdict remains a problem. Returns the flow as it now stands.
     @discardableResult
     public func annotate(_ id: Int, with d: Diagnosis) -> Flow? {
-        guard let box = flows[id] else { return nil }
+        guard let box = table.box(id) else { return nil }
         guard box.flow.verdict.isProblem else { return box.flow }
         box.flow.diagnosis = d
         if let last = box.flow.history.last, last.to == box.flow.verdict.state, last.time == box.flow.verdictSince {
@@ -160,20 +156,20 @@ public final class Correlator {
 
     // MARK: - Reading
 
-    public func flow(_ id: Int) -> Flow? { flows[id]?.flow }
+    public func flow(_ id: Int) -> Flow? { table.box(id)?.flow }
 
     /// Every flow held, by id.
-    /// (Sorting the ids, not the flows: a view asks for this every frame.)
-    public var allFlows: [Flow] { flows.keys.sorted().map { flows[$0]!.flow } }
+    public var allFlows: [Flow] { table.flowsByID }
 
     /// The live flow a packet with this key belongs to.
-    public func flowID(for key: FlowKey) -> Int? { keyIndex[key] }
+    public func flowID(for key: FlowKey) -> Int? { table.id(for: key) }
 
     public var sizes: Sizes {
-        Sizes(flows: flows.count, keyIndex: keyIndex.count, lru: lru.count, deadlines: deadlines.count,
-              maxJourneys: flows.values.map(\.flow.journeys.count).max() ?? 0,
-              maxJourneyIndex: flows.values.map(\.flow.journeyIndexCount).max() ?? 0,
-              maxEvents: flows.values.map(\.flow.events.count).max() ?? 0, pathCache: pathCache.count)
+        let boxes = table.boxes
+        return Sizes(flows: table.count, keyIndex: table.keyIndexCount, lru: table.lruCount, deadlines: table.deadlineCount,
+                     maxJourneys: boxes.map(\.flow.journeys.count).max() ?? 0,
+                     maxJourneyIndex: boxes.map(\.flow.journeyIndexCount).max() ?? 0,
+                     maxEvents: boxes.map(\.flow.events.count).max() ?? 0, pathCache: pathCache.count)
     }
 
     // MARK: - Packets
@@ -210,7 +206,7 @@ public final class Correlator {
         let box: FlowBox, leg: Journey.Leg
         if let error, let q = p.quoted {
             let qk = FlowKey(quoted: q)
-            if let id = keyIndex[qk] ?? keyIndex[qk.reversed()], let b = flows[id] {
+            if let id = table.id(for: qk) ?? table.id(for: qk.reversed()), let b = table.box(id) {
                 box = b
             } else {
                 box = createFlow(orig: qk, echo: q.icmpID != nil, time: time)
@@ -218,7 +214,7 @@ public final class Correlator {
             leg = .error
             box.flow.relatedPackets += 1
             box.flow.lastError = Flow.RelatedError(type: error.0, code: error.1, from: src, at: point, time: time)
-        } else if let id = keyIndex[key], let b = flows[id] {
+        } else if let b = table.box(for: key) {
             box = b
             leg = b.flow.isRequestKey(key) ? .request : .reply
             if leg == .request { b.flow.requestPackets += 1 } else { b.flow.replyPackets += 1 }
@@ -227,7 +223,7 @@ public final class Correlator {
             leg = .request
             box.flow.requestPackets += 1
         }
-        lru.touch(box)
+        table.touch(box)
         lastFlowID = box.flow.id
         let sig = JourneySignature(packet: p, leg: leg)
         update(box, now: time) { f in
@@ -249,7 +245,7 @@ public final class Correlator {
         let ok = FlowKey(tuple: e.orig, proto: e.proto), rk = FlowKey(tuple: e.reply, proto: e.proto)
         lastFlowID = nil
         if e.kind == .destroy {
-            guard let fid = keyIndex[ok] ?? keyIndex[rk], let box = flows[fid] else { return [] }
+            guard let fid = table.id(for: ok) ?? table.id(for: rk), let box = table.box(fid) else { return [] }
             lastFlowID = fid
             update(box, now: time) { f in
                 self.record(e, netns: netns, time: time, in: &f)
@@ -257,7 +253,7 @@ public final class Correlator {
                 f.ended = true
                 return Step(what: .conntrack)
             }
-            unindex(fid)
+            table.unindex(fid)
             stats.ended += 1
             pending.append(Pending(kind: .ended, id: fid, what: .destroyed, snapshot: box.flow))
             return flush()
@@ -267,9 +263,9 @@ public final class Correlator {
         // entry's keys reaches (e.g. only the NATed packets on the uplink were seen).
         // A key and its reverse share one index entry: the two tuples cover all four keys.
         let keys = [ok, rk]
-        let fid = keyIndex[ok] ?? keyIndex[rk]
+        let fid = table.id(for: ok) ?? table.id(for: rk)
         let box: FlowBox
-        if let fid, let b = flows[fid] {
+        if let fid, let b = table.box(fid) {
             box = b
         } else {
             box = createFlow(orig: ok, echo: e.orig.icmp != nil, time: time)
@@ -280,7 +276,7 @@ public final class Correlator {
 
         // The flow's keys become conntrack's: forget the ones it had (a tuple that changed would
         // otherwise stay in the index for good, pointing at this flow).
-        unindex(id)
+        table.unindex(id)
         // Orient the flow the way conntrack does before taking its tuples.
         if Self.isFlipped(box.flow, orig: ok, reply: rk) { Self.flip(&box.flow) }
         box.flow.orig = ok
@@ -289,17 +285,17 @@ public final class Correlator {
         if e.orig.icmp != nil { box.flow.echo = true }
         var what: FlowChange.What = .conntrack
         for k in keys {
-            if let other = keyIndex[k], other != id, let o = flows[other], o.flow.conntrackID == nil || o.flow.ended {
+            if let other = table.id(for: k), other != id, let o = table.box(other), o.flow.conntrackID == nil || o.flow.ended {
                 merge(other, into: box)
                 what.insert(.merged)
             }
         }
-        for k in keys { keyIndex[k] = id }
-        lru.touch(box)
+        table.index(id, under: keys)
+        table.touch(box)
         update(box, now: time) { f in
             self.record(e, netns: netns, time: time, in: &f)
             var w = what
-            if self.learnNAT(fromConntrack: e, in: &f) { w.insert(.nat) }
+            if NATLearner.learn(fromConntrack: e, in: &f) { w.insert(.nat) }
             // conntrack may have told us where a NATed packet is really going: re-place every journey.
             if self.reorderAll(&f) { w.insert(.nat) }
             return Step(what: w)
@@ -311,10 +307,7 @@ public final class Correlator {
 
     /// Settles journeys whose last sighting is more than lossTimeout before `now`.
     public func advance(to now: EventTime) -> [FlowChange] {
-        while let top = deadlines.top, top.time <= now {
-            _ = deadlines.pop()
-            guard let box = flows[top.flowID], box.flow.scheduled == top.time else { continue }
-            box.flow.scheduled = nil
+        while let box = table.popDue(at: now) {
             update(box, now: now) { f in
                 self.settle(&f, now: now)
                 return Step()
@@ -351,7 +344,7 @@ public final class Correlator {
         defer { pending.removeAll(keepingCapacity: true) }
         if pending.count == 1 {
             let p = pending[0]
-            guard let snap = p.snapshot ?? flows[p.id]?.flow else { return [] }
+            guard let snap = p.snapshot ?? table.box(p.id)?.flow else { return [] }
             return [FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, changedFrom: p.changedFrom, flow: snap)]
         }
         var out: [FlowChange] = []
@@ -363,7 +356,7 @@ public final class Correlator {
                 if out[i].changedFrom == nil { out[i].changedFrom = p.changedFrom }
                 continue
             }
-            guard let snap = p.snapshot ?? flows[p.id]?.flow else { continue }
+            guard let snap = p.snapshot ?? table.box(p.id)?.flow else { continue }
             if p.kind != .ended { at[p.id] = out.count }
             out.append(FlowChange(kind: p.kind, flowID: p.id, what: p.what, mergedInto: p.mergedInto, changedFrom: p.changedFrom, flow: snap))
         }
@@ -371,7 +364,7 @@ public final class Correlator {
         let endedIDs = Set(out.filter { $0.kind == .ended }.map(\.flowID))
         out.removeAll { $0.kind != .ended && endedIDs.contains($0.flowID) }
         for i in out.indices where out[i].kind != .ended {
-            if let b = flows[out[i].flowID] { out[i].flow = b.flow }
+            if let b = table.box(out[i].flowID) { out[i].flow = b.flow }
             // Changed and changed back within one call: no change.
             if out[i].changedFrom == out[i].flow.verdict.state {
                 out[i].changedFrom = nil
@@ -382,43 +375,23 @@ public final class Correlator {
     }
 
     private func createFlow(orig: FlowKey, echo: Bool, time: EventTime) -> FlowBox {
-        while flows.count >= maxFlows, let victim = lru.oldest { evict(victim) }
-        let id = nextFlowID
-        nextFlowID += 1
-        let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
-        flows[id] = box
-        keyIndex[orig] = id
-        lru.touch(box)
-        stats.created += 1
-        stats.live = flows.count
-        pending.append(Pending(kind: .created, id: id, what: []))
-        return box
-    }
-
-    private func evict(_ box: FlowBox) {
-        let id = box.flow.id
-        unindex(id)
-        lru.remove(box)
-        if let b = flows.removeValue(forKey: id) {
+        // The least recently seen flows make room, each reported as it goes.
+        while let victim = table.evictForRoom() {
             stats.evicted += 1
-            pending.append(Pending(kind: .ended, id: id, what: .evicted, snapshot: b.flow))
+            pending.append(Pending(kind: .ended, id: victim.flow.id, what: .evicted, snapshot: victim.flow))
         }
-        stats.live = flows.count
-    }
-
-    /// Removes the flow's keys from the index (only those still pointing at it).
-    private func unindex(_ id: Int) {
-        guard let f = flows[id]?.flow else { return }
-        for k in f.allKeys where keyIndex[k] == id { keyIndex.removeValue(forKey: k) }
+        let box = table.insert(orig: orig, echo: echo, time: time)
+        stats.created += 1
+        stats.live = table.count
+        pending.append(Pending(kind: .created, id: box.flow.id, what: []))
+        return box
     }
 
     /// Moves `other`'s journeys, counters and events into `id` and forgets `other`.
     private func merge(_ other: Int, into box: FlowBox) {
-        unindex(other)
-        if let ob = flows[other] { lru.remove(ob) }
-        guard var o = flows.removeValue(forKey: other)?.flow else { return }
+        guard var o = table.remove(other)?.flow else { return }
         stats.merged += 1
-        stats.live = flows.count
+        stats.live = table.count
         pending.append(Pending(kind: .ended, id: other, what: .merged, mergedInto: box.flow.id, snapshot: o))
         mergeValues(&o, into: &box.flow)
     }
@@ -458,8 +431,7 @@ public final class Correlator {
             f.journeys[i].indexed = true
         }
         // Rewrites were learnt the wrong way round; the journeys will teach them again.
-        f.nat = []
-        f.natPlaced = []
+        NATLearner.forget(in: &f)
     }
 
     private func record(_ e: ConntrackEvent, netns: String?, time: EventTime, in f: inout Flow) {
@@ -487,10 +459,7 @@ public final class Correlator {
     /// touch the flow table), then re-judges it, schedules its next deadline and records what changed.
     private func update(_ box: FlowBox, now: EventTime, _ body: (inout Flow) -> Step) {
         let (what, from) = judge(&box.flow, now: now, body)
-        if deadlines.count > compactAt {
-            deadlines.filter { self.flows[$0.flowID]?.flow.scheduled == $0.time }
-            compactAt = max(4096, 2 * deadlines.count)
-        }
+        table.compactDeadlines()
         if !what.isEmpty { pending.append(Pending(kind: .updated, id: box.flow.id, what: what, changedFrom: from)) }
     }
 
@@ -551,10 +520,7 @@ public final class Correlator {
         }
         if let earliest {
             let next = earliest.adding(seconds: lossTimeout)
-            if f.scheduled.map({ next < $0 }) ?? true {
-                f.scheduled = next
-                deadlines.push(.init(time: next, flowID: f.id))
-            }
+            if f.scheduled.map({ next < $0 }) ?? true { table.schedule(&f, at: next) }
         }
         return (what, from)
     }

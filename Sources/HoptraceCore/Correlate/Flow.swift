@@ -81,7 +81,7 @@ public struct Flow: Sendable {
     /// Entries in the journey index.
     var journeyIndexCount: Int { journeys.reduce(0) { $0 + ($1.indexed ? 1 : 0) } }
     var nextJourneyID = 1
-    /// The deadline of this flow's authoritative entry in the correlator's timer heap.
+    /// The deadline of this flow's authoritative entry in `FlowTable`'s deadline heap.
     var scheduled: EventTime?
     /// The verdict is the latest journey's own (so moving any journey on may change it).
     var verdictByLatest = true

@@ -75,7 +75,7 @@ extension FlowKey {
     }
 }
 
-/// Flow keys to flow ids. The correlator always files a key and its reverse together
+/// Flow keys to flow ids. `FlowTable` always files a key and its reverse together
 /// (a flow is found from either direction), so one entry under the canonical key holds both.
 struct KeyIndex {
     private var ids: [FlowKey: Int] = [:]

@@ -5,8 +5,8 @@ import HoptraceLab
 
 /// The checks of `hoptrace doctor`. Every probe either reads state or works in a
 /// private namespace it throws away: doctor never changes the machine.
-enum DoctorProbes {
-    static func all() -> [DoctorCheck] {
+public enum DoctorProbes {
+    public static func all() -> [DoctorCheck] {
         [privileges(), pcap(), conntrack(), conntrackEvents(), iproute(), iptablesBackend(), nftTrace(), tracefs()]
     }
 

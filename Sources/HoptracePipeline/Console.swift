@@ -1,21 +1,21 @@
 import Glibc
 import HoptraceCore
 
-/// The executable's one way to the user's terminal outside the event stream: warnings,
+/// hoptrace's one way to the user's terminal outside the event stream: warnings,
 /// errors (ArgumentParser's too, see `Hoptrace.main`), the "watching" line and `--summary`
 /// on stderr; lab and doctor reports, help and version on stdout.
-/// (`watch`'s lines go through `emit`.) Everything passes `TerminalText.safeLines`: a name
+/// (`watch`'s lines go through a `LineWriter`.) Everything passes `TerminalText.safeLines`: a name
 /// in a message (an interface chosen in a container, a namespace from a recording, nft's
 /// words about a rule) is shown escaped, never obeyed; a message's own line breaks stay.
-enum Console {
+public enum Console {
     /// A message on stderr, with `terminator` after it.
-    static func err(_ text: String, terminator: String = "\n") {
+    public static func err(_ text: String, terminator: String = "\n") {
         writeAll(2, TerminalText.safeLines(text) + terminator)
     }
 
     /// A report on stdout (lab, doctor, help, version), with `terminator` after it. Through
     /// `print`, so it keeps its order with everything else those commands print.
-    static func out(_ text: String, terminator: String = "\n") {
+    public static func out(_ text: String, terminator: String = "\n") {
         print(TerminalText.safeLines(text), terminator: terminator)
     }
 

@@ -1,0 +1,128 @@
+/// The correlator's flows and the bookkeeping that finds, bounds and times them, each in
+/// O(1) amortised: a key index (a packet's key to its flow), the least-recently-seen order
+/// (who goes when `maxFlows` are held) and a heap of deadlines (when a flow's unsettled
+/// journeys are due to be judged).
+///
+/// Why apart from the correlator: the correlator decides what happens to a flow; this
+/// only keeps the three structures in step with the flows held, which can be tested alone.
+///
+/// Invariants: every held flow is in the LRU list; the key index names only held flows
+/// (a destroyed flow stays held, unindexed, until it is evicted); a flow's authoritative
+/// deadline is the heap entry equal to its `scheduled`, and any other entry for it is stale.
+struct FlowTable {
+    let maxFlows: Int
+    private var flows: [Int: FlowBox] = [:]
+    private var keyIndex = KeyIndex()
+    private var lru = LRUList()
+    private var deadlines = DeadlineHeap()
+    /// Stale heap entries are dropped once the heap outgrows this (then twice what is left).
+    private var compactAt = 4096
+    private var nextFlowID = 1
+
+    init(maxFlows: Int) { self.maxFlows = max(1, maxFlows) }
+
+    // MARK: - Reading
+
+    var count: Int { flows.count }
+    /// Key index entries: one serves a key and its reverse.
+    var keyIndexCount: Int { keyIndex.count }
+    var lruCount: Int { lru.count }
+    /// Heap entries, stale ones included.
+    var deadlineCount: Int { deadlines.count }
+    var boxes: Dictionary<Int, FlowBox>.Values { flows.values }
+
+    func box(_ id: Int) -> FlowBox? { flows[id] }
+
+    /// The id filed under a key (or its reverse).
+    func id(for key: FlowKey) -> Int? { keyIndex[key] }
+
+    /// `box(id(for:))` as one call: the packet path's lookup.
+    func box(for key: FlowKey) -> FlowBox? {
+        guard let id = keyIndex[key] else { return nil }
+        return flows[id]
+    }
+
+    /// Every flow held, by id.
+    /// (Sorting the ids, not the flows: a view asks for this every frame.)
+    var flowsByID: [Flow] { flows.keys.sorted().map { flows[$0]!.flow } }
+
+    // MARK: - Holding
+
+    /// While the table is full, removes the least recently seen flow and returns it (the
+    /// caller reports its end); nil once there is room for one more.
+    mutating func evictForRoom() -> FlowBox? {
+        guard flows.count >= maxFlows, let victim = lru.oldest else { return nil }
+        return remove(victim.flow.id)
+    }
+
+    /// Holds a new flow, filed under its first key, as the most recently seen. The caller
+    /// makes room first (`evictForRoom`): this never evicts, so it never drops a flow unreported.
+    mutating func insert(orig: FlowKey, echo: Bool, time: EventTime) -> FlowBox {
+        let id = nextFlowID
+        nextFlowID += 1
+        let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
+        flows[id] = box
+        keyIndex[orig] = id
+        lru.touch(box)
+        return box
+    }
+
+    /// Forgets a flow: its keys, its place in the LRU order and its box (its heap entries
+    /// go stale). Returns the box, nil when no such flow was held.
+    @discardableResult
+    mutating func remove(_ id: Int) -> FlowBox? {
+        unindex(id)
+        guard let box = flows.removeValue(forKey: id) else { return nil }
+        lru.remove(box)
+        return box
+    }
+
+    /// Makes the flow the most recently seen.
+    mutating func touch(_ box: FlowBox) { lru.touch(box) }
+
+    // MARK: - Keys
+
+    /// Removes the flow's keys from the index (only those still pointing at it). Before a
+    /// flow's keys change (conntrack names its tuples): a key it no longer has would
+    /// otherwise stay in the index for good, pointing at it.
+    mutating func unindex(_ id: Int) {
+        guard let f = flows[id]?.flow else { return }
+        for k in f.allKeys where keyIndex[k] == id { keyIndex.removeValue(forKey: k) }
+    }
+
+    /// Files the flow under these keys and their reverses, taking them from any flow that had them.
+    mutating func index(_ id: Int, under keys: [FlowKey]) {
+        for k in keys { keyIndex[k] = id }
+    }
+
+    // MARK: - Deadlines
+
+    /// Sets the flow's deadline: this heap entry becomes its authoritative one and any
+    /// earlier one goes stale (a heap cannot move an entry; stale ones are skipped and compacted).
+    mutating func schedule(_ f: inout Flow, at time: EventTime) {
+        f.scheduled = time
+        deadlines.push(.init(time: time, flowID: f.id))
+    }
+
+    /// The next flow whose deadline is at or before `now`, in deadline order (then by id),
+    /// with its deadline cleared; stale entries on the way are dropped. nil: none is due.
+    mutating func popDue(at now: EventTime) -> FlowBox? {
+        while let top = deadlines.top, top.time <= now {
+            _ = deadlines.pop()
+            guard let box = flows[top.flowID], box.flow.scheduled == top.time else { continue }
+            box.flow.scheduled = nil
+            return box
+        }
+        return nil
+    }
+
+    /// Drops stale heap entries once they could outnumber live ones, so the heap stays
+    /// within twice the flows plus a constant. Cheap when not due: called after every update.
+    mutating func compactDeadlines() {
+        guard deadlines.count > compactAt else { return }
+        // A copy of the reference, not of the storage: `deadlines` is being changed meanwhile.
+        let flows = self.flows
+        deadlines.filter { flows[$0.flowID]?.flow.scheduled == $0.time }
+        compactAt = max(4096, 2 * deadlines.count)
+    }
+}

@@ -1,0 +1,153 @@
+import HoptraceCapture
+import HoptraceCore
+
+/// What `watch` does with each event of the loop (live or replayed): feed the Session
+/// (correlator + logs), diagnose problem verdicts, and hand what it concluded to the sinks
+/// (a line format, a recording, the live view).
+final class WatchPipeline {
+    let paths = SwitchablePaths()
+    private(set) var session: Session
+    private var watched: Set<CapturePoint>
+    /// Each sink gets every event as it came (`captured`: a recording's input) before the
+    /// session sees it, then what the pipeline concluded (`write`), in this order.
+    var sinks: [any EventSink]
+    /// Explain mode: the trace tables, and whether every new flow is traced (`--explain`)
+    /// or only the ones the live view asks about (`x`).
+    var explainer: Explainer?
+    var traceNewFlows = false
+    /// What diagnosis reads: the topology, and the namespaces' sysctls and iptables backend.
+    private(set) var topology: Topology?
+    /// Problems the topology shows before any packet (a container without a default route).
+    private(set) var standing: [(netns: String?, diagnosis: Diagnosis)] = []
+    private(set) var facts = FactsBook()
+    var readFacts: () -> FactsBook = { FactsBook() }
+
+    /// `keepsPacketLog`: only the live view shows recent packets.
+    init(points: [CapturePoint], lossTimeout: Double, maxFlows: Int, keepsPacketLog: Bool = false, sinks: [any EventSink] = []) {
+        watched = Set(points)
+        self.sinks = sinks
+        session = Session(points: points, correlator: Correlator(paths: paths, lossTimeout: lossTimeout, maxFlows: maxFlows))
+        session.keepsPacketLog = keepsPacketLog
+    }
+
+    private func send(_ output: PipelineOutput) {
+        for sink in sinks { sink.write(output) }
+    }
+
+    /// The namespaces' topology, read at start (or from a recording): paths through the watched points.
+    func use(topology: Topology, watching points: [CapturePoint]? = nil) {
+        if let points { watched.formUnion(points) }
+        paths.current = TopologyPaths(topology, watched: watched)
+        self.topology = topology
+        standing = MissingDefaultRoute.diagnoses(topology)
+        let now = Timestamp.now
+        for (netns, d) in standing {
+            send(.standing(d, netns: netns, time: EventTime(seconds: now.seconds, micros: now.micros)))
+        }
+        session.correlator.topologyChanged()
+    }
+
+    func handle(_ event: CaptureLoop.Event) {
+        for sink in sinks { sink.captured(event) }
+        switch event {
+        case .packet(let point, let pkt, let decoded):
+            let time = EventTime(seconds: pkt.seconds, micros: pkt.micros)
+            switch decoded {
+            case .success(let p):
+                let changes = session.packet(p, at: point, time: time)
+                send(.packet(p, at: point, pkt, flow: session.correlator.lastFlowID))
+                write(changes, time: time)
+            case .failure(let e):
+                session.malformed(at: point, time: time, error: e)
+                send(.malformed(e, at: point, pkt))
+            }
+        case .conntrack(let netns, let e, let seconds, let micros):
+            let time = EventTime(seconds: seconds, micros: micros)
+            let changes = session.conntrack(e, netns: netns, time: time)
+            send(.conntrack(e, netns: netns, seconds: seconds, micros: micros, flow: session.correlator.lastFlowID))
+            write(changes, time: time)
+        case .conntrackLost(let netns, let overruns):
+            let now = Timestamp.now
+            session.stats([], conntrackLost: overruns)
+            send(.conntrackLost(netns: netns, overruns: overruns, now: now))
+        case .stats(let st):
+            session.stats(st.points.map { ($0.point, $0.received, $0.dropped) }, conntrackLost: st.conntrackOverruns)
+            let now = Timestamp.now
+            send(.stats(st, flows: session.correlator.stats, now: now))
+        case .captureLoss(let point, let dropped, let from, let to):
+            session.correlator.captureLost(at: point, dropped: dropped, from: EventTime(seconds: from.seconds, micros: from.micros),
+                                           to: EventTime(seconds: to.seconds, micros: to.micros))
+            send(.captureLoss(point, dropped: dropped, to: to))
+        case .pointLost(let point, let reason):
+            session.pointLost(point, reason: reason)
+            send(.pointLost(point, reason: reason, now: Timestamp.now))
+        }
+    }
+
+    /// At the end of a run: every flow still alive as it finally stands (`event:"final"`),
+    /// since hops that refine a verdict do not each produce a line.
+    func finish(at time: EventTime) {
+        for f in session.correlator.allFlows where !f.ended { send(.finalFlow(f, time: time)) }
+    }
+
+    /// The trace descriptors were readable: rule paths with a new final verdict become
+    /// `trace` lines, tied to their flow.
+    func traceReadable(now: EventTime) {
+        guard let explainer else { return }
+        for path in explainer.drain(now: now) {
+            let flow = path.firstKey.flatMap { k in session.correlator.flowID(for: k) ?? session.correlator.flowID(for: k.reversed()) }
+            send(.trace(path, flow: flow, time: now))
+            // The kernel's word may explain a verdict already given: say it again, explained.
+            if let flow, let change = diagnose(flow) { write([change], time: now) }
+        }
+    }
+
+    /// A notice on the output (json: `type:KIND`; text: a `hoptrace:` line; the live view: nothing).
+    func notice(_ kind: String, _ message: String) {
+        send(.notice(kind: kind, message: message, now: Timestamp.now))
+    }
+
+    /// The namespaces' sysctls and iptables backend, which diagnosis rules read (again after a lab change).
+    func refreshFacts() { facts = readFacts() }
+
+    /// A problem verdict gets its why, rule and fix (Diagnoser) before it is written.
+    private func diagnosed(_ change: FlowChange) -> FlowChange {
+        guard change.kind != .ended, change.flow.verdict.isProblem,
+              change.what.contains(.verdict) || change.flow.diagnosis == nil else { return change }
+        return diagnose(change.flowID, change: change) ?? change
+    }
+
+    private func diagnose(_ id: Int, change: FlowChange? = nil) -> FlowChange? {
+        guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem,
+              let d = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts),
+              d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
+        return FlowChange(kind: change?.kind ?? .updated, flowID: id, what: (change?.what ?? []).union(.verdict),
+                          mergedInto: change?.mergedInto, changedFrom: change?.changedFrom, flow: f)
+    }
+
+    /// Lets time pass: journeys past the loss timeout get their verdicts; flows `--explain`
+    /// collected are traced (at most one nft transaction per namespace per 100 ms).
+    func advance(to time: EventTime) {
+        write(session.advance(to: time), time: time)
+        flushTraces()
+    }
+
+    /// The new flows `--explain` collected go into the trace tables, if due (see `Explainer.flushIfDue`).
+    /// Not once a stop was asked for: the tables are about to be removed.
+    func flushTraces(now: Double = Monotonic.now) {
+        guard let explainer, !StopSignal.requested else { return }
+        do { try explainer.flushIfDue(now: now) } catch { notice("explain", "cannot trace the new flows: \(error)") }
+    }
+
+    private func write(_ changes: [FlowChange], time: EventTime) {
+        for change in changes.map(diagnosed) {
+            // Only while explain mode is on: `trace` on an Explainer turned off (`x` in the live
+            // view) would install the tables again behind the user's back.
+            // Collected, not applied here: `flushTraces` rewrites the tables once per interval.
+            if traceNewFlows, change.kind == .created, let explainer, explainer.isOn {
+                explainer.enqueue(change.flow)
+            }
+            send(.flowChange(change, time: time))
+        }
+    }
+}

@@ -1,0 +1,10 @@
+/// `watch --json`: one NDJSON object per packet, conntrack event, flow change and notice.
+public final class JSONSink: EventSink {
+    public let writer: LineWriter
+
+    public init(_ writer: LineWriter) { self.writer = writer }
+
+    public func write(_ output: PipelineOutput) {
+        writer.line(NDJSONLines.line(output))
+    }
+}

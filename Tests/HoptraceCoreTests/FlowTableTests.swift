@@ -1,0 +1,135 @@
+import Testing
+@testable import HoptraceCore
+
+/// The correlator's flow storage on its own: found from either direction, the least
+/// recently seen evicted first, re-keyed without stale keys, deadlines handed out in order.
+@Suite struct FlowTableTests {
+    typealias L = Lab
+    let t0 = EventTime(seconds: 1_795_438_391, micros: 0)
+
+    func at(_ seconds: Double) -> EventTime { t0.adding(seconds: seconds) }
+
+    /// ns1's UDP flow from source port `n`.
+    func key(_ n: UInt16) -> FlowKey { FlowKey(proto: 17, src: L.ip(L.ns1IP), dst: L.ip(L.remoteIP), sport: n, dport: 53) }
+
+    /// Adds a flow the way the correlator does: room first, the ids evicted for it noted.
+    func add(_ table: inout FlowTable, _ k: FlowKey, evicted: inout [Int]) -> FlowBox {
+        while let victim = table.evictForRoom() { evicted.append(victim.flow.id) }
+        return table.insert(orig: k, echo: false, time: t0)
+    }
+
+    @Test func aFlowIsFoundFromEitherDirection() {
+        var table = FlowTable(maxFlows: 10)
+        var evicted: [Int] = []
+        let box = add(&table, key(1), evicted: &evicted)
+        #expect(table.id(for: key(1)) == box.flow.id)
+        let sameBox = table.box(for: key(1).reversed()) === box
+        #expect(sameBox)
+        #expect(table.id(for: key(2)) == nil && table.box(for: key(2)) == nil)
+        #expect(table.count == 1 && table.lruCount == 1 && table.keyIndexCount == 1)
+        #expect(evicted.isEmpty)
+    }
+
+    @Test func theLeastRecentlySeenFlowIsEvictedFirst() {
+        var table = FlowTable(maxFlows: 3)
+        var evicted: [Int] = []
+        let first = add(&table, key(1), evicted: &evicted)
+        let second = add(&table, key(2), evicted: &evicted)
+        let third = add(&table, key(3), evicted: &evicted)
+        #expect(evicted.isEmpty)
+        // The first is seen again: the second is now the least recently seen.
+        table.touch(first)
+        _ = add(&table, key(4), evicted: &evicted)
+        #expect(evicted == [second.flow.id])
+        _ = add(&table, key(5), evicted: &evicted)
+        _ = add(&table, key(6), evicted: &evicted)
+        #expect(evicted == [second.flow.id, third.flow.id, first.flow.id])
+        #expect(table.count == 3 && table.lruCount == 3)
+        #expect(table.flowsByID.map(\.id) == [4, 5, 6])
+        // An evicted flow leaves no key behind.
+        #expect(table.box(first.flow.id) == nil && table.id(for: key(1)) == nil)
+        #expect(table.keyIndexCount == 3)
+    }
+
+    @Test func reKeyingRemovesTheOldKeys() {
+        var table = FlowTable(maxFlows: 10)
+        var evicted: [Int] = []
+        let box = add(&table, key(1), evicted: &evicted)
+        let id = box.flow.id
+        // conntrack names the flow's tuples, not the key it was first filed under: unindex, change, index.
+        let orig = key(7)
+        let reply = FlowKey(proto: 17, src: L.ip(L.remoteIP), dst: L.ip(L.hostIP), sport: 53, dport: 40007)
+        table.unindex(id)
+        box.flow.orig = orig
+        box.flow.reply = reply
+        table.index(id, under: [orig, reply])
+        #expect(table.id(for: key(1)) == nil)
+        #expect(table.id(for: orig) == id && table.id(for: reply) == id && table.id(for: reply.reversed()) == id)
+        #expect(table.keyIndexCount == 2)
+    }
+
+    @Test func unindexingLeavesAKeyAnotherFlowHasTaken() {
+        var table = FlowTable(maxFlows: 10)
+        var evicted: [Int] = []
+        let a = add(&table, key(1), evicted: &evicted)
+        let b = add(&table, key(2), evicted: &evicted)
+        // b takes a's key (conntrack showed them to be one connection).
+        table.index(b.flow.id, under: [key(1)])
+        table.unindex(a.flow.id)
+        #expect(table.id(for: key(1)) == b.flow.id)
+        // Removing a forgets it everywhere but takes nothing of b's.
+        let removed = table.remove(a.flow.id)
+        let removedA = removed === a
+        #expect(removedA)
+        #expect(table.box(a.flow.id) == nil)
+        #expect(table.id(for: key(1)) == b.flow.id && table.id(for: key(2)) == b.flow.id)
+        #expect(table.count == 1 && table.lruCount == 1 && table.keyIndexCount == 2)
+        let again = table.remove(a.flow.id)
+        #expect(again == nil)
+    }
+
+    @Test func deadlinesPopInTimeOrderAndSupersededOnesAreSkipped() {
+        var table = FlowTable(maxFlows: 10)
+        var evicted: [Int] = []
+        let a = add(&table, key(1), evicted: &evicted)
+        let b = add(&table, key(2), evicted: &evicted)
+        let c = add(&table, key(3), evicted: &evicted)
+        let d = add(&table, key(4), evicted: &evicted)
+        table.schedule(&a.flow, at: at(3))
+        table.schedule(&b.flow, at: at(1))
+        table.schedule(&c.flow, at: at(2))
+        table.schedule(&d.flow, at: at(1.5))
+        // a's earlier deadline supersedes its first; d goes before its deadline comes.
+        table.schedule(&a.flow, at: at(0.5))
+        table.remove(d.flow.id)
+        #expect(table.deadlineCount == 5)
+        var popped: [Int] = []
+        while let box = table.popDue(at: at(2)) {
+            #expect(box.flow.scheduled == nil)
+            popped.append(box.flow.id)
+        }
+        #expect(popped == [a.flow.id, b.flow.id, c.flow.id])
+        // Only a's superseded entry (3 s) is left, and it is dropped, not handed out.
+        #expect(table.deadlineCount == 1)
+        let late = table.popDue(at: at(10))
+        #expect(late == nil && table.deadlineCount == 0)
+    }
+
+    @Test func compactingKeepsTheHeapWithinItsBound() {
+        var table = FlowTable(maxFlows: 10)
+        var evicted: [Int] = []
+        let box = add(&table, key(1), evicted: &evicted)
+        var most = 0
+        // One flow whose deadline keeps moving earlier, compacted after each change as the correlator does.
+        for i in 0..<20_000 {
+            table.schedule(&box.flow, at: at(Double(20_000 - i)))
+            table.compactDeadlines()
+            most = max(most, table.deadlineCount)
+        }
+        // The bound CorrelatorBoundsTests holds the correlator to: twice the live entries plus a constant.
+        #expect(most <= 2 * 1 + 4097)
+        var popped: [Int] = []
+        while let due = table.popDue(at: at(30_000)) { popped.append(due.flow.id) }
+        #expect(popped == [box.flow.id])
+    }
+}
