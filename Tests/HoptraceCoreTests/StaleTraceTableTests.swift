@@ -94,6 +94,27 @@ import Testing
         #expect(leftover(400, nil, Self.process(400, "hoptrace", start: 1), live: false))
     }
 
+    /// What the sweep reads (real nft 1.0.6 output, Tests/Fixtures/nftrace/sweep.*): the tables from
+    /// `nft -j list tables`, and, as that version's JSON has no table comments, a running pid's
+    /// table's comment from `nft list table`.
+    @Test func theSweepFindsTraceTablesAndTheirStartTimes() throws {
+        let tables = try NFTraceFixtures.structure("sweep")
+        #expect(tables.tables.map(\.name) == ["hoptrace_4242", "hoptrace_77", "hoptrace_300", "other"])
+        let trace = TraceTable.traceTables(in: tables)
+        #expect(trace.map(\.pid) == [4242, 77])
+        #expect(trace.allSatisfy { $0.table.comment == nil })
+        let comment = NFTListing.tableComment(in: try NFTraceFixtures.text("sweep.table.inet.hoptrace_4242.txt"))
+        #expect(comment == TraceTable.comment(pid: 4242, startTime: 987_654))
+        #expect(TraceTable.startTime(inComment: comment) == 987_654)
+        // A table without a comment (an older hoptrace's): its rules' lines are not a comment.
+        #expect(NFTListing.tableComment(in: try NFTraceFixtures.text("sweep.table.inet.hoptrace_77.txt")) == nil)
+        // The run that made it still runs: not a leftover; another process with its pid: a leftover.
+        let run = ProcessStat(pid: 4242, name: "hoptrace", state: "S", startTime: 987_654)
+        #expect(!TraceTable.isLeftover(pid: 4242, comment: comment, running: run, ownPID: 1, ownTableLive: false))
+        let reused = ProcessStat(pid: 4242, name: "hoptrace", state: "S", startTime: 5)
+        #expect(TraceTable.isLeftover(pid: 4242, comment: comment, running: reused, ownPID: 1, ownTableLive: false))
+    }
+
     @Test func reportsSayWhatWasRemovedAndWhatCouldNotBe() {
         let removed = StaleTraceTable(netns: "htns1", pid: 1234)
         #expect(removed.removed)

@@ -4,7 +4,9 @@ import Testing
 
 /// Real NFT_MSG_TRACE messages captured from the lab (Tests/Fixtures/nftrace/*.hex, one message
 /// a line, as received on NFNLGRP_NFTRACE in the lab's host namespace; kernel 6.18, nft 1.0.6),
-/// with `nft -s -a list ruleset` dumps taken at the same time.
+/// and the rulesets they went through, rebuilt with the lab's handles by capture-rulesets.sh:
+/// `nft -j list ruleset` (NAME.json) and `nft -a -s list chain` of the chains with rules
+/// (NAME.chain.FAMILY.TABLE.CHAIN.txt).
 enum NFTraceFixtures {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -28,14 +30,38 @@ enum NFTraceFixtures {
         try messages(name).map { try TraceEvent(message: $0) }
     }
 
-    static func ruleset(_ name: String) throws -> NFTRuleset {
-        NFTRuleset(parsing: try String(contentsOf: directory.appendingPathComponent(name + ".txt"), encoding: .utf8))
+    static func text(_ file: String) throws -> String {
+        try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
     }
 
+    /// The dump alone, as `TraceSession.dumpRuleset` reads it: no rule texts yet.
+    static func structure(_ name: String) throws -> NFTRuleset {
+        try NFTRuleset(json: Data(contentsOf: directory.appendingPathComponent(name + ".json")))
+    }
+
+    /// The chain's captured listing; nil when none was captured (as when nft cannot list it).
+    static func listing(_ name: String, _ chain: NFTRuleset.Chain) -> String? {
+        try? text("\(name).chain.\(chain.family).\(chain.table).\(chain.name).txt")
+    }
+
+    /// The dump with the rule texts of every captured chain.
+    static func ruleset(_ name: String) throws -> NFTRuleset {
+        var rs = try structure(name)
+        for c in rs.chains where !c.rules.isEmpty {
+            guard let l = listing(name, c) else { continue }
+            rs.setRuleTexts(NFTListing.ruleTexts(in: l), family: c.family, table: c.table, chain: c.name)
+        }
+        return rs
+    }
+
+    /// Rule paths as `TraceSession.drain` builds them: a chain's texts read when an event first needs them.
     static func paths(_ name: String, ruleset: String, netns: String? = nil) throws -> [RulePath] {
-        let rs = try self.ruleset(ruleset)
+        var rs = try structure(ruleset)
         var b = RulePathBuilder(netns: netns)
-        for e in try events(name) { b.add(e, ruleset: rs) }
+        for e in try events(name) {
+            rs.loadRuleTexts(for: e) { listing(ruleset, $0) }
+            b.add(e, ruleset: rs)
+        }
         return b.paths
     }
 }

@@ -1,4 +1,5 @@
 import CHoptraceShims
+import Foundation
 import Glibc
 import HoptraceCore
 
@@ -21,7 +22,9 @@ public final class TraceSession: @unchecked Sendable {
     public let pid: Int32
     public let fd: Int32
     public private(set) var selectors: [TraceSelector]
-    /// The namespace's ruleset (rule texts by handle), refreshed when a trace names an unknown handle.
+    /// The namespace's ruleset: dumped (`nft -j list ruleset`) at the start and again when a trace
+    /// names a rule the dump lacks; a chain's rule texts read (`nft -a -s list chain`) when a
+    /// trace first needs one of them, and forgotten with the dump they were read for.
     public private(set) var ruleset: NFTRuleset
     /// Tables of runs that were gone, found when this session started: removed, or not (and why).
     public let stale: [StaleTraceTable]
@@ -103,9 +106,18 @@ public final class TraceSession: @unchecked Sendable {
         installed = true
     }
 
-    /// Dumps the ruleset again (rule texts for handles added since).
+    /// Dumps the ruleset again (rules added since); rule texts are read anew as traces need them.
     public func refreshRuleset() throws {
         ruleset = try Self.dumpRuleset(in: namespace)
+    }
+
+    /// Reads the rule texts of the chain `e` reports a rule of, the first time since the dump.
+    /// Here, not at the dump: most chains never see a traced packet, and a big ruleset has
+    /// thousands (kube-proxy's), each an nft run. A chain nft cannot list keeps no texts (its
+    /// steps show handle and verdict) until the next dump.
+    private func loadRuleTexts(for e: TraceEvent) {
+        let namespace = self.namespace
+        ruleset.loadRuleTexts(for: e) { chain in try? Self.listChain(chain, in: namespace) }
     }
 
     /// Reads the queued trace messages, at most `limit` datagrams (the rest stay for the next
@@ -138,6 +150,7 @@ public final class TraceSession: @unchecked Sendable {
                     refreshed = true
                     try? refreshRuleset()
                 }
+                loadRuleTexts(for: e)
                 builder.add(e, ruleset: ruleset, time: now)
             }
             all += events
@@ -198,11 +211,26 @@ public final class TraceSession: @unchecked Sendable {
         return fd
     }
 
-    /// `nft -s -a list ruleset` in the namespace.
+    /// `nft -j list ruleset` in the namespace: tables, chains, rules by handle, sets; no rule texts yet.
     public static func dumpRuleset(in namespace: NetworkNamespace?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "-s", "-a", "list", "ruleset"], in: namespace)
+        let r = try NamespaceCommand.run(["nft", "-j", "list", "ruleset"], in: namespace)
         guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the ruleset", message: r.stderr) }
-        return NFTRuleset(parsing: r.stdout)
+        do {
+            return try NFTRuleset(json: Data(r.stdout.utf8))
+        } catch {
+            throw ExplainError.nft(netns: namespace?.displayName, action: "list the ruleset as JSON", message: "unreadable output: \(error)")
+        }
+    }
+
+    /// `nft -a -s list chain FAMILY TABLE CHAIN` in the namespace; nil when its names cannot be
+    /// put on nft's command line (`NFTListing.listChainCommand`).
+    static func listChain(_ chain: NFTRuleset.Chain, in namespace: NetworkNamespace?) throws -> String? {
+        guard let argv = NFTListing.listChainCommand(family: chain.family, table: chain.table, chain: chain.name) else { return nil }
+        let r = try NamespaceCommand.run(argv, in: namespace)
+        guard r.status == 0 else {
+            throw ExplainError.nft(netns: namespace?.displayName, action: "list chain \(chain.family) \(chain.table) \(chain.name)", message: r.stderr)
+        }
+        return r.stdout
     }
 }
 

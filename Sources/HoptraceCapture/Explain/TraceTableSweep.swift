@@ -27,7 +27,7 @@ public enum TraceTableSweep {
             let running = pid == ownPID ? nil : ProcessStat.current(pid: pid)
             // The comment (the run's start time) is only needed when that pid runs now.
             var comment: String?
-            if running != nil { comment = (try? Self.comment(of: table.name, in: namespace)) ?? nil }
+            if running != nil { comment = (try? Self.comment(of: table, in: namespace)) ?? nil }
             guard TraceTable.isLeftover(pid: pid, comment: comment, running: running, ownPID: ownPID, ownTableLive: ownTableLive)
             else { continue }
             let failure: String?
@@ -42,11 +42,16 @@ public enum TraceTableSweep {
         return out
     }
 
-    /// `nft list tables`: names only, cheap whatever the size of the ruleset.
+    /// `nft -j list tables`: tables only (with their comments from nft 1.0.7 on), cheap whatever
+    /// the size of the ruleset.
     static func listTables(in namespace: NetworkNamespace?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "list", "tables"], in: namespace)
+        let r = try NamespaceCommand.run(["nft", "-j", "list", "tables"], in: namespace)
         guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the tables", message: r.stderr) }
-        return NFTRuleset(parsing: r.stdout)
+        do {
+            return try NFTRuleset(json: Data(r.stdout.utf8))
+        } catch {
+            throw ExplainError.nft(netns: namespace?.displayName, action: "list the tables as JSON", message: "unreadable output: \(error)")
+        }
     }
 
     /// Whether `inet <name>` is in the namespace now.
@@ -54,11 +59,14 @@ public enum TraceTableSweep {
         ((try? listTables(in: namespace))?.tables ?? []).contains { $0.family == .inet && $0.name == name }
     }
 
-    /// The comment of `inet <name>`, nil if it has none.
-    static func comment(of name: String, in namespace: NetworkNamespace?) throws -> String? {
-        let r = try NamespaceCommand.run(["nft", "list", "table", "inet", name], in: namespace)
-        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list inet \(name)", message: r.stderr) }
-        return NFTRuleset(parsing: r.stdout).tables.first { $0.name == name }?.comment
+    /// The comment of a trace table (`inet hoptrace_<pid>`, a plain name), nil if it has none.
+    /// nft ≥ 1.0.7 puts it in the JSON `listTables` read; older versions (Debian 12's 1.0.6) print
+    /// it only in `nft list table`.
+    static func comment(of table: NFTRuleset.Table, in namespace: NetworkNamespace?) throws -> String? {
+        if let comment = table.comment { return comment }
+        let r = try NamespaceCommand.run(["nft", "list", "table", "\(table.family)", table.name], in: namespace)
+        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list \(table.family) \(table.name)", message: r.stderr) }
+        return NFTListing.tableComment(in: r.stdout)
     }
 }
 

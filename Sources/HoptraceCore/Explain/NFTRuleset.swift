@@ -1,92 +1,144 @@
-/// A ruleset as `nft -s -a list ruleset` prints it (stateless: counters without values;
-/// `-a`: every table, chain and rule ends with `# handle N`). Only what explaining a trace
-/// needs: tables (with comment), chains (hook, policy) and each rule's text by handle.
-/// Sets, maps, flowtables and objects are skipped. Lines it does not understand are ignored.
+import Foundation
+
+/// A namespace's nftables ruleset, as much as explaining a trace needs: tables, chains (hook,
+/// policy), each rule by handle with its statements, named sets and maps.
+///
+/// The structure comes from `nft -j list ruleset` (`init(json:)`): nft's own data, every object
+/// named by its handle, nothing to count. What the JSON lacks is a rule's text, the rule in the
+/// words `nft list` prints and a user reads; a trace step shows that. So each chain's texts are
+/// read from `nft -a -s list chain` (`NFTListing.ruleTexts`) the first time a trace event needs
+/// one (`loadRuleTexts(for:list:)`), once per dump: a new dump is a new value, without texts.
 public struct NFTRuleset: Sendable, Equatable {
     public struct Table: Sendable, Equatable {
         public var family: NFTFamily
         public var name: String
-        public var handle: UInt64?
+        public var handle: UInt64
+        /// In the JSON of nft ≥ 1.0.7 only; older versions print it in `nft list table` alone
+        /// (`NFTListing.tableComment`).
         public var comment: String?
     }
 
     public struct Rule: Sendable, Equatable {
         public var handle: UInt64
-        /// The rule as nft prints it, without the `# handle N` suffix.
-        public var text: String
+        /// The rule as nft prints it, without the ` # handle N` suffix; nil until its chain's
+        /// texts are read, and when nft's listing did not have it.
+        public var text: String?
+        /// nft's JSON statements, whole (see `JSONValue`).
+        public var expr: [JSONValue]
+        public var comment: String?
     }
 
     public struct Chain: Sendable, Equatable {
         public var family: NFTFamily
         public var table: String
         public var name: String
+        public var handle: UInt64
+        /// "filter", "nat", "route" for base chains.
+        public var type: String?
         /// "forward", "prerouting", … for base chains.
         public var hook: String?
+        /// The hook priority of a base chain (`filter` is 0, `srcnat` 100).
+        public var priority: Int?
         /// "accept" / "drop" for base chains.
         public var policy: String?
         public var rules: [Rule]
+        /// Whether this dump's rule texts were read (found or not): they are read once per dump.
+        public var ruleTextsRead = false
+
+        public func rule(handle: UInt64) -> Rule? { rules.first { $0.handle == handle } }
+    }
+
+    /// A named set or map.
+    public struct NamedSet: Sendable, Equatable {
+        public var family: NFTFamily
+        public var table: String
+        public var name: String
+        public var handle: UInt64
+        /// As nft writes it: "ipv4_addr", "ipv4_addr . inet_service" for a concatenation.
+        public var type: String?
+        /// A map's value type ("verdict"); nil for a set.
+        public var valueType: String?
+        /// The elements as nft's JSON has them; nil when it printed none.
+        public var elements: [JSONValue]?
+        public var comment: String?
+
+        public var isMap: Bool { valueType != nil }
     }
 
     public var tables: [Table] = []
     public var chains: [Chain] = []
+    public var sets: [NamedSet] = []
 
     public init() {}
 
-    public init(parsing text: String) {
-        var depth = 0
-        var table: Table?
-        var chain: Chain?
-        // Depth at which the current non-chain block (set, map, flowtable, …) began.
-        var skipping: Int?
+    /// From `nft -j list ruleset` (or `list tables`, `list table …`). Objects of a family nft
+    /// has but hoptrace does not know, and rules of a chain not listed, are left out.
+    /// - Throws: `DecodingError` when the data is not nft's JSON.
+    public init(json: Data) throws {
+        let document = try JSONDecoder().decode(NFTJSON.Document.self, from: json)
+        self.init(document)
+    }
 
-        func flushChain() {
-            if let c = chain { chains.append(c) }
-            chain = nil
-        }
-
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = raw.trimmingWhitespace()
-            if line.hasPrefix("#") { continue }
-            let (opens, closes) = Self.braces(line)
-            let (body, handle) = Self.splitHandle(line)
-            if skipping == nil {
-                let words = body.split(separator: " ").map(String.init)
-                if depth == 0, words.first == "table", words.count >= 3, let family = NFTFamily(name: words[1]) {
-                    table = Table(family: family, name: Self.unquote(words[2]), handle: handle)
-                    tables.append(table!)
-                } else if depth == 1, let t = table, words.first == "chain", words.count >= 2 {
-                    chain = Chain(family: t.family, table: t.name, name: Self.unquote(words[1]), rules: [])
-                } else if depth == 1, table != nil, words.first == "comment", words.count >= 2 {
-                    tables[tables.count - 1].comment = Self.unquote(words.dropFirst().joined(separator: " "))
-                } else if depth == 1, opens > closes {
-                    skipping = depth
-                } else if depth == 2, chain != nil {
-                    if words.first == "type", let hookAt = words.firstIndex(of: "hook"), hookAt + 1 < words.count {
-                        chain!.hook = words[hookAt + 1]
-                        if let p = words.firstIndex(of: "policy"), p + 1 < words.count {
-                            chain!.policy = words[p + 1].trimmingCharacters(";")
-                        }
-                    } else if let handle, !body.isEmpty, words.first != "comment" {
-                        chain!.rules.append(Rule(handle: handle, text: body))
-                    }
-                }
+    public init(_ document: NFTJSON.Document) {
+        // Rules name their chain; a big ruleset (kube-proxy's) has thousands of chains.
+        var chainAt: [ChainKey: Int] = [:]
+        for object in document.objects {
+            switch object {
+            case .table(let t):
+                guard let family = NFTFamily(name: t.family) else { continue }
+                tables.append(Table(family: family, name: t.name, handle: t.handle, comment: t.comment))
+            case .chain(let c):
+                guard let family = NFTFamily(name: c.family) else { continue }
+                let key = ChainKey(family: family, table: c.table, name: c.name)
+                guard chainAt[key] == nil else { continue }
+                chainAt[key] = chains.count
+                chains.append(Chain(family: family, table: c.table, name: c.name, handle: c.handle, type: c.type,
+                                    hook: c.hook, priority: c.prio?.integerValue.flatMap { Int(exactly: $0) },
+                                    policy: c.policy, rules: []))
+            case .rule(let r):
+                guard let family = NFTFamily(name: r.family),
+                      let i = chainAt[ChainKey(family: family, table: r.table, name: r.chain)] else { continue }
+                chains[i].rules.append(Rule(handle: r.handle, text: nil, expr: r.expr, comment: r.comment))
+            case .set(let s), .map(let s):
+                guard let family = NFTFamily(name: s.family) else { continue }
+                sets.append(NamedSet(family: family, table: s.table, name: s.name, handle: s.handle,
+                                     type: s.type.flatMap(Self.typeName), valueType: s.map.flatMap(Self.typeName),
+                                     elements: s.elem, comment: s.comment))
+            case .metainfo, .other:
+                continue
             }
-            depth += opens - closes
-            if depth < 0 { depth = 0 }
-            if let s = skipping, depth <= s { skipping = nil }
-            if depth <= 1 { flushChain() }
-            if depth == 0 { table = nil }
         }
-        flushChain()
+    }
+
+    private struct ChainKey: Hashable {
+        var family: NFTFamily
+        var table: String
+        var name: String
+    }
+
+    /// "ipv4_addr", or `["ipv4_addr", "inet_service"]` as nft prints a concatenation.
+    private static func typeName(_ v: JSONValue) -> String? {
+        if let s = v.stringValue { return s }
+        guard let parts = v.arrayValue?.compactMap(\.stringValue), !parts.isEmpty else { return nil }
+        return parts.joined(separator: " . ")
     }
 
     public func chain(family: NFTFamily?, table: String, name: String) -> Chain? {
         chains.first { $0.family == family && $0.table == table && $0.name == name }
     }
 
-    /// The text of rule `handle` in (family, table, chain), or nil when the dump lacks it.
+    /// Rule `handle` of (family, table, chain), or nil when the dump lacks it.
+    public func rule(family: NFTFamily?, table: String, chain: String, handle: UInt64) -> Rule? {
+        self.chain(family: family, table: table, name: chain)?.rule(handle: handle)
+    }
+
+    /// The text of rule `handle` in (family, table, chain), or nil when it is unknown.
     public func ruleText(family: NFTFamily?, table: String, chain: String, handle: UInt64) -> String? {
-        self.chain(family: family, table: table, name: chain)?.rules.first { $0.handle == handle }?.text
+        rule(family: family, table: table, chain: chain, handle: handle)?.text
+    }
+
+    public func set(family: NFTFamily, table: String, name: String) -> NamedSet? {
+        sets.first { $0.family == family && $0.table == table && $0.name == name }
     }
 
     /// Whether rules of the table come from iptables-nft (its tables carry the familiar names).
@@ -94,48 +146,35 @@ public struct NFTRuleset: Sendable, Equatable {
         tables.contains { ($0.family == .ip || $0.family == .ip6) && ["filter", "nat", "mangle", "raw", "security"].contains($0.name) }
     }
 
-    /// Splits "… # handle 7" into ("…", 7).
-    static func splitHandle(_ line: String) -> (String, UInt64?) {
-        let marker = Array("# handle ".utf8), bytes = Array(line.utf8)
-        guard bytes.count >= marker.count,
-              let at = (0...(bytes.count - marker.count)).reversed().first(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
-        else { return (line, nil) }
-        let number = bytes[(at + marker.count)...].prefix { $0 >= 48 && $0 <= 57 }
-        var body = String(decoding: bytes[..<at], as: UTF8.self).trimmingWhitespace()
-        if body.hasSuffix("{") { body = String(body.dropLast()).trimmingWhitespace() }
-        return (body, UInt64(String(decoding: number, as: UTF8.self)))
+    // MARK: - Rule texts, read when needed
+
+    /// The chain whose rule texts `e` needs and this dump has not read yet: `e` reports a rule
+    /// this dump has (a rule unknown to it needs a new dump first, `RulePathBuilder.needsRuleset`),
+    /// not in one of hoptrace's own tables. nil otherwise.
+    public func chainAwaitingRuleTexts(for e: TraceEvent) -> Chain? {
+        guard e.kind == .rule, let handle = e.ruleHandle, !e.table.hasPrefix(TraceTable.namePrefix),
+              let c = chain(family: e.family, table: e.table, name: e.chain),
+              !c.ruleTextsRead, c.rule(handle: handle) != nil
+        else { return nil }
+        return c
     }
 
-    /// Braces outside double quotes.
-    static func braces(_ line: String) -> (Int, Int) {
-        var opens = 0, closes = 0, quoted = false
-        for ch in line {
-            if ch == "\"" { quoted.toggle() } else if !quoted && ch == "{" { opens += 1 } else if !quoted && ch == "}" { closes += 1 }
-            if !quoted && ch == "#" { break }
+    /// Records a chain's rule texts (`NFTListing.ruleTexts`) and that they were read. Texts of
+    /// handles this dump lacks are ignored: a rule added since the dump is read with the next.
+    public mutating func setRuleTexts(_ texts: [UInt64: String], family: NFTFamily, table: String, chain: String) {
+        guard let i = chains.firstIndex(where: { $0.family == family && $0.table == table && $0.name == chain }) else { return }
+        chains[i].ruleTextsRead = true
+        for j in chains[i].rules.indices {
+            chains[i].rules[j].text = texts[chains[i].rules[j].handle]
         }
-        return (opens, closes)
     }
 
-    static func unquote(_ s: String) -> String {
-        var t = s.trimmingWhitespace()
-        if t.hasSuffix("{") { t = String(t.dropLast()).trimmingWhitespace() }
-        if t.count >= 2, t.hasPrefix("\""), t.hasSuffix("\"") { t = String(t.dropFirst().dropLast()) }
-        return t
-    }
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
-        var s = String(String.UnicodeScalarView(scalars))
-        while let last = s.last, last == " " || last == "\t" || last == "\r" { s.removeLast() }
-        return s
-    }
-
-    func trimmingCharacters(_ set: Character) -> String {
-        var s = String(self)
-        while s.last == set { s.removeLast() }
-        while s.first == set { s.removeFirst() }
-        return s
+    /// Reads the rule texts of the chain `e` names, if it needs them (`chainAwaitingRuleTexts`).
+    /// `list` returns the chain's `nft -a -s list chain` text, or nil when nft could not list it
+    /// (its texts then stay unknown until the next dump).
+    public mutating func loadRuleTexts(for e: TraceEvent, list: (Chain) -> String?) {
+        guard let c = chainAwaitingRuleTexts(for: e) else { return }
+        let texts = list(c).map { NFTListing.ruleTexts(in: $0) } ?? [:]
+        setRuleTexts(texts, family: c.family, table: c.table, chain: c.name)
     }
 }

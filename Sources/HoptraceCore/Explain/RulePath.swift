@@ -6,7 +6,7 @@ public struct RuleStep: Sendable, Equatable, CustomStringConvertible {
     public var chain: String
     public var kind: TraceEvent.Kind
     public var handle: UInt64?
-    /// The rule as `nft list ruleset` prints it; nil when the dump did not have it.
+    /// The rule as `nft list` prints it (`NFTRuleset.Rule.text`); nil when that is unknown.
     public var ruleText: String?
     public var verdict: TraceVerdict?
 
@@ -144,7 +144,8 @@ public struct RulePathBuilder: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    /// Adds one event; `ruleset` supplies rule texts; `time` stamps a new path.
+    /// Adds one event; `ruleset` supplies rule texts (those of the event's chain already read:
+    /// `NFTRuleset.loadRuleTexts(for:list:)`); `time` stamps a new path.
     /// Returns the index of the path it went to (nil for events of hoptrace's own tables).
     @discardableResult
     public mutating func add(_ e: TraceEvent, ruleset: NFTRuleset?, time: EventTime? = nil) -> Int? {
@@ -178,10 +179,12 @@ public struct RulePathBuilder: Sendable {
         return i
     }
 
-    /// Whether the ruleset lacks a rule the event names (time to dump it again).
+    /// Whether the ruleset lacks a rule the event names: the rule is newer than the dump, time
+    /// to dump it again. A rule the dump has but whose text nft could not list is not a reason:
+    /// another dump would not list it either.
     public static func needsRuleset(_ e: TraceEvent, _ ruleset: NFTRuleset?) -> Bool {
         guard e.kind == .rule, let h = e.ruleHandle, !e.table.hasPrefix(TraceTable.namePrefix) else { return false }
-        return ruleset?.ruleText(family: e.family, table: e.table, chain: e.chain, handle: h) == nil
+        return ruleset?.rule(family: e.family, table: e.table, chain: e.chain, handle: h) == nil
     }
 
     private mutating func slot(for e: TraceEvent, packet: DecodedPacket?, time: EventTime?) -> Int {

@@ -4,20 +4,40 @@
 public struct TraceSelector: Sendable, Hashable, CustomStringConvertible {
     public let expression: String
 
-    /// Checks the expression cannot escape its rule (no `;`, newline, `#` or unbalanced braces)
-    /// and is not empty; nft itself validates the rest when the table is installed.
+    /// Checks the expression cannot escape its rule (no `;`, newline, `#`, braces that do not
+    /// nest or an unclosed quote) and is not empty; nft itself validates the rest when the table
+    /// is installed.
     public init(expression: String) throws(TraceSelectorError) {
         let e = expression.trimmingWhitespace()
         guard !e.isEmpty else { throw .empty }
         for bad: Character in [";", "\n", "\r", "#"] where e.contains(bad) { throw .forbidden(bad) }
-        let (o, c) = NFTRuleset.braces(e)
-        guard o == c else { throw .forbidden("{") }
+        if let bad = Self.unbalanced(e) { throw .forbidden(bad) }
         guard !e.contains("nftrace"), !e.split(separator: " ").contains(where: { ["accept", "drop", "reject", "jump", "goto", "queue"].contains($0) })
         else { throw .notAMatch(e) }
         self.expression = e
     }
 
     public var description: String { expression }
+
+    /// The first brace outside double quotes that does not nest (`}` before its `{`, or a `{`
+    /// never closed), or a quote never closed; nil when all is balanced. Counts alone would let
+    /// `} chain x {` through: it closes the rule's chain and opens another. A quoted string in
+    /// nft runs to the next quote, across lines, so an open one would swallow the script's next line.
+    static func unbalanced(_ e: String) -> Character? {
+        var depth = 0, quoted = false
+        for ch in e {
+            if ch == "\"" {
+                quoted.toggle()
+            } else if !quoted && ch == "{" {
+                depth += 1
+            } else if !quoted && ch == "}" {
+                depth -= 1
+                if depth < 0 { return "}" }
+            }
+        }
+        if quoted { return "\"" }
+        return depth > 0 ? "{" : nil
+    }
 
     /// The selectors for every form the flow's packets take in any namespace: the request as sent
     /// (`orig`) and after NAT (`reply` reversed), the reply as sent (`reply`) and after un-NAT.

@@ -1,6 +1,12 @@
 /// The NDJSON lines of `hoptrace watch --json` (fields documented in README.md).
 public enum EventJSON {
     public static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int? = nil) -> String {
+        packetLine(p, at: point, seconds: seconds, micros: micros, flow: flow).text
+    }
+
+    /// The packet line as bytes still to be written (`LineWriter.json`): the hot path of
+    /// `--json`, one per packet sighting, never turned into a String.
+    public static func packetLine(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int? = nil) -> JSONLine {
         var j = header("packet", netns: point.netns, seconds: seconds, micros: micros)
         if let flow { j.add("flow", flow) }
         j.add("iface", point.iface)
@@ -9,11 +15,11 @@ public enum EventJSON {
         if let arp = p.arp {
             j.add("proto", "arp")
             j.add("arp", Self.arp(arp))
-            return j.text
+            return j
         }
         guard let src = p.src, let dst = p.dst else {
             j.add("proto", "ethertype-0x" + String(p.etherType, radix: 16))
-            return j.text
+            return j
         }
         j.add("src", src.description)
         j.add("dst", dst.description)
@@ -50,7 +56,7 @@ public enum EventJSON {
             frag.addRaw("more", f.more ? "true" : "false")
             j.add("frag", frag)
         }
-        return j.text
+        return j
     }
 
     static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?) -> JSONLine {
@@ -95,6 +101,11 @@ public enum EventJSON {
     }
 
     public static func conntrack(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int, flow: Int? = nil) -> String {
+        conntrackLine(e, netns: netns, seconds: seconds, micros: micros, flow: flow).text
+    }
+
+    /// The conntrack line as bytes still to be written (`LineWriter.json`).
+    public static func conntrackLine(_ e: ConntrackEvent, netns: String?, seconds: Int, micros: Int, flow: Int? = nil) -> JSONLine {
         var j = header("conntrack", netns: netns, seconds: seconds, micros: micros)
         if let flow { j.add("flow", flow) }
         j.add("event", e.kind.rawValue)
@@ -115,7 +126,7 @@ public enum EventJSON {
             o.add("reply_bytes", c.replyBytes)
             j.add("counters", o)
         }
-        return j.text
+        return j
     }
 
     /// `type:"stats"`: per capture point packets received / dropped by the kernel, conntrack totals.
@@ -153,7 +164,7 @@ public enum EventJSON {
     static func header(_ type: String, netns: String?, seconds: Int, micros: Int) -> JSONLine {
         var j = JSONLine()
         j.add("type", type)
-        j.add("time", RFC3339.format(seconds: seconds, micros: micros))
+        j.addTime("time", seconds: seconds, micros: micros)
         if let netns { j.add("netns", netns) } else { j.addNull("netns") }
         return j
     }

@@ -16,7 +16,14 @@ public struct JSONLine {
     }
     public mutating func add(_ key: String, _ value: Int) {
         open(key)
-        body.append(contentsOf: String(value).utf8)  // a small string: no allocation
+        Self.appendDecimal(value, to: &body)
+    }
+    /// An RFC 3339 time, as `RFC3339.format` writes it, straight into the line.
+    public mutating func addTime(_ key: String, seconds: Int, micros: Int) {
+        open(key)
+        body.append(0x22)
+        RFC3339.append(seconds: seconds, micros: micros, to: &body)
+        body.append(0x22)
     }
     /// Unsigned decimal: a kernel counter may pass Int.max, and through Int it would print negative.
     public mutating func add(_ key: String, _ value: UInt64) {
@@ -75,6 +82,31 @@ public struct JSONLine {
         out.append(0x7D)
     }
 
+    /// `{…}` and a newline, appended to `out`: how `LineWriter` takes a line without a String
+    /// in between. The bytes are safe for a terminal as they are (`appendQuoted` escapes
+    /// everything `TerminalText` would; keys are hoptrace's own literals).
+    public func appendLine(to out: inout [UInt8]) {
+        out.append(0x7B)
+        out.append(contentsOf: body)
+        out.append(0x7D)
+        out.append(0x0A)
+    }
+
+    /// Decimal digits of `v` (a minus sign first when negative), without a String.
+    static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+        if v < 0 { out.append(0x2D) }
+        var m = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 20
+            repeat {
+                n -= 1
+                digits[n] = 48 + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n...]))
+        }
+    }
+
     public var text: String {
         String(unsafeUninitializedCapacity: body.count + 2) { buf in
             buf[0] = 0x7B
@@ -130,20 +162,40 @@ public enum RFC3339 {
     /// The date-and-seconds part of the last second formatted: consecutive events
     /// mostly share it, so only the microseconds are new text.
     /// Behind a lock: the event loop is the only writer in the tool, but tests format in parallel.
-    static let cache = Mutex<(second: Int, prefix: String)>((Int.min, ""))
+    static let cache = Mutex<(second: Int, prefix: [UInt8])>((Int.min, []))
 
     /// Total for any input: seconds clamp to what an EventTime can hold (about ±73,000
     /// years, where the date arithmetic below cannot overflow; years past 9999 print
     /// with more digits), so a hostile time prints oddly rather than trapping.
     public static func format(seconds: Int, micros: Int) -> String {
+        var out: [UInt8] = []
+        append(seconds: seconds, micros: micros, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `format`'s bytes appended to `out` (JSONLine's times: no String per line).
+    static func append(seconds: Int, micros: Int, to out: inout [UInt8]) {
         let seconds = clamped(seconds)
-        let prefix = cache.withLock { c -> String in
-            if c.second != seconds { c = (seconds, String(formatUncached(seconds: seconds, micros: 0).dropLast(7))) }
-            return c.prefix
+        cache.withLock { c in
+            if c.second != seconds { c = (seconds, Array(formatUncached(seconds: seconds, micros: 0).dropLast(7).utf8)) }
+            out.append(contentsOf: c.prefix)
         }
-        var us = String(micros)
-        if us.count < 6 { us = String(repeating: "0", count: 6 - us.count) + us }
-        return prefix + us + "Z"
+        if micros >= 0 && micros < 1_000_000 {
+            var m = micros
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { digits in
+                for i in stride(from: 5, through: 0, by: -1) {
+                    digits[i] = 48 + UInt8(m % 10)
+                    m /= 10
+                }
+                out.append(contentsOf: UnsafeBufferPointer(digits))
+            }
+        } else {
+            // Out of range (only a hostile recording's): printed as it is, padded to 6.
+            var us = String(micros)
+            if us.count < 6 { us = String(repeating: "0", count: 6 - us.count) + us }
+            out.append(contentsOf: us.utf8)
+        }
+        out.append(0x5A)
     }
 
     /// EventTime's range in whole seconds: `limit` µs floored, either way.

@@ -3,8 +3,8 @@
 /// nft rule comments. Any of them can hold characters a terminal obeys rather than shows —
 /// ESC and CSI start escape sequences (clear the screen, retitle the window, redraw a fake
 /// prompt), the bidi overrides reorder what the eye reads (CVE-2021-42574, "Trojan
-/// Source"). Every line hoptrace writes to stdout or stderr passes `safe` (`emit` and the
-/// executable's stderr funnel); the live view has its own cell-by-cell filter
+/// Source"). Every line hoptrace writes to stdout or stderr passes `safe` (HoptracePipeline's `LineWriter`
+/// and `Console`); the live view has its own cell-by-cell filter
 /// (`TerminalSafe` in HoptraceTUI).
 ///
 /// Such a character is shown, not sent, in Python's `repr` notation, so the reader sees

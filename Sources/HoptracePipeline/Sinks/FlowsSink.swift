@@ -8,7 +8,7 @@ public final class FlowsSink: EventSink {
     public func write(_ output: PipelineOutput) {
         switch output {
         case .packet, .malformed, .conntrack: return
-        default: writer.line(NDJSONLines.line(output))
+        default: NDJSONLines.write(output, to: writer)
         }
     }
 }

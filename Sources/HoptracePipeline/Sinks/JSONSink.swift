@@ -5,6 +5,6 @@ public final class JSONSink: EventSink {
     public init(_ writer: LineWriter) { self.writer = writer }
 
     public func write(_ output: PipelineOutput) {
-        writer.line(NDJSONLines.line(output))
+        NDJSONLines.write(output, to: writer)
     }
 }

@@ -38,6 +38,13 @@ public final class LineWriter {
         if buffer.count >= Self.flushSize { flush() }
     }
 
+    /// One NDJSON line, its bytes copied straight in: `JSONLine` already escapes every
+    /// character `TerminalText.safe` would (the `--json` hot path: no String, no second scan).
+    public func json(_ line: JSONLine) {
+        line.appendLine(to: &buffer)
+        if buffer.count >= Self.flushSize { flush() }
+    }
+
     /// Hands the buffered lines to the target (once the reader is gone they are dropped).
     public func flush() {
         guard !buffer.isEmpty else { return }

@@ -4,6 +4,19 @@ import HoptraceCore
 /// The NDJSON line of each output, shared by `--json` and `--flows` (which writes the same
 /// lines but packets and conntrack events).
 enum NDJSONLines {
+    /// Writes the output's line; packets and conntrack events, one per event of a flood,
+    /// go in as bytes (`LineWriter.json`), the rest as text.
+    static func write(_ output: PipelineOutput, to writer: LineWriter) {
+        switch output {
+        case .packet(let p, let point, let pkt, let flow):
+            writer.json(EventJSON.packetLine(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: flow))
+        case .conntrack(let e, let netns, let seconds, let micros, let flow):
+            writer.json(EventJSON.conntrackLine(e, netns: netns, seconds: seconds, micros: micros, flow: flow))
+        default:
+            writer.line(line(output))
+        }
+    }
+
     static func line(_ output: PipelineOutput) -> String {
         switch output {
         case .standing(let d, let netns, let time):
