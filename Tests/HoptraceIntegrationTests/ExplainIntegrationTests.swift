@@ -1,6 +1,7 @@
 import Foundation
 import HoptraceCapture
 import HoptraceCore
+import HoptraceSystem
 import Testing
 
 /// Explain mode on the real lab: TraceSession driven directly (the executable does not expose it
@@ -185,13 +186,10 @@ struct ExplainIntegrationTests {
         try withExplainLab("xk", scenario: "S2") { p in
             let host = p + "host"
             // A process that held a TraceSession and died by SIGKILL: its table stays behind.
-            let dead = Process()
-            dead.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            dead.arguments = ["30"]
-            try dead.run()
-            let deadPID = dead.processIdentifier
-            kill(deadPID, SIGKILL)
-            dead.waitUntilExit()
+            let dead = try Subprocess.launch(["/bin/sleep", "30"], stdin: .inherit, stdout: .inherit, stderr: .inherit)
+            let deadPID = dead.pid
+            dead.signal(SIGKILL)
+            dead.wait()
             let script = TraceTable.installScript(pid: deadPID, selectors: [try selector("icmp type echo-request")])
                 + "table inet other {\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n"
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("hte-\(getpid())-stale.nft")
@@ -224,20 +222,13 @@ struct ExplainIntegrationTests {
             let dir = FileManager.default.temporaryDirectory
             let out = dir.appendingPathComponent("hte-flood-\(UUID().uuidString).out")
             let err = dir.appendingPathComponent("hte-flood-\(UUID().uuidString).err")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
             defer {
                 try? FileManager.default.removeItem(at: out)
                 try? FileManager.default.removeItem(at: err)
             }
-            let watcher = Process()
-            watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-            watcher.arguments = ["watch", "--lab", "--prefix", p, "--explain", "--flows", "--duration", "6"]
-            watcher.standardOutput = try FileHandle(forWritingTo: out)
-            watcher.standardError = try FileHandle(forWritingTo: err)
-            watcher.standardInput = FileHandle.nullDevice
             let started = Monotonic.now
-            try watcher.run()
+            let watcher = try Subprocess.launch([Hoptrace.binary, "watch", "--lab", "--prefix", p, "--explain", "--flows", "--duration", "6"],
+                                                stdin: .null, stdout: .file(out.path), stderr: .file(err.path))
             // The flood goes out once every handle and table is in place: watch says so on stderr.
             for _ in 0..<200 {
                 if (try? String(contentsOf: err, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
@@ -248,17 +239,17 @@ struct ExplainIntegrationTests {
             // A stalled run must not hang the suite: past 60 s it is stopped, and the test fails.
             while watcher.isRunning && Monotonic.now - started < 60 { usleep(50_000) }
             if watcher.isRunning {
-                kill(watcher.processIdentifier, SIGTERM)
+                watcher.signal(SIGTERM)
                 usleep(2_000_000)
-                if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }
+                if watcher.isRunning { watcher.signal(SIGKILL) }
             }
-            watcher.waitUntilExit()
+            let termination = watcher.wait()
             let elapsed = Monotonic.now - started
             let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
             let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
             #expect(flood.status == 0, "the flood: \(flood.stderr)")
             #expect(elapsed < 20, "watch --duration 6 took \(elapsed) s under a flood of new flows")
-            #expect(watcher.terminationReason == .exit && watcher.terminationStatus == 0, "exit \(watcher.terminationStatus): \(stderr)")
+            #expect(termination == .exited(0), "\(termination): \(stderr)")
             let created = stdout.split(separator: "\n").filter { $0.contains("\"event\":\"created\"") && $0.contains("\"proto\":\"udp\"") }
             #expect(created.count > 100, "the flood's flows were seen: \(created.count) created")
             // --flows writes explain's notices as JSON lines on stdout.

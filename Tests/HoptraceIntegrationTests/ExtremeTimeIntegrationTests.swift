@@ -4,11 +4,11 @@ import Testing
 
 /// Times from the command line and from crafted recordings, through the real binary (issue 14,
 /// finding 1). Needs no root: only the binary and files. A Swift trap ends the process with a
-/// signal (SIGILL or SIGTRAP: Process reports the signal number, a shell 128 + it); each case
+/// signal (SIGILL or SIGTRAP: `Hoptrace.exec` reports 128 + it, as a shell does); each case
 /// here must end with an ordinary failure status and a sentence on stderr instead.
 @Suite struct ExtremeTimeIntegrationTests {
     static let fixture = Hoptrace.packageRoot.appendingPathComponent("Tests/Fixtures/scenarios/s2-ping-masquerade.pcapng").path
-    /// SIGILL, SIGTRAP, SIGABRT, SIGSEGV, as Process reports them and as a shell would.
+    /// SIGILL, SIGTRAP, SIGABRT, SIGSEGV, as bare signal numbers and as 128 + them (`Termination.code`, a shell).
     static let crashes: Set<Int32> = [4, 5, 6, 11, 132, 133, 134, 139]
 
     @Test(arguments: zip(

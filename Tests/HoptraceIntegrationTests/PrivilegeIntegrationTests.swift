@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceSystem
 import Testing
 
 /// Least privilege (issue 14, finding 9): `watch` keeps only CAP_NET_ADMIN, CAP_NET_RAW and
@@ -130,18 +131,12 @@ struct PrivilegeIntegrationTests {
         let err = out + ".err"
         defer { unlink(out); unlink(err) }
         let argv = binary.map { ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", $0.path] } ?? [Hoptrace.binary]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst()) + args
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        _ = FileManager.default.createFile(atPath: err, contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: out)
-        p.standardError = FileHandle(forWritingAtPath: err)
-        try p.run()
+        // The files are opened before setpriv runs: as root, like the descriptors a parent hands down.
+        let p = try Subprocess.launch(argv + args, stdin: .inherit, stdout: .file(out), stderr: .file(err))
         for _ in 0..<100 where !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("hoptrace: watching") { usleep(50_000) }
         try action()
-        p.waitUntilExit()
-        return Hoptrace.Output(status: p.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+        let termination = p.wait()
+        return Hoptrace.Output(status: termination.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                                stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 }

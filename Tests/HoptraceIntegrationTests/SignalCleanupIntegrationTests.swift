@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceSystem
 import Testing
 
 /// Every way a run ends removes what explain mode installed (issue 14, finding 7): a reader
@@ -25,17 +26,13 @@ struct SignalCleanupIntegrationTests {
                 // this process or anything else it spawns): head takes one line and closes the
                 // pipe; PIPESTATUS says how hoptrace ended. --duration only bounds a failed run.
                 let watch = "\(Hoptrace.binary) watch --lab --prefix \(p) --explain --json --duration 60 -- icmp"
-                let shell = Process()
-                shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-                shell.arguments = ["-c", "\(watch) 2>\(dir)/err | head -1 >\(dir)/first; echo ${PIPESTATUS[0]} >\(dir)/status"]
-                shell.standardInput = FileHandle.nullDevice
-                shell.standardOutput = FileHandle.nullDevice
-                shell.standardError = FileHandle.nullDevice
-                try shell.run()
+                // setsid: bash in a process group of its own, which its pipeline shares (bash is no
+                // group leader when it starts, so setsid execs it in place: the pid stays bash's).
+                let shell = try Subprocess.launch(["setsid", "/bin/bash", "-c",
+                                                   "\(watch) 2>\(dir)/err | head -1 >\(dir)/first; echo ${PIPESTATUS[0]} >\(dir)/status"])
                 defer {
-                    // bash and its pipeline share a process group (Process starts bash in its own).
-                    if shell.isRunning { kill(-shell.processIdentifier, SIGKILL) }
-                    shell.waitUntilExit()
+                    if shell.isRunning { kill(-shell.pid, SIGKILL) }
+                    shell.wait()
                 }
                 let watching = eventually(10) { fileText("\(dir)/err")?.contains("hoptrace: watching") == true }
                 try #require(watching, "watch did not start: \(fileText("\(dir)/err") ?? "")")
@@ -65,18 +62,12 @@ struct SignalCleanupIntegrationTests {
         try withLab("sh", scenario: "S2") { p throws in
             try withScratchDirectory("sighup") { dir throws in
                 let out = "\(dir)/out", err = "\(dir)/err"
-                for f in [out, err] { _ = FileManager.default.createFile(atPath: f, contents: nil) }
-                let watcher = Process()
-                watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
                 // --duration only bounds a failed run.
-                watcher.arguments = ["watch", "--lab", "--prefix", p, "--explain", "--json", "--duration", "60", "--", "icmp"]
-                watcher.standardInput = FileHandle.nullDevice
-                watcher.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-                watcher.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-                try watcher.run()
+                let watcher = try Subprocess.launch([Hoptrace.binary, "watch", "--lab", "--prefix", p, "--explain", "--json", "--duration", "60", "--", "icmp"],
+                                                    stdin: .null, stdout: .file(out), stderr: .file(err))
                 defer {
-                    if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }
-                    watcher.waitUntilExit()
+                    if watcher.isRunning { watcher.signal(SIGKILL) }
+                    watcher.wait()
                 }
                 let watching = eventually(10) { fileText(err)?.contains("hoptrace: watching") == true }
                 try #require(watching, "watch did not start: \(fileText(err) ?? "")")
@@ -86,14 +77,14 @@ struct SignalCleanupIntegrationTests {
                 let traced = eventually(5) { fileText(out)?.contains(#""type":"trace""#) == true }
                 #expect(traced, "a trace line: \(fileText(out) ?? "")")
                 let installed = try leftovers(p)
-                let ownTable = "hoptrace_\(watcher.processIdentifier)"
+                let ownTable = "hoptrace_\(watcher.pid)"
                 #expect(!installed.isEmpty && installed.allSatisfy { $0.contains(ownTable) }, "--explain installed its tables: \(installed)")
 
-                kill(watcher.processIdentifier, SIGHUP)
+                watcher.signal(SIGHUP)
                 let ended = eventually(5) { !watcher.isRunning }
                 try #require(ended, "hoptrace stopped within seconds of SIGHUP")
-                #expect(watcher.terminationReason == .exit && watcher.terminationStatus == 0,
-                        "a normal end, not SIGHUP's default action: \(watcher.terminationReason) \(watcher.terminationStatus); \(fileText(err) ?? "")")
+                let termination = watcher.wait()
+                #expect(termination == .exited(0), "a normal end, not SIGHUP's default action: \(termination); \(fileText(err) ?? "")")
                 let left = try leftovers(p)
                 #expect(left.isEmpty, "no hoptrace table left: \(left)")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import HoptraceCapture
 import HoptraceCore
+import HoptraceSystem
 import Testing
 
 /// What runs that were killed leave behind, and pids that now name other processes (issue 14,
@@ -169,16 +170,11 @@ struct StaleTableIntegrationTests {
 
 /// A `sleep 60` of our own: a live process that is not hoptrace, to hand a pid to.
 final class Sleeper {
-    private let process = Process()
-    var pid: Int32 { process.processIdentifier }
+    private let process: Child
+    var pid: Int32 { process.pid }
 
     init() throws {
-        process.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        process.arguments = ["60"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Subprocess.launch(["/bin/sleep", "60"], stdin: .null, stdout: .null, stderr: .null)
     }
 
     static func stat(_ pid: Int32) -> ProcessStat? {
@@ -190,8 +186,8 @@ final class Sleeper {
 
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        process.wait()
     }
 
     deinit { stop() }
@@ -201,28 +197,31 @@ final class Sleeper {
 /// we keep open: the kernel lets only that netlink socket change it, and removes it when the
 /// socket closes (`release`).
 final class OwnerTable {
-    private let process = Process()
-    private let input = Pipe()
+    private let process: Child
+    /// Our end of nft's stdin, a named pipe.
+    private let input: Int32
     private var released = false
 
     init(netns: String, name: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", netns, "nft", "-i"]
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try input.fileHandleForWriting.write(contentsOf: Data("add table inet \(name) { flags owner; }\n".utf8))
+        // Read-write: our open does not wait for nft's, and nft's finds a writer.
+        let (input, process) = try namedPipe("owner", ourEnd: O_RDWR) { fifo in
+            try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", netns, "nft", "-i"], stdin: .file(fifo), stdout: .null, stderr: .null)
+        }
+        self.input = input
+        self.process = process
+        let command = Array("add table inet \(name) { flags owner; }\n".utf8)
+        let written = command.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+        guard written == command.count else { throw TestFailure("nft -i: \(String(cString: strerror(errno)))") }
     }
 
     func release() {
         guard !released else { return }
         released = true
-        try? input.fileHandleForWriting.close()
+        close(input)
         // EOF ends nft -i; if it does not, end it: the table goes with its socket either way.
         for _ in 0..<30 where process.isRunning { usleep(100_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if process.isRunning { process.signal(SIGTERM) }
+        process.wait()
     }
 
     deinit { release() }

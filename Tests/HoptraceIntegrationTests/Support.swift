@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceSystem
 import Testing
 
 /// Root-only tests run in CI (root). Elsewhere they are skipped with this reason,
@@ -39,26 +40,10 @@ struct Hoptrace {
         guard FileManager.default.isExecutableFile(atPath: argv[0]) else {
             throw TestFailure("\(argv[0]) not found: build it first ('swift build'; scripts/test does)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-\(UUID().uuidString).out")
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("ht-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return Output(
-            status: p.terminationStatus,
-            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let r = try Subprocess.run(argv)
+        // Cut output would let a test pass on what it never saw.
+        guard !r.truncated else { throw TestFailure("\(argv.joined(separator: " ")) printed more than Subprocess keeps") }
+        return Output(status: r.termination.code, stdout: r.stdoutText, stderr: r.stderrText)
     }
 }
 
@@ -98,22 +83,22 @@ enum RootNamespace {
 
 /// Runs `hoptrace watch --duration 6 ARGS` while `action` generates traffic; returns its lines.
 func watch(_ args: [String], during action: () throws -> Void, announced: (String) -> Void = { _ in }) throws -> [String] {
-    let watcher = Process()
-    watcher.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-    watcher.arguments = ["watch", "--duration", "6"] + args
+    guard FileManager.default.isExecutableFile(atPath: Hoptrace.binary) else {
+        throw TestFailure("\(Hoptrace.binary) not found: build it first ('swift build'; scripts/test does)")
+    }
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("ht-watch-\(UUID().uuidString).out")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: out) }
-    watcher.standardOutput = try FileHandle(forWritingTo: out)
-    watcher.standardError = watcher.standardOutput
-    try watcher.run()
+    // stdout and stderr in one file, in the order written: one open file (sh's 2>&1), not two
+    // `.file` streams that would each write from offset 0. sh execs hoptrace: the pid is its.
+    let watcher = try Subprocess.launch(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh", Hoptrace.binary, "watch", "--duration", "6"] + args,
+                                        stdin: .inherit, stdout: .file(out.path))
     // Send traffic only once every handle is open: watch says so on stderr.
     for _ in 0..<100 {
         if (try? String(contentsOf: out, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
         usleep(50_000)
     }
     try action()
-    watcher.waitUntilExit()
+    watcher.wait()
     let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
     lines.first { $0.hasPrefix("hoptrace: watching") }.map(announced)
     return lines.filter { !$0.hasPrefix("hoptrace: watching") }
@@ -122,23 +107,41 @@ func watch(_ args: [String], during action: () throws -> Void, announced: (Strin
 /// A ping from the lab's ns1 to the remote that keeps going (one ICMP id: one flow) until
 /// `stop`; what long-lived-flow tests watch while they change the lab under it.
 final class ContinuousPing {
-    private let process = Process()
+    private let process: Child
 
     init(prefix p: String, interval: String, deadline: Int = 120) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", p + "ns1", "ping", "-n", "-q", "-i", interval, "-w", "\(deadline)", "172.31.45.174"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-q", "-i", interval, "-w", "\(deadline)", "172.31.45.174"],
+                                        stdin: .inherit)
     }
 
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        process.wait()
     }
 
     deinit { stop() }
+}
+
+/// A named pipe for a child's stdin or stdout that the test feeds or follows while the child
+/// runs (`Subprocess.Stream` has no pipe: the child opens the path as a `.file`). Our end is
+/// opened first with `flags`, close-on-exec: the child's own open then never waits for us, and
+/// the child holds no end of ours, so EOF comes when the last writer closes. `start` launches
+/// the child; the name is removed afterwards (`launch` returns after the exec, the open done).
+/// Returns our descriptor, which the caller closes, and what `start` returned.
+func namedPipe<T>(_ tag: String, ourEnd flags: Int32, _ start: (String) throws -> T) throws -> (fd: Int32, started: T) {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ht-\(tag)-\(UUID().uuidString).fifo").path
+    guard mkfifo(path, 0o600) == 0 else { throw TestFailure("mkfifo \(path): \(String(cString: strerror(errno)))") }
+    defer { unlink(path) }
+    let fd = open(path, flags | O_CLOEXEC)
+    guard fd >= 0 else { throw TestFailure("open \(path): \(String(cString: strerror(errno)))") }
+    do {
+        let started = try start(path)
+        return (fd, started)
+    } catch {
+        close(fd)
+        throw error
+    }
 }
 
 /// A fresh directory under the temporary directory for the body's files, removed afterwards.

@@ -1,4 +1,5 @@
 import Foundation
+import HoptraceSystem
 import Testing
 
 /// Why it dropped, as the binary reports it: `watch --lab --flows --explain` on each
@@ -136,23 +137,19 @@ struct VerdictIntegrationTests {
                 try ["ns0", "ns1", "host", "remote"].map { try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + $0, "nft", "list", "ruleset"]).stdout }
             }
             let before = try rulesets()
-            let killed = Process()
-            killed.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-            killed.arguments = ["watch", "--lab", "--prefix", p, "--flows", "--explain", "--duration", "30", "--", "icmp"]
-            killed.standardOutput = FileHandle.nullDevice
-            killed.standardError = FileHandle.nullDevice
-            try killed.run()
+            let killed = try Subprocess.launch([Hoptrace.binary, "watch", "--lab", "--prefix", p, "--flows", "--explain", "--duration", "30", "--", "icmp"],
+                                               stdin: .inherit)
             var tables = ""
             for _ in 0..<100 {
                 tables = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(p)host", "nft", "list", "tables"]).stdout
-                if tables.contains("hoptrace_\(killed.processIdentifier)") { break }
+                if tables.contains("hoptrace_\(killed.pid)") { break }
                 usleep(100_000)
             }
-            #expect(tables.contains("inet hoptrace_\(killed.processIdentifier)"), "explain mode installs its table: \(tables)")
-            kill(killed.processIdentifier, SIGKILL)
-            killed.waitUntilExit()
+            #expect(tables.contains("inet hoptrace_\(killed.pid)"), "explain mode installs its table: \(tables)")
+            killed.signal(SIGKILL)
+            killed.wait()
             #expect(try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(p)host", "nft", "list", "tables"]).stdout
-                .contains("hoptrace_\(killed.processIdentifier)"), "SIGKILL leaves it")
+                .contains("hoptrace_\(killed.pid)"), "SIGKILL leaves it")
             let next = try Hoptrace.run(["watch", "--lab", "--prefix", p, "--flows", "--explain", "--duration", "1", "--", "icmp"])
             #expect(next.status == 0, "\(next.stderr)")
             #expect(try rulesets() == before, "the stale table and the run's own are gone; nothing else changed")

@@ -1,5 +1,6 @@
 import Foundation
 import HoptraceCapture
+import HoptraceSystem
 import Testing
 
 /// A long-lived ping whose conditions change under it: the verdict in effect must be each
@@ -12,46 +13,55 @@ struct VerdictOverTimeIntegrationTests {
     final class TimedLines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [(Double, String)] = []
-        let process = Process()
-        private let out = Pipe(), err = Pipe()
-        private var started = false
+        let process: Child
+        private let err: String
 
         init(_ args: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: Hoptrace.binary)
-            process.arguments = args
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let handle = out.fileHandleForReading
+            let err = FileManager.default.temporaryDirectory.appendingPathComponent("ht-timed-\(UUID().uuidString).err").path
+            // stdout through a pipe, so each line is timed as it comes, not when a file is next polled.
+            let (out, process) = try namedPipe("timed", ourEnd: O_RDONLY | O_NONBLOCK) { fifo in
+                try Subprocess.launch([Hoptrace.binary] + args, stdin: .null, stdout: .file(fifo), stderr: .file(err))
+            }
+            self.err = err
+            self.process = process
             Thread.detachNewThread { [self] in
-                var pending = Data()
+                var pending: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
                 while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    pending.append(chunk)
+                    // Non-blocking (our open could not wait for a writer): poll, then read.
+                    var ready = pollfd(fd: out, events: Int16(POLLIN), revents: 0)
+                    if poll(&ready, 1, -1) < 0 && errno != EINTR { break }
+                    let n = chunk.withUnsafeMutableBytes { read(out, $0.baseAddress, $0.count) }
+                    if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+                    if n <= 0 { break }  // EOF: watch and everything it started have closed stdout
+                    pending += chunk[0..<n]
                     let now = Monotonic.now
                     while let nl = pending.firstIndex(of: 0x0A) {
-                        let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
-                        pending.removeSubrange(pending.startIndex...nl)
+                        let line = String(decoding: pending[..<nl], as: UTF8.self)
+                        pending.removeSubrange(...nl)
                         lock.withLock { lines.append((now, line)) }
                     }
                 }
+                close(out)
             }
             // Traffic only once every handle is open: watch says so on stderr.
-            var said = Data()
-            while !String(decoding: said, as: UTF8.self).contains("hoptrace: watching") {
-                let chunk = err.fileHandleForReading.availableData
-                if chunk.isEmpty { throw TestFailure("watch exited before watching: \(String(decoding: said, as: UTF8.self))") }
-                said.append(chunk)
+            while fileText(err)?.contains("hoptrace: watching") != true {
+                if !process.isRunning {
+                    let said = fileText(err) ?? ""
+                    if said.contains("hoptrace: watching") { break }
+                    throw TestFailure("watch exited before watching: \(said)")
+                }
+                usleep(20_000)
             }
         }
 
         func stop() {
-            process.interrupt()
-            process.waitUntilExit()
+            process.signal(SIGINT)
+            process.wait()
             usleep(200_000)
         }
+
+        deinit { unlink(err) }
 
         var all: [(Double, String)] { lock.withLock { lines } }
     }
