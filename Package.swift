@@ -52,7 +52,12 @@ let package = Package(
 
         // Figures, not tests: hoptrace next to tcpdump and conntrack -E on the lab (see README).
         .executableTarget(
-            name: "hoptrace-bench", dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "CHoptraceBench"], path: "Sources/HoptraceBench"),
+            name: "hoptrace-bench",
+            dependencies: [
+                "HoptraceCore", "HoptraceSystem", "HoptraceCapture", "CHoptraceBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/HoptraceBench"),
 
         .testTarget(name: "HoptraceCoreTests", dependencies: ["HoptraceCore"]),
         .testTarget(name: "HoptraceLabTests", dependencies: ["HoptraceLab"]),

@@ -109,38 +109,3 @@ public enum LabPlan {
                 create: exec(t.host, ["iptables", "-w", "-t", "nat", "-N", "DOCKER"]))
     }
 }
-
-extension LabToggle {
-    /// The knob names `hoptrace lab set` takes.
-    public static let knobs = [
-        "nat", "forward", "outbound-rule", "return-rule", "bridge-rule", "bridge-filter", "default-route", "ip-forward",
-    ]
-
-    /// Parses `lab set KNOB VALUE`: VALUE is on|off, or accept|drop for `forward`.
-    public init(knob: String, value: String) throws {
-        if knob == "forward" {
-            guard let policy = LabSettings.ForwardPolicy(rawValue: value.lowercased()) else {
-                throw LabError.invalidSetting("'forward' takes accept or drop, not '\(value)'")
-            }
-            self = .forward(policy)
-            return
-        }
-        let on: Bool
-        switch value.lowercased() {
-        case "on", "1", "yes", "true": on = true
-        case "off", "0", "no", "false": on = false
-        default: throw LabError.invalidSetting("'\(knob)' takes on or off, not '\(value)'")
-        }
-        switch knob {
-        case "nat": self = .nat(on)
-        case "outbound-rule": self = .outboundRule(on)
-        case "return-rule": self = .returnRule(on)
-        case "bridge-rule": self = .bridgeRule(on)
-        case "bridge-filter": self = .bridgeFilter(on)
-        case "default-route": self = .defaultRoute(on)
-        case "ip-forward": self = .ipForward(on)
-        default:
-            throw LabError.invalidSetting("unknown setting '\(knob)': use one of \(Self.knobs.joined(separator: ", "))")
-        }
-    }
-}

@@ -60,14 +60,13 @@ struct LabUp: ParsableCommand {
         discussion: LabScenario.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
 
     @OptionGroup var options: LabOptions
-    @Option(help: "Scenario S1…S7 (a new lab starts as S2).")
-    var scenario: String?
+    @Option(help: "Scenario S1…S7, any case (a new lab starts as S2).")
+    var scenario: LabScenario?
 
     func run() throws {
         let lab = try options.lab()
         try labAction {
-            let s = try scenario.map(LabScenario.init(parsing:))
-            try lab.up(scenario: s)
+            try lab.up(scenario: scenario)
             Console.out("lab '\(lab.topology.prefix)' is up: \(lab.topology.namespaces.joined(separator: " "))")
         }
     }
@@ -104,16 +103,21 @@ struct LabSet: ParsableCommand {
         commandName: "set",
         abstract: "Turn one knob: nat on|off, forward accept|drop, return-rule, outbound-rule, bridge-rule, bridge-filter, default-route, ip-forward on|off.")
     @OptionGroup var options: LabOptions
-    @Argument(help: "One of: \(LabToggle.knobs.joined(separator: ", ")).")
-    var knob: String
-    @Argument(help: "on|off (accept|drop for forward).")
-    var value: String
+    @Argument(help: "The knob to turn.")
+    var knob: LabKnob
+    @Argument(help: "on|off (accept|drop for forward); any case, and 1/yes/true, 0/no/false for on, off.")
+    var value: LabKnobValue
+
+    /// A value the knob does not take (`forward on`, `nat drop`) is refused before the lab is touched.
+    func validate() throws {
+        do { _ = try LabToggle(knob: knob, value: value) } catch let e as LabError { throw ValidationError(e.description) }
+    }
 
     func run() throws {
         let lab = try options.lab()
         try labAction {
             try lab.set(LabToggle(knob: knob, value: value))
-            Console.out("\(knob) \(value)")
+            Console.out("\(knob.rawValue) \(value.rawValue)")
         }
     }
 }

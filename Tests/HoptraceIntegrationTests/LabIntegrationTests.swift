@@ -111,8 +111,13 @@ struct LabIntegrationTests {
         try withLab("er", scenario: "S2") { prefix throws in
             let r = try Hoptrace.run(["lab", "ping", "--prefix", prefix, "--from", "nowhere"])
             #expect(r.status != 0 && r.stderr.contains("unknown lab namespace 'nowhere'"))
+            // Refused while parsing: a value no knob takes, with the four that exist...
             let bad = try Hoptrace.run(["lab", "set", "--prefix", prefix, "forward", "sideways"])
-            #expect(bad.status != 0 && bad.stderr.contains("'forward' takes accept or drop"))
+            #expect(bad.status != 0 && bad.stderr.contains("The value 'sideways' is invalid for '<value>'")
+                && bad.stderr.contains("'accept' or 'drop'"))
+            // ...and in validate(): a value this knob does not take.
+            let wrong = try Hoptrace.run(["lab", "set", "--prefix", prefix, "forward", "on"])
+            #expect(wrong.status != 0 && wrong.stderr.contains("'forward' takes accept or drop, not 'on'"))
         }
     }
 

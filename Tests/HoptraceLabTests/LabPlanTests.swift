@@ -70,16 +70,33 @@ import Testing
         #expect(LabRules.publishDNAT(port: 80).spec.suffix(2) == ["--to-destination", "172.18.0.3:80"])
     }
 
-    @Test func setParsesEveryKnob() throws {
-        #expect(try LabToggle(knob: "nat", value: "off") == .nat(false))
-        #expect(try LabToggle(knob: "forward", value: "DROP") == .forward(.drop))
-        #expect(try LabToggle(knob: "return-rule", value: "on") == .returnRule(true))
-        #expect(try LabToggle(knob: "bridge-filter", value: "0") == .bridgeFilter(false))
-        #expect(try LabToggle(knob: "default-route", value: "off") == .defaultRoute(false))
-        for knob in LabToggle.knobs where knob != "forward" { _ = try LabToggle(knob: knob, value: "on") }
-        #expect(throws: LabError.self) { try LabToggle(knob: "nat", value: "maybe") }
-        #expect(throws: LabError.self) { try LabToggle(knob: "warp", value: "on") }
-        #expect(throws: LabError.self) { try LabToggle(knob: "forward", value: "on") }
+    @Test func setTakesEachKnobWithItsValues() throws {
+        #expect(try LabToggle(knob: .nat, value: .off) == .nat(false))
+        #expect(try LabToggle(knob: .forward, value: .drop) == .forward(.drop))
+        #expect(try LabToggle(knob: .forward, value: .accept) == .forward(.accept))
+        #expect(try LabToggle(knob: .returnRule, value: .on) == .returnRule(true))
+        #expect(try LabToggle(knob: .bridgeFilter, value: .off) == .bridgeFilter(false))
+        #expect(try LabToggle(knob: .defaultRoute, value: .off) == .defaultRoute(false))
+        for knob in LabKnob.allCases where knob != .forward { _ = try LabToggle(knob: knob, value: .on) }
+        #expect(throws: LabError.invalidSetting("'nat' takes on or off, not 'drop'")) { try LabToggle(knob: .nat, value: .drop) }
+        #expect(throws: LabError.invalidSetting("'forward' takes accept or drop, not 'on'")) {
+            try LabToggle(knob: .forward, value: .on)
+        }
+    }
+
+    /// The spellings `lab set` has always taken: knob names as written, values in any case
+    /// with 1/yes/true and 0/no/false.
+    @Test func knobsAndValuesKeepTheirSpellings() {
+        #expect(LabKnob.allCases.map(\.rawValue) == [
+            "nat", "forward", "outbound-rule", "return-rule", "bridge-rule", "bridge-filter", "default-route", "ip-forward",
+        ])
+        #expect(LabKnob(rawValue: "warp") == nil)
+        #expect(LabKnobValue(text: "DROP") == .drop)
+        #expect(LabKnobValue(text: "Accept") == .accept)
+        for on in ["on", "ON", "1", "yes", "true"] { #expect(LabKnobValue(text: on) == .on) }
+        for off in ["off", "0", "no", "False"] { #expect(LabKnobValue(text: off) == .off) }
+        #expect(LabKnobValue(text: "maybe") == nil)
+        #expect(LabKnobValue(text: "sideways") == nil)
     }
 
     @Test func scenariosParseCaseInsensitively() throws {
