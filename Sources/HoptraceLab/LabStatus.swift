@@ -36,24 +36,36 @@ public enum IPJSON {
         public var peerNsid: Int?
     }
 
+    /// Fields of another type show as "?" (or as absent); output that is JSON but no list of
+    /// objects shows no links, and output that is not JSON is an error.
     public static func links(_ json: String) throws -> [RawLink] {
-        guard let array = try JSONSerialization.jsonObject(with: IPJSONRepair.repaired(Data(json.utf8))) as? [[String: Any]] else { return [] }
-        return array.map { obj in
-            let info = obj["linkinfo"] as? [String: Any]
-            let addrs = (obj["addr_info"] as? [[String: Any]] ?? []).compactMap { a -> String? in
-                guard let local = a["local"] as? String, let len = a["prefixlen"] as? Int else { return nil }
-                return "\(local)/\(len)"
+        let entries: [IPLinkJSON]
+        do {
+            entries = try IPJSONList.entries(IPJSONRepair.repaired(Data(json.utf8)), as: IPLinkJSON.self)
+        } catch {
+            switch error {
+            case .notJSON: throw error
+            case .notAList, .notAnObject: return []
+            }
+        }
+        return entries.map { entry in
+            var addrs: [String] = []
+            if case .entries(let infos)? = entry.addrInfo {
+                addrs = infos.compactMap { a -> String? in
+                    guard let local = a.local?.stringValue, let len = a.prefixlen?.integerValue else { return nil }
+                    return "\(local)/\(len)"
+                }
             }
             let link = NamespaceStatus.Link(
-                name: obj["ifname"] as? String ?? "?",
-                kind: info?["info_kind"] as? String ?? (obj["link_type"] as? String ?? "?"),
-                state: obj["operstate"] as? String ?? "?",
-                master: obj["master"] as? String,
-                peer: obj["link"] as? String,
+                name: entry.ifname?.stringValue ?? "?",
+                kind: entry.infoKind ?? (entry.linkType?.stringValue ?? "?"),
+                state: entry.operstate?.stringValue ?? "?",
+                master: entry.master?.stringValue,
+                peer: entry.link?.stringValue,
                 addresses: addrs)
             return RawLink(
-                ifindex: obj["ifindex"] as? Int ?? 0, link: link,
-                peerIndex: obj["link_index"] as? Int, peerNsid: obj["link_netnsid"] as? Int)
+                ifindex: entry.ifindex?.integerValue ?? 0, link: link,
+                peerIndex: entry.linkIndex?.integerValue, peerNsid: entry.linkNetnsid?.integerValue)
         }
     }
 

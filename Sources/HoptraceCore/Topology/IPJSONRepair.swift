@@ -5,7 +5,7 @@ import Foundation
 /// copies every other byte as it is. An interface name may be any bytes but '/', ':' and
 /// whitespace, so a container can name a link `ev<ESC>[31m` or give it bytes that are not
 /// UTF-8, and an `ifalias` can be anything. One such string makes the whole output invalid
-/// JSON, JSONSerialization refuses it, and the namespace would lose its topology (and with it
+/// JSON, the decoder refuses it, and the namespace would lose its topology (and with it
 /// every "vanished" verdict for its flows).
 ///
 /// Inside a string, and only there:
@@ -19,7 +19,7 @@ import Foundation
 ///
 /// Strings' extents are not changed (quotes and backslash escapes are tracked exactly as
 /// `JSONExtent` tracks them), so the structure `JSONExtent` measured on the raw bytes is the
-/// structure JSONSerialization reads. One pass; valid output is returned as it is, without a
+/// structure the decoder reads. One pass; valid output is returned as it is, without a
 /// copy. A repaired copy is at most six times the input (`\u001b` for one byte).
 public enum IPJSONRepair {
     public static func repaired(_ data: Data) -> Data {

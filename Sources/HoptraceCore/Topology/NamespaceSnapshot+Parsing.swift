@@ -1,11 +1,13 @@
 import Foundation
 
-/// Building a snapshot from `ip -j` output. Foundation's JSONSerialization does the JSON; this
-/// file only checks the shape and never traps: anything unexpected is a `TopologyError`.
+/// Building a snapshot from `ip -j` output. JSONDecoder reads each output as a list of typed
+/// entries (`IPLinkJSON`, `IPRouteJSON`, `IPNetnsIDJSON`); this file checks their fields and
+/// never traps: anything unexpected is a `TopologyError`, worded as it was when
+/// JSONSerialization read the output.
 /// The output may come from a recording someone else made. So each document is measured
-/// against `TopologyLimits` (entries, values, depth) before JSONSerialization builds its tree,
-/// and addresses are counted as they are read. Links are found by ifindex through a
-/// dictionary built once, not by a scan per address entry.
+/// against `TopologyLimits` (entries, values, depth) before anything decodes it, and addresses
+/// are counted as they are read. Links are found by ifindex through a dictionary built once,
+/// not by a scan per address entry.
 extension NamespaceSnapshot {
     /// - Parameters:
     ///   - linkJSON: `ip -n NS -j -d link show` (the `-d` gives linkinfo: veth, bridge).
@@ -19,8 +21,8 @@ extension NamespaceSnapshot {
         ipForward: Bool?, route6JSON: Data? = nil
     ) throws(TopologyError) {
         var reader = IprouteReader(netns: name, source: "ip -j -d link show")
-        var interfaces = try reader.objects(linkJSON, atMost: TopologyLimits.links, of: "links").map { obj throws(TopologyError) in
-            try reader.link(obj)
+        var interfaces = try reader.entries(linkJSON, as: IPLinkJSON.self, atMost: TopologyLimits.links, of: "links").map {
+            link throws(TopologyError) in try reader.interface(link)
         }
         // ifindex → position, first link wins (as the scan it replaces would have found it).
         var positions: [Int: Int] = [:]
@@ -29,9 +31,9 @@ extension NamespaceSnapshot {
 
         reader.source = "ip -j addr show"
         var addressCount = 0
-        for obj in try reader.objects(addrJSON, atMost: TopologyLimits.links, of: "links") {
-            let index = try reader.int(obj, "ifindex")
-            let addresses = try reader.addresses(obj)
+        for link in try reader.entries(addrJSON, as: IPLinkJSON.self, atMost: TopologyLimits.links, of: "links") {
+            let index = try reader.int(link.ifindex, "ifindex")
+            let addresses = try reader.addresses(link.addrInfo)
             addressCount += addresses.count
             guard addressCount <= TopologyLimits.addresses else {
                 throw reader.tooLarge("more than \(TopologyLimits.addresses) addresses, the most hoptrace reads for one namespace")
@@ -42,31 +44,38 @@ extension NamespaceSnapshot {
         }
 
         reader.source = "ip -j route show table main"
-        var routes = try reader.objects(routeJSON, atMost: TopologyLimits.routes, of: "routes").map { obj throws(TopologyError) in
-            try reader.route(obj, defaultDestination: .any(like: .v4(IPv4Address(0))))
+        var routes = try reader.entries(routeJSON, as: IPRouteJSON.self, atMost: TopologyLimits.routes, of: "routes").map {
+            route throws(TopologyError) in try reader.route(route, defaultDestination: .any(like: .v4(IPv4Address(0))))
         }
         if let route6JSON {
             reader.source = "ip -6 -j route show table main"
-            routes += try reader.objects(route6JSON, atMost: TopologyLimits.routes, of: "routes").map { obj throws(TopologyError) in
-                try reader.route(obj, defaultDestination: .any(like: .v6(IPv6Address(high: 0, low: 0))))
+            routes += try reader.entries(route6JSON, as: IPRouteJSON.self, atMost: TopologyLimits.routes, of: "routes").map {
+                route throws(TopologyError) in try reader.route(route, defaultDestination: .any(like: .v6(IPv6Address(high: 0, low: 0))))
             }
         }
 
         reader.source = "ip -j netns list-id"
         var ids: [Int: String] = [:]
-        for obj in try reader.objects(nsidJSON, atMost: TopologyLimits.links, of: "namespace ids") {
-            let nsid = try reader.int(obj, "nsid")
-            if let nsName = try reader.optionalString(obj, "name") { ids[nsid] = nsName }
+        for entry in try reader.entries(nsidJSON, as: IPNetnsIDJSON.self, atMost: TopologyLimits.links, of: "namespace ids") {
+            let nsid = try reader.int(entry.nsid, "nsid")
+            if let nsName = try reader.optionalString(entry.name, "name") { ids[nsid] = nsName }
         }
         self.init(name: name, interfaces: interfaces, routes: routes, namespaceIDs: ids, ipForward: ipForward)
     }
 }
 
-/// Typed access to iproute2's JSON objects, with errors that name the namespace and command.
+/// Typed reads of iproute2's JSON entries, with errors that name the namespace and command.
+/// A field of the wrong type is refused where JSONSerialization's `as? Int` / `as? String`
+/// refused it; fields read with a default (`flags`, `linkinfo`, `nexthops`) ignore it.
 struct IprouteReader {
-    typealias Object = [String: Any]
     let netns: String?
     var source: String
+
+    /// What JSONSerialization's error said of any document it could not parse (its NSError
+    /// names no position), so a refused document reads as it always has.
+    static let notJSONDetail = NSError(
+        domain: NSCocoaErrorDomain, code: CocoaError.Code.propertyListReadCorrupt.rawValue
+    ).localizedDescription
 
     init(netns: String?, source: String) {
         self.netns = netns
@@ -82,10 +91,12 @@ struct IprouteReader {
     }
 
     /// The list `data` holds, with at most `limit` entries (`noun` names them in the error).
-    /// The document is measured first (`JSONExtent`); only then does JSONSerialization run,
-    /// on the bytes `IPJSONRepair` made of it: a name iproute2 printed raw (a control byte, not
-    /// UTF-8) costs the namespace nothing. The measure needs no repair: it skips strings.
-    func objects(_ data: Data, atMost limit: Int, of noun: String) throws(TopologyError) -> [Object] {
+    /// The document is measured first (`JSONExtent`); only then is it decoded, from the bytes
+    /// `IPJSONRepair` made of it: a name iproute2 printed raw (a control byte, not UTF-8) costs
+    /// the namespace nothing. The measure needs no repair: it skips strings.
+    func entries<Entry: IPJSONEntry>(
+        _ data: Data, as _: Entry.Type, atMost limit: Int, of noun: String
+    ) throws(TopologyError) -> [Entry] {
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return [] }
         let extent = data.withUnsafeBytes { JSONExtent.measure($0, entries: limit) }
         switch extent {
@@ -97,42 +108,35 @@ struct IprouteReader {
         case .tooDeep:
             throw tooLarge("JSON nested deeper than \(TopologyLimits.jsonDepth) levels")
         }
-        let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: IPJSONRepair.repaired(data))
+            return try IPJSONList.entries(IPJSONRepair.repaired(data), as: Entry.self)
         } catch {
-            throw .malformedJSON(netns: netns, source: source, detail: "\(error.localizedDescription)")
+            switch error {
+            case .notJSON: throw .malformedJSON(netns: netns, source: source, detail: Self.notJSONDetail)
+            case .notAList, .notAnObject: throw shape(error.description)
+            }
         }
-        guard let list = json as? [Any] else { throw shape("expected a JSON array") }
-        var out: [Object] = []
-        for (i, item) in list.enumerated() {
-            guard let obj = item as? Object else { throw shape("entry \(i) is not an object") }
-            out.append(obj)
-        }
-        return out
     }
 
-    func int(_ obj: Object, _ key: String) throws(TopologyError) -> Int {
-        guard let v = try optionalInt(obj, key) else { throw shape("missing '\(key)'") }
+    func int(_ value: IPJSONScalar?, _ key: String) throws(TopologyError) -> Int {
+        guard let v = try optionalInt(value, key) else { throw shape("missing '\(key)'") }
         return v
     }
 
-    func optionalInt(_ obj: Object, _ key: String) throws(TopologyError) -> Int? {
-        guard let raw = obj[key] else { return nil }
-        guard let v = raw as? Int else {
-            throw shape("'\(key)' is not an integer")
-        }
+    func optionalInt(_ value: IPJSONScalar?, _ key: String) throws(TopologyError) -> Int? {
+        guard let value else { return nil }
+        guard let v = value.integerValue else { throw shape("'\(key)' is not an integer") }
         return v
     }
 
-    func string(_ obj: Object, _ key: String) throws(TopologyError) -> String {
-        guard let v = try optionalString(obj, key) else { throw shape("missing '\(key)'") }
+    func string(_ value: IPJSONScalar?, _ key: String) throws(TopologyError) -> String {
+        guard let v = try optionalString(value, key) else { throw shape("missing '\(key)'") }
         return v
     }
 
-    func optionalString(_ obj: Object, _ key: String) throws(TopologyError) -> String? {
-        guard let raw = obj[key] else { return nil }
-        guard let v = raw as? String else { throw shape("'\(key)' is not a string") }
+    func optionalString(_ value: IPJSONScalar?, _ key: String) throws(TopologyError) -> String? {
+        guard let value else { return nil }
+        guard let v = value.stringValue else { throw shape("'\(key)' is not a string") }
         return v
     }
 
@@ -141,15 +145,13 @@ struct IprouteReader {
         return a
     }
 
-    func link(_ obj: Object) throws(TopologyError) -> NetworkInterface {
-        let index = try int(obj, "ifindex"), name = try string(obj, "ifname")
-        let flags = obj["flags"] as? [String] ?? []
-        let info = obj["linkinfo"] as? Object
+    func interface(_ link: IPLinkJSON) throws(TopologyError) -> NetworkInterface {
+        let index = try int(link.ifindex, "ifindex"), name = try string(link.ifname, "ifname")
         let kind: NetworkInterface.Kind
-        if try optionalString(obj, "link_type") == "loopback" || flags.contains("LOOPBACK") {
+        if try optionalString(link.linkType, "link_type") == "loopback" || link.flags.contains("LOOPBACK") {
             kind = .loopback
         } else {
-            switch info?["info_kind"] as? String {
+            switch link.infoKind {
             case "veth": kind = .veth
             case "bridge": kind = .bridge
             default: kind = .other
@@ -157,37 +159,37 @@ struct IprouteReader {
         }
         var peer: NetworkInterface.PeerReference?
         // link_index also names a vlan's or macvlan's parent: only a veth's is a peer.
-        if kind == .veth, let peerIndex = try optionalInt(obj, "link_index") {
-            peer = .init(nsid: try optionalInt(obj, "link_netnsid"), ifindex: peerIndex)
+        if kind == .veth, let peerIndex = try optionalInt(link.linkIndex, "link_index") {
+            peer = .init(nsid: try optionalInt(link.linkNetnsid, "link_netnsid"), ifindex: peerIndex)
         }
         return NetworkInterface(
-            index: index, name: name, kind: kind, master: try optionalString(obj, "master"), peer: peer,
-            isUp: flags.contains("UP"), mac: try optionalString(obj, "address"))
+            index: index, name: name, kind: kind, master: try optionalString(link.master, "master"), peer: peer,
+            isUp: link.flags.contains("UP"), mac: try optionalString(link.address, "address"))
     }
 
-    func addresses(_ obj: Object) throws(TopologyError) -> [InterfaceAddress] {
-        guard let raw = obj["addr_info"] else { return [] }
-        guard let list = raw as? [Object] else { throw shape("'addr_info' is not a list of objects") }
+    func addresses(_ addrInfo: IPAddrInfoJSON.List?) throws(TopologyError) -> [InterfaceAddress] {
+        guard let addrInfo else { return [] }
+        guard case .entries(let list) = addrInfo else { throw shape("'addr_info' is not a list of objects") }
         var out: [InterfaceAddress] = []
         for info in list {
             // Only inet/inet6 entries carry "local" (addr_info may be {} for a filtered family).
-            guard let local = try optionalString(info, "local") else { continue }
-            let address = try address(local, "local"), length = try int(info, "prefixlen")
+            guard let local = try optionalString(info.local, "local") else { continue }
+            let address = try address(local, "local"), length = try int(info.prefixlen, "prefixlen")
             guard length >= 0, length <= address.bitWidth else { throw shape("prefixlen \(length) for \(local)") }
-            let scope = InterfaceAddress.Scope(rawValue: try optionalString(info, "scope") ?? "global") ?? .global
+            let scope = InterfaceAddress.Scope(rawValue: try optionalString(info.scope, "scope") ?? "global") ?? .global
             out.append(InterfaceAddress(address, prefixLength: length, scope: scope))
         }
         return out
     }
 
-    func route(_ obj: Object, defaultDestination: IPPrefix) throws(TopologyError) -> Route {
-        let dst = try string(obj, "dst")
-        var gateway = try optionalString(obj, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
-        var dev = try optionalString(obj, "dev")
+    func route(_ entry: IPRouteJSON, defaultDestination: IPPrefix) throws(TopologyError) -> Route {
+        let dst = try string(entry.dst, "dst")
+        var gateway = try optionalString(entry.gateway, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
+        var dev = try optionalString(entry.dev, "dev")
         // Multipath routes list their hops in "nexthops"; the first one stands for all.
-        if dev == nil, let hops = obj["nexthops"] as? [Object], let first = hops.first {
-            dev = try optionalString(first, "dev")
-            gateway = try optionalString(first, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
+        if dev == nil, let first = entry.nexthops?.first {
+            dev = try optionalString(first.dev, "dev")
+            gateway = try optionalString(first.gateway, "gateway").map { text throws(TopologyError) in try address(text, "gateway") }
         }
         let destination: IPPrefix
         if dst == "default" {
@@ -198,11 +200,11 @@ struct IprouteReader {
         }
         return Route(
             destination: destination, gateway: gateway, dev: dev,
-            kind: .init(iproute2: try optionalString(obj, "type")), metric: try optionalInt(obj, "metric"))
+            kind: .init(iproute2: try optionalString(entry.type, "type")), metric: try optionalInt(entry.metric, "metric"))
     }
 }
 
-/// What one JSON document would cost JSONSerialization, measured in one pass over its bytes,
+/// What one JSON document would cost to decode, measured in one pass over its bytes,
 /// without building anything. The pass stops at the first limit it passes, so an oversized
 /// document costs no more than reading up to that point.
 /// It counts the top-level list's entries (commas at depth 1), an upper bound on the values

@@ -6,7 +6,7 @@ public enum TopologyError: Error, Sendable, Hashable, CustomStringConvertible {
     case unexpectedShape(netns: String?, source: String, detail: String)
     /// More than hoptrace reads (`TopologyLimits`): too many links, addresses, routes or JSON
     /// values, JSON nested too deep, or too many bytes for one namespace or for all of them.
-    /// Entries, values and depth are counted before JSONSerialization builds anything.
+    /// Entries, values and depth are counted before anything is decoded.
     case tooLarge(netns: String?, source: String, detail: String)
     /// Two snapshots claim the same namespace name.
     case duplicateNamespace(String?)

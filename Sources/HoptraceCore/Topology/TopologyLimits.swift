@@ -1,8 +1,8 @@
 /// How much topology hoptrace reads, for one namespace and for one run or recording. The limits
-/// exist because a recording comes from someone else and hoptrace reads it as root. Its
-/// topology blocks are parsed with JSONSerialization into `[String: Any]` trees that cost far
-/// more than their text: one 16 MiB block reached 3.4 GB. The blocks are also kept until the
-/// first packet.
+/// exist because a recording comes from someone else and hoptrace reads it as root. Decoding
+/// its topology blocks costs more than their text: JSONDecoder maps every value before the
+/// entries are read (and JSONSerialization's `[String: Any]` trees, used before, took 3.4 GB
+/// for one 16 MiB block). The blocks are also kept until the first packet.
 /// Each limit sits well above what a real host prints. A live run applies the same limits to
 /// its own discovery (`check`), so hoptrace never records a topology its replay would refuse.
 public enum TopologyLimits {
@@ -28,8 +28,8 @@ public enum TopologyLimits {
     /// (Calico) install about one route per node (5,000 at Kubernetes' limit) plus one per
     /// local pod.
     public static let routes = 50_000
-    /// JSON values in one `ip -j` output, counted before JSONSerialization builds its tree
-    /// (one node per value). Real output spends 9–18 bytes per value as `JSONExtent` counts
+    /// JSON values in one `ip -j` output, counted before the decoder maps them (a few words
+    /// per value). Real output spends 9–18 bytes per value as `JSONExtent` counts
     /// them (routes are the densest), so even a block of nothing but routes stays under about
     /// 470,000. Dense crafted JSON (`[0,0,…]`) would reach 2 million from 4 MiB.
     public static let jsonValues = 500_000
