@@ -50,7 +50,10 @@ struct PrivilegeIntegrationTests {
         init(caps: String?) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("htcaps-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
-            try FileManager.default.copyItem(atPath: Hoptrace.binary, toPath: path)
+            // cp in a process of its own: a copy written by this process could still be open for
+            // writing in a child another test is forking right now, and exec would fail (ETXTBSY).
+            let copied = try Hoptrace.exec(["/bin/cp", Hoptrace.binary, path])
+            guard copied.status == 0 else { throw TestFailure("cp: \(copied.stderr)") }
             if let caps {
                 let r = try Hoptrace.exec(["/usr/sbin/setcap", caps, path])
                 guard r.status == 0 else { throw TestFailure("setcap \(caps): \(r.stderr)") }
