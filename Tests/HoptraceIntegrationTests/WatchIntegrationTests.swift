@@ -197,7 +197,9 @@ struct WatchIntegrationTests {
                 #expect(replayed.filter { !isFlow($0) } == live.filter { !isFlow($0) })
                 for lines in [live, replayed] {
                     // The ping's flow (the bridge's own IGMP reports may have a conntrack entry too).
-                    let final = lines.last { isFlow($0) && $0.contains("final") && $0.contains("icmp") } ?? ""
+                    // ("icmp" alone would match the IGMP line's `"icmp_error":0` window count.)
+                    let isPing = { (line: String) in line.contains(#""proto":"icmp""#) || line.contains(" icmp ") }
+                    let final = lines.last { isFlow($0) && $0.contains("final") && isPing($0) } ?? ""
                     #expect(final.contains("replied") && final.contains("172.31.39.53"), "\(final)")
                 }
             }
