@@ -36,6 +36,20 @@ enum NamespaceCommand {
     }
 }
 
+extension NamespaceCommand {
+    /// `nft -j ARGS` in the namespace, read into a ruleset; `action` words a failure
+    /// ("list the tables"), which names the namespace and nft's own message.
+    static func nftRuleset(_ args: [String], in namespace: NetworkNamespace?, action: String) throws -> NFTRuleset {
+        let r = try run(["nft", "-j"] + args, in: namespace)
+        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: action, message: r.stderr) }
+        do {
+            return try NFTRuleset(json: Data(r.stdout.utf8))
+        } catch {
+            throw ExplainError.nft(netns: namespace?.displayName, action: action + " as JSON", message: "unreadable output: \(error)")
+        }
+    }
+}
+
 /// Explain mode's failures, each a sentence a user can act on.
 public enum ExplainError: Error, CustomStringConvertible, Equatable {
     case missingTool(String)

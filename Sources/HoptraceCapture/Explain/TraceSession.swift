@@ -213,13 +213,7 @@ public final class TraceSession: @unchecked Sendable {
 
     /// `nft -j list ruleset` in the namespace: tables, chains, rules by handle, sets; no rule texts yet.
     public static func dumpRuleset(in namespace: NetworkNamespace?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "-j", "list", "ruleset"], in: namespace)
-        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the ruleset", message: r.stderr) }
-        do {
-            return try NFTRuleset(json: Data(r.stdout.utf8))
-        } catch {
-            throw ExplainError.nft(netns: namespace?.displayName, action: "list the ruleset as JSON", message: "unreadable output: \(error)")
-        }
+        try NamespaceCommand.nftRuleset(["list", "ruleset"], in: namespace, action: "list the ruleset")
     }
 
     /// `nft -a -s list chain FAMILY TABLE CHAIN` in the namespace; nil when its names cannot be

@@ -45,13 +45,7 @@ public enum TraceTableSweep {
     /// `nft -j list tables`: tables only (with their comments from nft 1.0.7 on), cheap whatever
     /// the size of the ruleset.
     static func listTables(in namespace: NetworkNamespace?) throws -> NFTRuleset {
-        let r = try NamespaceCommand.run(["nft", "-j", "list", "tables"], in: namespace)
-        guard r.status == 0 else { throw ExplainError.nft(netns: namespace?.displayName, action: "list the tables", message: r.stderr) }
-        do {
-            return try NFTRuleset(json: Data(r.stdout.utf8))
-        } catch {
-            throw ExplainError.nft(netns: namespace?.displayName, action: "list the tables as JSON", message: "unreadable output: \(error)")
-        }
+        try NamespaceCommand.nftRuleset(["list", "tables"], in: namespace, action: "list the tables")
     }
 
     /// Whether `inet <name>` is in the namespace now.
