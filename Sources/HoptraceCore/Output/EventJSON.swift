@@ -21,8 +21,8 @@ public enum EventJSON {
             j.add("proto", "ethertype-0x" + String(p.etherType, radix: 16))
             return j
         }
-        j.add("src", src.description)
-        j.add("dst", dst.description)
+        j.add("src", src)
+        j.add("dst", dst)
         j.add("ttl", Int(p.ttl))
         j.add("ipid", Int(p.ipID))
         switch p.transport {
@@ -162,7 +162,8 @@ public enum EventJSON {
     }
 
     static func header(_ type: String, netns: String?, seconds: Int, micros: Int) -> JSONLine {
-        var j = JSONLine()
+        // A packet line is ~200-260 bytes: room for it at once (growing past 128 and 256 copied it twice).
+        var j = JSONLine(capacity: 320)
         j.add("type", type)
         j.addTime("time", seconds: seconds, micros: micros)
         if let netns { j.add("netns", netns) } else { j.addNull("netns") }

@@ -10,6 +10,9 @@ public struct JSONLine {
 
     public init() {}
 
+    /// A line expected to hold about `capacity` bytes: one allocation instead of growing.
+    public init(capacity: Int) { body.reserveCapacity(capacity) }
+
     public mutating func add(_ key: String, _ value: String) {
         open(key)
         Self.appendQuoted(value, to: &body)
@@ -18,6 +21,18 @@ public struct JSONLine {
         open(key)
         Self.appendDecimal(value, to: &body)
     }
+    /// An address as its `description` writes it; an IPv4 one straight into the line.
+    public mutating func add(_ key: String, _ address: IPAddress) {
+        guard case .v4(let a) = address else { return add(key, address.description) }
+        open(key)
+        body.append(0x22)
+        for shift: UInt32 in [24, 16, 8, 0] {
+            if shift != 24 { body.append(0x2E) }
+            Self.appendDecimal(Int((a.raw >> shift) & 0xFF), to: &body)
+        }
+        body.append(0x22)
+    }
+
     /// An RFC 3339 time, as `RFC3339.format` writes it, straight into the line.
     public mutating func addTime(_ key: String, seconds: Int, micros: Int) {
         open(key)
