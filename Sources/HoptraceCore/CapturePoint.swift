@@ -38,8 +38,5 @@ public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
         netns.map { NetworkNamespace($0) }
     }
 
-    /// The namespace file to enter (`NetworkNamespace.path`).
-    public var netnsPath: String? { networkNamespace?.path }
-
     public var description: String { CapturePointNames.shared.names(handle).description }
 }

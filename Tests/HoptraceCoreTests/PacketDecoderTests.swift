@@ -110,8 +110,8 @@ import HoptraceCore
     @Test func capturePointsParse() {
         #expect(CapturePoint(parsing: "htns1:eth0") == CapturePoint(netns: "htns1", iface: "eth0"))
         #expect(CapturePoint(parsing: "eth0") == CapturePoint(netns: nil, iface: "eth0"))
-        #expect(CapturePoint(parsing: "/proc/1/ns/net:eth0")?.netnsPath == "/proc/1/ns/net")
-        #expect(CapturePoint(parsing: "htns1:eth0")?.netnsPath == "/run/netns/htns1")
+        #expect(CapturePoint(parsing: "/proc/1/ns/net:eth0")?.networkNamespace?.path == "/proc/1/ns/net")
+        #expect(CapturePoint(parsing: "htns1:eth0")?.networkNamespace?.path == "/run/netns/htns1")
         #expect(CapturePoint(parsing: "ns:") == nil)
         #expect(CapturePoint(parsing: "") == nil)
     }

@@ -37,6 +37,14 @@ import Testing
         s.unicodeScalars.filter { $0 != "\n" && TerminalText.isUnsafe($0) }
     }
 
+    /// Neither stream holds a raw ESC or anything else a terminal would obey.
+    static func expectNothingObeyed(_ r: Hoptrace.Output) {
+        for (name, text) in [("stdout", r.stdout), ("stderr", r.stderr)] {
+            #expect(!text.utf8.contains(0x1B), "\(name) holds a raw ESC")
+            #expect(obeyed(text).isEmpty, "\(name) holds \(obeyed(text).map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test func replayedTextShowsHostileNamesEscaped() throws {
         try withScratchDirectory("esc-text") { dir in
             let file = dir + "/hostile.pcapng"
@@ -47,10 +55,7 @@ import Testing
             #expect(r.stdout.contains("\(Self.shownPoint) in IP 172.18.0.3 > 172.31.45.174: ICMP echo request"), "\(r.stdout)")
             #expect(r.stdout.contains(#"ns\x1b[2J conntrack [NEW] icmp 1"#), "\(r.stdout)")
             #expect(r.stdout.contains("flow 1 icmp"), "\(r.stdout)")
-            for (name, text) in [("stdout", r.stdout), ("stderr", r.stderr)] {
-                #expect(!text.utf8.contains(0x1B), "\(name) holds a raw ESC")
-                #expect(Self.obeyed(text).isEmpty, "\(name) holds \(Self.obeyed(text).map { String($0.value, radix: 16) })")
-            }
+            Self.expectNothingObeyed(r)
         }
     }
 
@@ -65,10 +70,7 @@ import Testing
             #expect(r.status == 1, "\(r.stderr)")
             #expect(r.stderr.contains(#"/rec\x1b[2J\x9b1m\u202e.pcapng: "#), "\(r.stderr)")
             #expect(r.stdout.contains(Self.shownPoint), "the lines before the broken block still print: \(r.stdout)")
-            for (name, text) in [("stdout", r.stdout), ("stderr", r.stderr)] {
-                #expect(!text.utf8.contains(0x1B), "\(name) holds a raw ESC")
-                #expect(Self.obeyed(text).isEmpty, "\(name) holds \(Self.obeyed(text).map { String($0.value, radix: 16) })")
-            }
+            Self.expectNothingObeyed(r)
         }
     }
 

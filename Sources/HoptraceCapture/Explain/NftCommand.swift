@@ -17,11 +17,6 @@ enum NamespaceCommand {
         var stderr: String
     }
 
-    /// The path `nsenter --net=` takes for a user's namespace argument (`NetworkNamespace.path`); nil = here.
-    static func path(of netns: String?) -> String? {
-        netns.map { NetworkNamespace($0).path }
-    }
-
     /// `--` ends nsenter's options: `argv` is whatever the caller runs.
     static func run(_ argv: [String], in namespace: NetworkNamespace?, stdin: String? = nil) throws -> Output {
         let full = (namespace.map { $0.enterArgv + ["--"] } ?? []) + argv

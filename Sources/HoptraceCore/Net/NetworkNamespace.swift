@@ -4,7 +4,7 @@
 /// command inside, used to be copied into every edge; now it is decided here, once.
 ///
 /// hoptrace's own namespace is `nil` at call sites (`NetworkNamespace?`): nothing to enter, no
-/// prefix. A namespace's inode is I/O, so it lives with the edges (HoptraceCapture's `inode()`).
+/// prefix.
 public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     /// Where `ip netns add` puts a named namespace's file.
     static let namedDirectory = "/run/netns/"
