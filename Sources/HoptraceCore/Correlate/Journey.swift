@@ -1,32 +1,89 @@
 /// One sighting of a packet at a capture point.
+///
+/// Stored packed (64 bytes, not 88): every flow keeps its latest journeys' hops, and at
+/// 100k flows the hops were a third of the correlator's memory. Addresses are kept as two
+/// words each with their family in `bits`; the optionals as values plus a bit each.
 public struct Hop: Sendable, Equatable {
-    // Laid out so the small fields fill the addresses' padding (112-byte stride, not 120).
-    public var point: CapturePoint
+    private var srcHigh: UInt64
+    private var srcLow: UInt64
+    private var dstHigh: UInt64
+    private var dstLow: UInt64
     public var time: EventTime
-    public var src: IPAddress
-    /// TCP/UDP ports.
-    public var sport: UInt16?
-    public var dport: UInt16?
-    public var dst: IPAddress
-    /// ICMP echo id (MASQUERADE may remap it).
-    public var icmpID: UInt16?
+    /// `deltaMicros`, with `Self.none` for nil.
+    private var delta: Int64 = Hop.none
+    public var point: CapturePoint
+    private var sportValue: UInt16 = 0
+    private var dportValue: UInt16 = 0
+    private var icmpIDValue: UInt16 = 0
     public var ttl: UInt8
     public var dir: PacketDirection
-    /// Time since the previous hop in path order (nil for the first); negative when
-    /// two capture points' clocks disagree.
-    public var deltaMicros: Int64?
+    private var bits: Bits = []
+
+    private struct Bits: OptionSet, Sendable, Equatable {
+        let rawValue: UInt8
+        static let srcV6 = Bits(rawValue: 1), dstV6 = Bits(rawValue: 2)
+        static let sport = Bits(rawValue: 4), dport = Bits(rawValue: 8), icmpID = Bits(rawValue: 16)
+    }
+
+    /// No delta: a value `delta(_:after:)` never yields (it clamps within ±2·EventTime.limit).
+    private static let none = Int64.min
 
     public init(point: CapturePoint, dir: PacketDirection, time: EventTime, src: IPAddress, dst: IPAddress,
                 sport: UInt16? = nil, dport: UInt16? = nil, icmpID: UInt16? = nil, ttl: UInt8 = 0) {
         self.point = point
         self.dir = dir
         self.time = time
+        self.ttl = ttl
+        (srcHigh, srcLow, dstHigh, dstLow) = (0, 0, 0, 0)
         self.src = src
         self.dst = dst
         self.sport = sport
         self.dport = dport
         self.icmpID = icmpID
-        self.ttl = ttl
+    }
+
+    public var src: IPAddress {
+        get { Self.address(srcHigh, srcLow, v6: bits.contains(.srcV6)) }
+        set { (srcHigh, srcLow) = Self.words(newValue); set(.srcV6, newValue.v4 == nil) }
+    }
+    public var dst: IPAddress {
+        get { Self.address(dstHigh, dstLow, v6: bits.contains(.dstV6)) }
+        set { (dstHigh, dstLow) = Self.words(newValue); set(.dstV6, newValue.v4 == nil) }
+    }
+    /// TCP/UDP ports.
+    public var sport: UInt16? {
+        get { bits.contains(.sport) ? sportValue : nil }
+        set { sportValue = newValue ?? 0; set(.sport, newValue != nil) }
+    }
+    public var dport: UInt16? {
+        get { bits.contains(.dport) ? dportValue : nil }
+        set { dportValue = newValue ?? 0; set(.dport, newValue != nil) }
+    }
+    /// ICMP echo id (MASQUERADE may remap it).
+    public var icmpID: UInt16? {
+        get { bits.contains(.icmpID) ? icmpIDValue : nil }
+        set { icmpIDValue = newValue ?? 0; set(.icmpID, newValue != nil) }
+    }
+    /// Time since the previous hop in path order (nil for the first); negative when
+    /// two capture points' clocks disagree.
+    public var deltaMicros: Int64? {
+        get { delta == Self.none ? nil : delta }
+        set { delta = newValue ?? Self.none }
+    }
+
+    private mutating func set(_ bit: Bits, _ on: Bool) {
+        if on { bits.insert(bit) } else { bits.remove(bit) }
+    }
+
+    private static func words(_ a: IPAddress) -> (UInt64, UInt64) {
+        switch a {
+        case .v4(let v4): (0, UInt64(v4.raw))
+        case .v6(let v6): (v6.high, v6.low)
+        }
+    }
+
+    private static func address(_ high: UInt64, _ low: UInt64, v6: Bool) -> IPAddress {
+        v6 ? .v6(IPv6Address(high: high, low: low)) : .v4(IPv4Address(UInt32(truncatingIfNeeded: low)))
     }
 }
 
