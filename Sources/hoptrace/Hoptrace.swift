@@ -17,7 +17,7 @@ struct Hoptrace: ParsableCommand {
             Without a subcommand: 'watch' (the live view; on the lab when it is up).
             """,
         version: HoptraceVersion.string,
-        subcommands: [WatchCommand.self, DoctorCommand.self, LabCommand.self],
+        subcommands: [WatchCommand.self, NamespacesCommand.self, DoctorCommand.self, LabCommand.self],
         defaultSubcommand: WatchCommand.self
     )
 

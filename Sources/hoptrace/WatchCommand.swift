@@ -20,6 +20,12 @@ struct WatchCommand: ParsableCommand {
     var interfaces: [String] = []
     @Option(help: "Capture on every interface that is up in this namespace (repeatable; a name in /run/netns or a path).")
     var netns: [String] = []
+    @Option(help: "Watch a container (name or ID prefix; repeatable): its interfaces, its veth's other end, that bridge and the uplink.")
+    var container: [String] = []
+    @Flag(help: "Watch every running container, their bridges and the uplink (Docker, and Podman's service when it runs).")
+    var docker = false
+    @Option(help: "The container engine's socket: unix:///PATH (default: DOCKER_HOST, else /var/run/docker.sock).")
+    var dockerHost: String?
     @Flag(help: "Capture on the lab's five hop interfaces (see 'hoptrace lab').")
     var lab = false
     @Option(help: "Prefix of the lab's namespaces, with --lab.")
@@ -81,8 +87,9 @@ struct WatchCommand: ParsableCommand {
             let t = try LabTopology(prefix: prefix)
             points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
         }
+        points = try ContainerTargets(containers: container, allContainers: docker, dockerHost: dockerHost).resolve(points)
         guard !points.isEmpty else {
-            throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS or --lab (or start the lab: 'hoptrace lab up')")
+            throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS, --container NAME, --docker or --lab (or start the lab: 'hoptrace lab up')")
         }
         return points
     }
@@ -90,13 +97,13 @@ struct WatchCommand: ParsableCommand {
     /// `--lab`, or nothing named and the lab is up: plain `hoptrace` opens the lab's view.
     var usesLab: Bool {
         if lab { return true }
-        guard interfaces.isEmpty && netns.isEmpty && readFile == nil, let t = try? LabTopology(prefix: prefix) else { return false }
+        guard interfaces.isEmpty && netns.isEmpty && container.isEmpty && !docker && readFile == nil, let t = try? LabTopology(prefix: prefix) else { return false }
         return Lab(topology: t).isUp
     }
 
     func validate() throws {
-        if readFile != nil && (lab || !interfaces.isEmpty || !netns.isEmpty) {
-            throw ValidationError("-r replays a file: it takes no -i, --netns or --lab")
+        if readFile != nil && (lab || !interfaces.isEmpty || !netns.isEmpty || !container.isEmpty || docker) {
+            throw ValidationError("-r replays a file: it takes no -i, --netns, --container, --docker or --lab")
         }
         if readFile != nil && writeFile != nil { throw ValidationError("-r and -w do not combine") }
         if [json, text, flows].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --text, --flows") }

@@ -1,5 +1,8 @@
+import Synchronization
+
 /// A network namespace other than hoptrace's own, as the user named it: a name under /run/netns
-/// (what `ip netns add` makes) or the path of a namespace file (`/proc/PID/ns/net`, a bind mount).
+/// (what `ip netns add` makes), the path of a namespace file (`/proc/PID/ns/net`, a bind mount),
+/// or a name hoptrace gave one that has none of its own (a container's: `register(alias:path:)`).
 /// Why one type: turning that argument into the file to enter, and into the words that run a
 /// command inside, used to be copied into every edge; now it is decided here, once.
 ///
@@ -11,18 +14,47 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
 
     /// The argument as the user gave it.
     public let argument: String
+    /// The file behind an alias (`web` → `/proc/1234/ns/net`), fixed when the value is made.
+    private let aliasPath: String?
 
-    /// `argument` is a path when it starts with `/`; anything else, slashes and quotes included,
-    /// is a name (`ip netns` refuses such names, so entering one fails with "not found").
+    /// `argument` is a path when it starts with `/`; a registered alias is its namespace file;
+    /// anything else, slashes and quotes included, is a name (`ip netns` refuses such names, so
+    /// entering one fails with "not found").
     public init(_ argument: String) {
         self.argument = argument
+        aliasPath = argument.hasPrefix("/") ? nil : Self.aliases.withLock { $0[argument] }
     }
 
-    /// The name under /run/netns; nil for a namespace given by path.
-    public var name: String? { argument.hasPrefix("/") ? nil : argument }
+    /// The name under /run/netns; nil for a namespace given by path or by alias.
+    public var name: String? { argument.hasPrefix("/") || aliasPath != nil ? nil : argument }
 
     /// The namespace file to enter (setns, `nsenter --net=`).
-    public var path: String { name.map { Self.namedDirectory + $0 } ?? argument }
+    public var path: String { aliasPath ?? name.map { Self.namedDirectory + $0 } ?? argument }
+
+    /// The namespaces hoptrace named itself, for the life of the process: a container's
+    /// namespace has no name under /run/netns, and every edge (capture threads, `ip`, nsenter,
+    /// topology) turns capture points' `netns` strings into namespaces the same way, so the
+    /// container's name is made to mean its `/proc/PID/ns/net` here, once.
+    private static let aliases = Mutex<[String: String]>([:])
+
+    /// Makes `alias` (a container's name) mean the namespace file `path` from now on (a
+    /// restarted container's new PID replaces the old). A name under /run/netns wins, and two
+    /// engines' containers may share a name: callers resolve first (`NamespaceInventory`).
+    /// Refuses (false) what cannot be an alias: empty, a path, or text with `:` (which would
+    /// split a capture point) — an engine's names are data from outside.
+    @discardableResult
+    public static func register(alias: String, path: String) -> Bool {
+        guard isValidAlias(alias) else { return false }
+        aliases.withLock { $0[alias] = path }
+        return true
+    }
+
+    public static func isValidAlias(_ alias: String) -> Bool {
+        !alias.isEmpty && !alias.hasPrefix("/") && !alias.contains(":") && alias.utf8.count <= 255
+    }
+
+    /// Whether `alias` was registered (a container's name, not a /run/netns one).
+    public var isAlias: Bool { aliasPath != nil }
 
     /// What capture points, panes and NDJSON show: the argument as given.
     public var displayName: String { argument }

@@ -1,0 +1,79 @@
+import Foundation
+import HoptraceCapture
+import HoptraceCore
+
+/// Turns containers the user named into capture points: `-i web:eth0` where `web` is a container
+/// (a /run/netns name wins), `--container web` (its interfaces and the path out), `--docker`
+/// (every running container, their bridges and the uplink). Points are named by the
+/// container's name, which from then on enters its namespace (`NetworkNamespace` aliases).
+public struct ContainerTargets {
+    public var containers: [String] = []
+    public var allContainers = false
+    public var dockerHost: String?
+
+    public init(containers: [String] = [], allContainers: Bool = false, dockerHost: String? = nil) {
+        self.containers = containers
+        self.allContainers = allContainers
+        self.dockerHost = dockerHost
+    }
+
+    /// `points` with container names resolved, then the points `--container` / `--docker` add.
+    /// The inventory is read only when something needs it.
+    public func resolve(_ points: [CapturePoint]) throws -> [CapturePoint] {
+        let unnamed = points.filter { p in
+            guard let ns = p.netns, !ns.hasPrefix("/") else { return false }
+            return NamespaceScan.inode(of: NetworkNamespace(ns).path) == nil
+        }
+        guard !unnamed.isEmpty || !containers.isEmpty || allContainers || dockerHost != nil else { return points }
+        let read = try InventoryReader.read(dockerHost: dockerHost, environment: ProcessInfo.processInfo.environment)
+        for w in read.warnings { Console.err("hoptrace: \(w)") }
+        let inventory = read.inventory
+        inventory.registerAliases()
+
+        var out: [CapturePoint] = []
+        func add(_ p: CapturePoint) { if !out.contains(p) { out.append(p) } }
+        for p in points {
+            guard unnamed.contains(p), let ns = p.netns else { add(p); continue }
+            add(CapturePoint(netns: try Self.container(ns, in: inventory, read), iface: p.iface))
+        }
+        var names = try containers.map { try Self.container($0, in: inventory, read) }
+        if allContainers {
+            names += inventory.entries.filter { !$0.containers.isEmpty && !$0.isOwn }.compactMap(\.displayName)
+            if names.isEmpty { Console.err("hoptrace: --docker: no running container\(read.engines.isEmpty ? " (no engine answered)" : "")") }
+        }
+        guard !names.isEmpty else { return out }
+        // Where the containers' veths end: this namespace or a named one (a lab host).
+        let hosts: [String?] = [nil] + inventory.entries.filter { !$0.names.isEmpty }.prefix(CaptureBudget.maxPoints).map(\.displayName)
+        let topology = NamespaceReport.topology(Array(Set(names)).sorted().map { Optional($0) } + hosts)
+        for name in names {
+            let path = topology.map { ContainerPath.points(of: name, in: $0) } ?? []
+            guard !path.isEmpty else {
+                throw CaptureError.topology("container \(name): no interface found that is up in its namespace")
+            }
+            path.forEach(add)
+        }
+        return out
+    }
+
+    /// The name a container's namespace goes by, or an error that says what exists.
+    static func container(_ text: String, in inventory: NamespaceInventory, _ read: InventoryReader.Result) throws -> String {
+        switch inventory.resolve(text) {
+        case .named(let n):
+            return n
+        case .container(let name, _):
+            return name
+        case .ambiguous(let names):
+            throw ValidationFailure("'\(text)' matches several containers: \(names.joined(separator: ", ")); give the full name")
+        case .unknown:
+            let known = inventory.containers.map(\.0.container.name).sorted()
+            let engines = read.engines.isEmpty ? "no container engine answered" : "containers: \(known.isEmpty ? "none running" : known.joined(separator: ", "))"
+            throw ValidationFailure("no network namespace or container named '\(text)' (/run/netns: \(inventory.entries.flatMap(\.names).joined(separator: ", ")); \(engines)). 'hoptrace ns' lists them")
+        }
+    }
+}
+
+/// A user's input that names nothing: its text is the whole message.
+public struct ValidationFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

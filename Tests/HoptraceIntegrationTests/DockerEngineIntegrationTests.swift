@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Real dockerd (scripts/engine-lab docker): containers by name, their path out through
+/// docker0 and the uplink, Docker's own NAT — as hoptrace's NDJSON reports them.
+@Suite(.serialized, .enabled(if: Privilege.isRoot && EngineLab.installed("docker"), EngineLab.reason("docker")))
+struct DockerEngineIntegrationTests {
+    init() { EngineLab.ciRequires("docker") }
+
+    @Test func containerPingIsSnattedOnTheUplinkAndRepliedHopByHop() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["sleep", "600"])
+            let lines = try watch(["--container", "web", "-i", "\(lab.remote):enX0", "--flows", "--stats-interval", "60"] + lab.dockerHost + ["--", "icmp"]) {
+                try lab.cli(["exec", "web", "ping", "-c", "2", "172.31.45.174"])
+            }
+            let flows = try finalFlowObjects(lines)
+            let f = try #require(flows.first { $0["proto"] as? String == "icmp" }, "\(lines)")
+            let verdict = f["verdict"] as? [String: Any] ?? [:]
+            #expect(verdict["state"] as? String == "replied", "\(f)")
+            let nat = f["nat"] as? [[String: Any]] ?? []
+            #expect(nat.contains { $0["kind"] as? String == "snat" && ($0["from"] as? String)?.hasPrefix("172.17.0.") == true
+                && $0["to"] as? String == "172.31.39.53" }, "\(nat)")
+            let request = hopPoints(f, leg: "request")
+            #expect(request.count == 5, "\(request)")
+            if request.count == 5 {
+                #expect(request[0] == "web:eth0")
+                #expect(request[1].range(of: #"^htdkhost:veth[0-9a-f]{7}$"#, options: .regularExpression) != nil, "\(request)")
+                #expect(Array(request[2...]) == ["htdkhost:docker0", "htdkhost:enX0", "htdkremote:enX0"])
+                #expect(hopPoints(f, leg: "reply") == request.reversed())
+            }
+        }
+    }
+
+    @Test func publishedPortReachedFromTheRemoteIsDnattedAndReplied() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", options: ["-p", "8080:80"], ["httpd", "-f", "-p", "80", "-h", "/www"])
+            var page = ""
+            let lines = try watch(["--container", "web", "-i", "\(lab.remote):enX0", "--flows", "--stats-interval", "60"] + lab.dockerHost
+                                  + ["--", "tcp", "port", "8080", "or", "tcp", "port", "80"]) {
+                page = try lab.fetchFromRemote("172.31.39.53", port: 8080)
+            }
+            #expect(page.contains("hello"), "the page came back: \(page)")
+            let flows = try finalFlowObjects(lines)
+            let f = try #require(flows.first { $0["proto"] as? String == "tcp" }, "\(lines)")
+            #expect((f["verdict"] as? [String: Any])?["state"] as? String == "replied", "\(f)")
+            let nat = f["nat"] as? [[String: Any]] ?? []
+            #expect(nat.contains { $0["kind"] as? String == "dnat" && ($0["to"] as? String)?.hasPrefix("172.17.0.") == true }, "\(nat)")
+            let request = hopPoints(f, leg: "request")
+            #expect(request.first == "htdkremote:enX0" && request.last == "web:eth0", "\(request)")
+        }
+    }
+
+    @Test func nsListsTheContainerByNameWithItsVethPeer() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["sleep", "600"])
+            let out = try Hoptrace.run(["ns"] + lab.dockerHost)
+            #expect(out.status == 0, "\(out.stderr)")
+            let lines = out.stdout.split(separator: "\n").map(String.init)
+            let at = try #require(lines.firstIndex { $0.hasPrefix("web  inode ") }, "\(out.stdout)")
+            let block = lines[at...].prefix { $0 == lines[at] || $0.hasPrefix("  ") }
+            #expect(block.contains { $0.contains("docker container web (image hoptrace-busybox:1, id ") }, "\(block)")
+            #expect(block.contains { $0.range(of: #"^  eth0 172\.17\.0\.\d+/16 \(veth\) ↔ htdkhost:veth[0-9a-f]{7}$"#, options: .regularExpression) != nil }, "\(block)")
+            #expect(lines.contains { $0.range(of: #"^  veth[0-9a-f]{7} \(veth, master docker0\) ↔ web:eth0$"#, options: .regularExpression) != nil }, "\(out.stdout)")
+        }
+    }
+
+    @Test func anUnknownContainerIsAClearErrorListingTheRunningOnes() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["sleep", "600"])
+            let out = try Hoptrace.run(["watch", "--flows", "--duration", "1", "-i", "nosuch:eth0"] + lab.dockerHost)
+            #expect(out.status != 0)
+            #expect(out.stderr.contains("no network namespace or container named 'nosuch'") && out.stderr.contains("containers: web"), "\(out.stderr)")
+        }
+    }
+}

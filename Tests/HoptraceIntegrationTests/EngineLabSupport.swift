@@ -1,0 +1,90 @@
+import Foundation
+import HoptraceSystem
+import Testing
+
+/// A real container engine confined to namespaces of its own (`scripts/engine-lab`): dockerd in
+/// htdkhost, podman in htpmhost, each with a "remote host" behind enX0. Always torn down.
+struct EngineLab {
+    let engine: String
+    /// `scripts/engine-lab env` as read: HT_HOST_NETNS, HT_API_SOCKET, HT_CLI, HT_IMAGE, …
+    let env: [String: String]
+
+    var host: String { env["HT_HOST_NETNS"] ?? "" }
+    var remote: String { env["HT_REMOTE_NETNS"] ?? "" }
+    var socket: String { env["HT_API_SOCKET"] ?? "" }
+    var image: String { env["HT_IMAGE"] ?? "" }
+    /// `--docker-host` for hoptrace: the lab's engine API.
+    var dockerHost: [String] { ["--docker-host", "unix://" + socket] }
+
+    static let script = Hoptrace.packageRoot.appendingPathComponent("scripts/engine-lab").path
+
+    /// The engine's packages are installed (scripts/install-engines; CI runs it).
+    static func installed(_ engine: String) -> Bool {
+        let tools = engine == "docker" ? ["/usr/bin/docker", "/usr/sbin/dockerd"] : ["/usr/bin/podman", "/usr/lib/podman/netavark"]
+        return (tools + ["/bin/busybox"]).allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func reason(_ engine: String) -> Comment {
+        "needs root and \(engine) installed ('scripts/install-engines' installs it without starting any daemon)"
+    }
+
+    /// Under CI the engines must be there: a skip would hide every engine test.
+    static func ciRequires(_ engine: String) {
+        if ProcessInfo.processInfo.environment["CI"] == "true" && !(installed(engine) && Privilege.isRoot) {
+            Issue.record("CI=true but \(engine) is not installed or not root: the engine tests must run, not skip")
+        }
+    }
+
+    /// Brings the engine up, runs `body`, and tears everything down, also when it throws.
+    static func with(_ engine: String, _ body: (EngineLab) throws -> Void) throws {
+        defer { _ = try? Hoptrace.exec([script, "down", engine]) }
+        let up = try Hoptrace.exec([script, "up", engine])
+        guard up.status == 0 else { throw TestFailure("engine-lab up \(engine) failed: \(up.stderr)") }
+        let out = try Hoptrace.exec([script, "env", engine])
+        var env: [String: String] = [:]
+        for line in out.stdout.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            var value = String(line[line.index(after: eq)...])
+            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 {
+                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "'\\''", with: "'")
+            }
+            env[String(line[..<eq])] = value
+        }
+        try body(EngineLab(engine: engine, env: env))
+    }
+
+    /// The engine's CLI (a wrapper that reaches this lab's daemon), checked.
+    @discardableResult
+    func cli(_ args: [String]) throws -> Hoptrace.Output {
+        let r = try Hoptrace.exec([env["HT_CLI"] ?? "/nonexistent"] + args)
+        guard r.status == 0 else { throw TestFailure("\(engine) \(args.joined(separator: " ")) failed: \(r.stderr)") }
+        return r
+    }
+
+    /// `run -d --name NAME … IMAGE COMMAND`.
+    func runContainer(_ name: String, options: [String] = [], _ command: [String]) throws {
+        try cli(["run", "-d", "--name", name] + (engine == "podman" ? ["--pull", "never"] : []) + options + [image] + command)
+    }
+
+    /// The remote host fetches `http://ADDR:PORT/` (bash's /dev/tcp: no curl needed).
+    func fetchFromRemote(_ address: String, port: Int) throws -> String {
+        let script = "exec 3<>/dev/tcp/\(address)/\(port); printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; timeout 5 cat <&3"
+        return try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", remote, "/bin/bash", "-c", script]).stdout
+    }
+}
+
+/// `watch --flows` lines' final state per flow, as JSON objects.
+func finalFlowObjects(_ lines: [String]) throws -> [[String: Any]] {
+    var last: [Int: [String: Any]] = [:]
+    for line in lines where line.contains(#""type":"flow""#) {
+        let o = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        if let id = o["flow"] as? Int { last[id] = o }
+    }
+    return last.keys.sorted().compactMap { last[$0] }
+}
+
+/// A flow's hops on one leg, as NETNS:IFACE.
+func hopPoints(_ f: [String: Any], leg: String) -> [String] {
+    (f["hops"] as? [[String: Any]] ?? []).filter { $0["leg"] as? String == leg }
+        .map { "\($0["netns"] as? String ?? "-"):\($0["iface"] as? String ?? "?")" }
+}
