@@ -72,7 +72,7 @@ struct WatchCommand: ParsableCommand {
     @Argument(parsing: .postTerminator, help: "tcpdump filter expression, after '--'.")
     var filter: [String] = []
 
-    func points() throws -> [CapturePoint] {
+    func points() throws -> ContainerTargets.Resolved {
         var points: [CapturePoint] = []
         for text in interfaces {
             guard let p = CapturePoint(parsing: text) else { throw ValidationError("bad capture point '\(text)': use [NETNS:]IFACE") }
@@ -87,11 +87,11 @@ struct WatchCommand: ParsableCommand {
             let t = try LabTopology(prefix: prefix)
             points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
         }
-        points = try ContainerTargets(containers: container, allContainers: docker, dockerHost: dockerHost).resolve(points)
-        guard !points.isEmpty else {
+        let resolved = try ContainerTargets(containers: container, allContainers: docker, dockerHost: dockerHost).resolve(points)
+        guard !resolved.points.isEmpty else {
             throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS, --container NAME, --docker or --lab (or start the lab: 'hoptrace lab up')")
         }
-        return points
+        return resolved
     }
 
     /// `--lab`, or nothing named and the lab is up: plain `hoptrace` opens the lab's view.
@@ -139,7 +139,9 @@ struct WatchCommand: ParsableCommand {
     func configuration() throws -> WatchConfiguration {
         var c = WatchConfiguration(format: format)
         if readFile == nil {
-            c.points = try points()
+            let resolved = try points()
+            c.points = resolved.points
+            c.containerWatch = resolved.watch
             if usesLab { c.lab = try LabTopology(prefix: prefix) }
         }
         c.filter = filter.joined(separator: " ")

@@ -72,4 +72,26 @@ struct DockerEngineIntegrationTests {
             #expect(out.stderr.contains("no network namespace or container named 'nosuch'") && out.stderr.contains("containers: web"), "\(out.stderr)")
         }
     }
+
+    @Test func aContainerStoppedMidRunIsReportedAndCaptureGoesOnElsewhere() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["sleep", "600"])
+            try lab.runContainer("api", ["sleep", "600"])
+            let lines = try watch(["--docker", "-i", "\(lab.remote):enX0", "--json", "--stats-interval", "60"] + lab.dockerHost + ["--", "icmp"]) {
+                try lab.cli(["rm", "-f", "web"])
+                // The engines are looked at every 2 s: the stop is reported within the run.
+                Thread.sleep(forTimeInterval: 2.5)
+                try lab.cli(["exec", "api", "ping", "-c", "1", "172.31.45.174"])
+            }
+            let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let stopped = objects.filter { $0["type"] as? String == "container-stopped" }
+            #expect(stopped.count == 1, "\(lines.filter { !$0.contains(#""type":"packet""#) })")
+            let message = stopped.first?["message"] as? String ?? ""
+            #expect(message.hasPrefix("docker container web (") && message.contains("its points web:eth0"), "\(message)")
+            #expect(objects.contains { $0["type"] as? String == "point-lost" && $0["netns"] as? String == "web" }, "the capture there ended")
+            let f = try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == "icmp" }, "\(lines)")
+            #expect((f["verdict"] as? [String: Any])?["state"] as? String == "replied", "\(f)")
+            #expect(hopPoints(f, leg: "request").first == "api:eth0", "\(f)")
+        }
+    }
 }

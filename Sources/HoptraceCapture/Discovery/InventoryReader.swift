@@ -9,7 +9,7 @@ public enum InventoryReader {
     public struct Result: Sendable {
         public var inventory: NamespaceInventory
         /// Engines that answered: kind, version and socket.
-        public var engines: [(kind: ContainerEngineKind, version: String, socket: String)]
+        public var engines: [(kind: ContainerEngineKind, version: String, endpoint: EngineEndpoint)]
         /// Engines asked that did not answer, and containers skipped, in words.
         public var warnings: [String]
     }
@@ -23,13 +23,13 @@ public enum InventoryReader {
             sockets.append(EngineEndpoint(socketPath: podmanSocket, origin: .standard))
         }
         var containers: [NamespaceInventory.Container] = []
-        var engines: [(kind: ContainerEngineKind, version: String, socket: String)] = []
+        var engines: [(kind: ContainerEngineKind, version: String, endpoint: EngineEndpoint)] = []
         var warnings: [String] = []
         for endpoint in sockets {
             let client = EngineClient(endpoint: endpoint)
             do {
                 let (kind, version) = try client.version()
-                engines.append((kind, version, endpoint.socketPath))
+                engines.append((kind, version, endpoint))
                 for c in try client.containers() {
                     guard let pid = c.pid, let inode = NamespaceScan.inode(of: "/proc/\(pid)/ns/net") else {
                         warnings.append("container \(c.name): no running process (state \(c.state))")

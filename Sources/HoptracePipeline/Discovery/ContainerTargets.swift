@@ -17,18 +17,35 @@ public struct ContainerTargets {
         self.dockerHost = dockerHost
     }
 
+    /// What the user named, as points, and the containers to keep an eye on while the run lasts.
+    public struct Resolved {
+        public var points: [CapturePoint]
+        /// nil when no engine was asked (nothing named a container).
+        public var watch: ContainerWatch?
+    }
+
     /// `points` with container names resolved, then the points `--container` / `--docker` add.
     /// The inventory is read only when something needs it.
-    public func resolve(_ points: [CapturePoint]) throws -> [CapturePoint] {
+    public func resolve(_ points: [CapturePoint]) throws -> Resolved {
         let unnamed = points.filter { p in
             guard let ns = p.netns, !ns.hasPrefix("/") else { return false }
             return NamespaceScan.inode(of: NetworkNamespace(ns).path) == nil
         }
-        guard !unnamed.isEmpty || !containers.isEmpty || allContainers || dockerHost != nil else { return points }
+        guard !unnamed.isEmpty || !containers.isEmpty || allContainers || dockerHost != nil else { return Resolved(points: points) }
         let read = try InventoryReader.read(dockerHost: dockerHost, environment: ProcessInfo.processInfo.environment)
         for w in read.warnings { Console.err("hoptrace: \(w)") }
         let inventory = read.inventory
         inventory.registerAliases()
+        let points = try self.points(points, unnamed: unnamed, inventory, read)
+        let running = inventory.containers.map(\.0)
+        let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint),
+                                   running: running.map { .init(id: $0.container.id, name: $0.container.name, engine: $0.engine) },
+                                   watched: Set(points.compactMap(\.netns)))
+        return Resolved(points: points, watch: read.engines.isEmpty ? nil : watch)
+    }
+
+    private func points(_ points: [CapturePoint], unnamed: [CapturePoint], _ inventory: NamespaceInventory,
+                        _ read: InventoryReader.Result) throws -> [CapturePoint] {
 
         var out: [CapturePoint] = []
         func add(_ p: CapturePoint) { if !out.contains(p) { out.append(p) } }

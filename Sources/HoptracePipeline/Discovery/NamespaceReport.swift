@@ -10,7 +10,7 @@ public enum NamespaceReport {
     public static func run(dockerHost: String?, interfaces: Bool) throws {
         let read = try InventoryReader.read(dockerHost: dockerHost, environment: ProcessInfo.processInfo.environment)
         for w in read.warnings { Console.err("hoptrace: \(w)") }
-        for e in read.engines { Console.out("# \(e.kind.rawValue) \(e.version) at \(e.socket)") }
+        for e in read.engines { Console.out("# \(e.kind.rawValue) \(e.version) at \(e.endpoint.socketPath)") }
         read.inventory.registerAliases()
         var topology: Topology?
         if interfaces {

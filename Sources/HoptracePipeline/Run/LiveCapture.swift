@@ -63,6 +63,21 @@ extension WatchRun {
             _ = try openExplainer()
             pipeline.traceNewFlows = true
         }
+        // After the drop: the watcher's thread holds no more than the loop.
+        let containers = try c.containerWatch.map { try ContainerWatcher($0) }
+        defer { containers?.stop() }
+        /// A descriptor the loop found readable: the engines' news, or the kernel's trace.
+        func readable(_ fd: Int32) {
+            guard let containers, let watch = c.containerWatch, fd == containers.fd else {
+                pipeline.traceReadable(now: now())
+                return
+            }
+            for change in containers.drain() {
+                let n = watch.notice(change, points: c.points)
+                pipeline.notice(n.kind, n.message)
+            }
+        }
+        func wakeFDs() -> [Int32] { (containers.map { [$0.fd] } ?? []) + (pipeline.explainer?.fds ?? []) }
         var decoded: [CapturePoint: Int] = [:]
         func handle(_ event: CaptureLoop.Event) {
             if c.summary, case .packet(let point, _, _) = event { decoded[point, default: 0] += 1 }
@@ -86,16 +101,16 @@ extension WatchRun {
                                 refresh: c.refresh, showControl: c.showControl, openExplainer: openExplainer)
             defer { view.restore() }
             pipeline.sinks.append(LiveViewSink(view))
-            loop.run(limit: c.count, duration: c.duration, wake: { [terminal.inputFD] + (pipeline.explainer?.fds ?? []) },
-                     readable: { fd in fd == terminal.inputFD ? view.readInput() : pipeline.traceReadable(now: now()) },
+            loop.run(limit: c.count, duration: c.duration, wake: { [terminal.inputFD] + wakeFDs() },
+                     readable: { fd in fd == terminal.inputFD ? view.readInput() : readable(fd) },
                      stop: { view.stopRequested || recorder?.failure != nil },
                      turnEnded: {
                          pipeline.advance(to: settleClock())
                          view.tick()
                      }, handle)
         } else {
-            loop.run(limit: c.count, duration: c.duration, wake: { pipeline.explainer?.fds ?? [] },
-                     readable: { _ in pipeline.traceReadable(now: now()) },
+            loop.run(limit: c.count, duration: c.duration, wake: wakeFDs,
+                     readable: readable,
                      // stdout's reader gone (`| head`) ends the run like Ctrl-C: cleanup runs, exit 0.
                      stop: { recorder?.failure != nil || output.readerGone },
                      turnEnded: {

@@ -10,6 +10,9 @@ public struct WatchConfiguration {
     public var format: Format
     /// The capture points (from -i, --netns, --lab); none with `readFile`.
     public var points: [CapturePoint] = []
+    /// Containers named or watched (`--container`, `--docker`, `-i web:eth0`): the engines are
+    /// looked at during the run, and a container that starts or stops is reported.
+    public var containerWatch: ContainerWatch?
     /// The lab whose knobs the live view's keys turn (`--lab`, or plain `hoptrace` on a lab that is up).
     public var lab: LabTopology?
     /// The tcpdump filter expression ("" captures everything).
