@@ -94,4 +94,28 @@ struct DockerEngineIntegrationTests {
             #expect(hopPoints(f, leg: "request").first == "api:eth0", "\(f)")
         }
     }
+
+    @Test func twoContainersOnAUserNetworkTalkAcrossItsBridge() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.cli(["network", "create", "hoptest"])
+            try lab.runContainer("hoptest-a", options: ["--network", "hoptest"], ["sleep", "600"])
+            try lab.runContainer("hoptest-b", options: ["--network", "hoptest"], ["sleep", "600"])
+            let b = try lab.cli(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "hoptest-b"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            var watching = ""
+            let lines = try watch(["--container", "hoptest-a", "--container", "hoptest-b", "--flows", "--stats-interval", "60"] + lab.dockerHost + ["--", "icmp"],
+                                  during: { try lab.cli(["exec", "hoptest-a", "ping", "-c", "2", b]) }, announced: { watching = $0 })
+            #expect(watching.range(of: #"htdkhost:br-[0-9a-f]{12}"#, options: .regularExpression) != nil, "the network's bridge is watched: \(watching)")
+            let f = try #require(try finalFlowObjects(lines).first { $0["proto"] as? String == "icmp" }, "\(lines)")
+            #expect((f["verdict"] as? [String: Any])?["state"] as? String == "replied", "\(f)")
+            #expect((f["nat"] as? [[String: Any]] ?? []).isEmpty, "no NAT inside one network: \(f)")
+            let request = hopPoints(f, leg: "request")
+            #expect(request.first == "hoptest-a:eth0" && request.last == "hoptest-b:eth0" && request.count == 4, "\(request)")
+            #expect(request.dropFirst().dropLast().allSatisfy { $0.range(of: #"^htdkhost:veth[0-9a-f]{7}$"#, options: .regularExpression) != nil }, "\(request)")
+            #expect(hopPoints(f, leg: "reply") == request.reversed())
+            // The veths are ports of the network's own bridge, br-<12 hex>.
+            let ns = try Hoptrace.run(["ns"] + lab.dockerHost).stdout
+            #expect(ns.range(of: #"veth[0-9a-f]{7} \(veth, master br-[0-9a-f]{12}\) ↔ hoptest-a:eth0"#, options: .regularExpression) != nil, "\(ns)")
+        }
+    }
 }

@@ -3,7 +3,8 @@
 /// host's uplink (the interface of its default route). Pure: the topology holds the container's
 /// namespace and the host candidates; only veths whose peer was found lead anywhere.
 public enum ContainerPath {
-    public static func points(of netns: String, in topology: Topology) -> [CapturePoint] {
+    /// `netns` nil: a container sharing hoptrace's own namespace (`--network host`).
+    public static func points(of netns: String?, in topology: Topology) -> [CapturePoint] {
         guard let ns = topology.namespace(netns) else { return [] }
         var out: [CapturePoint] = []
         func add(_ p: CapturePoint) { if !out.contains(p) { out.append(p) } }
@@ -18,8 +19,8 @@ public enum ContainerPath {
         return out
     }
 
-    /// The interfaces of the namespace's default routes (IPv4 first), bridges and the
-    /// container-side veths excluded: where traffic leaves the host.
+    /// The interfaces of the namespace's default routes (IPv4 first; loopback skipped): where
+    /// traffic leaves the host. A veth may be one (a lab's uplink is).
     static func uplinks(in netns: String?, _ topology: Topology) -> [CapturePoint] {
         guard let ns = topology.namespace(netns) else { return [] }
         let defaults = ns.routes.filter { $0.destination.length == 0 }.sorted { a, b in

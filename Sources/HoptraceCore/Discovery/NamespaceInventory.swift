@@ -36,7 +36,7 @@ public struct NamespaceInventory: Sendable {
             self.inode = inode
         }
         /// The file to enter while it runs.
-        public var path: String? { container.pid.map { "/proc/\($0)/ns/net" } }
+        public var path: String? { container.namespacePath }
     }
 
     public struct Entry: Sendable {
@@ -70,16 +70,21 @@ public struct NamespaceInventory: Sendable {
         for p in processes { var e = entry(p.inode); e.process = p; byInode[p.inode] = e }
         for c in containers { var e = entry(c.inode); e.containers.append(c); byInode[c.inode] = e }
         let namedWords = Set(named.map(\.name))
-        for (inode, var e) in byInode {
+        // A display name is taken once (two engines may each run a `web`): the later namespace,
+        // by inode, keeps its path instead, so no name ever means two namespaces.
+        var taken = namedWords
+        for inode in byInode.keys.sorted() {
+            guard var e = byInode[inode] else { continue }
             e.names.sort()
             e.containers.sort { $0.container.name < $1.container.name }
             if e.isOwn {
                 e.displayName = nil
-            } else if let c = e.containers.first(where: { !namedWords.contains($0.container.name) && NetworkNamespace.isValidAlias($0.container.name) }) {
+            } else if let c = e.containers.first(where: { !taken.contains($0.container.name) && NetworkNamespace.isValidAlias($0.container.name) }) {
                 e.displayName = c.container.name
             } else {
                 e.displayName = e.names.first ?? e.path
             }
+            if let name = e.displayName { taken.insert(name) }
             byInode[inode] = e
         }
         // Own first, then named, containers, the rest; each by display name.
@@ -101,6 +106,8 @@ public struct NamespaceInventory: Sendable {
         case named(String)
         /// A container: the name its namespace goes by and the file behind it.
         case container(displayName: String, path: String)
+        /// A container that shares hoptrace's own namespace (`--network host`).
+        case own
         /// Several containers match (an ID prefix, or one name in two engines): their names.
         case ambiguous([String])
         case unknown
@@ -113,8 +120,9 @@ public struct NamespaceInventory: Sendable {
         let all = containers
         switch EngineContainer.match(text, in: all.map(\.0.container)) {
         case .one(let c):
-            guard let (_, e) = all.first(where: { $0.0.container == c }), let name = e.displayName, let path = e.path
-            else { return .unknown }
+            guard let (_, e) = all.first(where: { $0.0.container == c }) else { return .unknown }
+            if e.isOwn { return .own }
+            guard let name = e.displayName, let path = e.path else { return .unknown }
             return .container(displayName: name, path: path)
         case .ambiguous(let many):
             return .ambiguous(many.map(\.name).sorted())

@@ -7,12 +7,13 @@ public enum NamespaceListing {
         for e in inventory.entries {
             out.append("\(e.displayName ?? "(this namespace)")  inode \(e.inode)")
             for what in describe(e) { out.append("  " + what) }
-            guard let ns = topology?.namespace(e.isOwn ? nil : e.displayName) else {
-                if topology != nil { out.append("  (interfaces not read)") }
+            guard let topology else { continue }
+            guard let ns = topology.namespace(e.isOwn ? nil : e.displayName) else {
+                out.append("  (interfaces not read)")
                 continue
             }
             for link in ns.interfaces.sorted(by: { $0.index < $1.index }) where link.kind != .loopback {
-                out.append("  " + interfaceLine(link, at: CapturePoint(netns: ns.name, iface: link.name), topology!))
+                out.append("  " + interfaceLine(link, at: CapturePoint(netns: ns.name, iface: link.name), topology))
             }
         }
         return out
@@ -23,9 +24,8 @@ public enum NamespaceListing {
     static func describe(_ e: NamespaceInventory.Entry) -> [String] {
         var lines: [String] = []
         for c in e.containers {
-            let id = String(c.container.id.prefix(12))
             let image = c.container.image.isEmpty ? "" : "image \(c.container.image), "
-            lines.append("\(c.engine.rawValue) container \(c.container.name) (\(image)id \(id))")
+            lines.append("\(c.engine.rawValue) container \(c.container.name) (\(image)id \(c.container.shortID))")
         }
         for n in e.names { lines.append("named /run/netns/\(n)") }
         if let p = e.process {

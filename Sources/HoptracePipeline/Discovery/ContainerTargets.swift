@@ -53,32 +53,37 @@ public struct ContainerTargets {
             guard unnamed.contains(p), let ns = p.netns else { add(p); continue }
             add(CapturePoint(netns: try Self.container(ns, in: inventory, read), iface: p.iface))
         }
-        var names = try containers.map { try Self.container($0, in: inventory, read) }
+        var names: [String?] = try containers.map { try Self.container($0, in: inventory, read) }
         if allContainers {
-            names += inventory.entries.filter { !$0.containers.isEmpty && !$0.isOwn }.compactMap(\.displayName)
+            names += inventory.entries.filter { !$0.containers.isEmpty && !$0.isOwn }.map(\.displayName)
             if names.isEmpty { Console.err("hoptrace: --docker: no running container\(read.engines.isEmpty ? " (no engine answered)" : "")") }
         }
         guard !names.isEmpty else { return out }
         // Where the containers' veths end: this namespace or a named one (a lab host).
         let hosts: [String?] = [nil] + inventory.entries.filter { !$0.names.isEmpty }.prefix(CaptureBudget.maxPoints).map(\.displayName)
-        let topology = NamespaceReport.topology(Array(Set(names)).sorted().map { Optional($0) } + hosts)
+        var namespaces: [String?] = []
+        for n in names + hosts where !namespaces.contains(n) { namespaces.append(n) }
+        let topology = NamespaceReport.topology(namespaces)
         for name in names {
             let path = topology.map { ContainerPath.points(of: name, in: $0) } ?? []
             guard !path.isEmpty else {
-                throw CaptureError.topology("container \(name): no interface found that is up in its namespace")
+                throw CaptureError.topology("container \(name ?? "in this namespace"): no interface found that is up in its namespace")
             }
             path.forEach(add)
         }
         return out
     }
 
-    /// The name a container's namespace goes by, or an error that says what exists.
-    static func container(_ text: String, in inventory: NamespaceInventory, _ read: InventoryReader.Result) throws -> String {
+    /// The name a container's namespace goes by (nil: hoptrace's own, a `--network host`
+    /// container's), or an error that says what exists.
+    static func container(_ text: String, in inventory: NamespaceInventory, _ read: InventoryReader.Result) throws -> String? {
         switch inventory.resolve(text) {
         case .named(let n):
             return n
         case .container(let name, _):
             return name
+        case .own:
+            return nil
         case .ambiguous(let names):
             throw ValidationFailure("'\(text)' matches several containers: \(names.joined(separator: ", ")); give the full name")
         case .unknown:
