@@ -118,4 +118,30 @@ struct DockerEngineIntegrationTests {
             #expect(ns.range(of: #"veth[0-9a-f]{7} \(veth, master br-[0-9a-f]{12}\) ↔ hoptest-a:eth0"#, options: .regularExpression) != nil, "\(ns)")
         }
     }
+
+    @Test func aDockerUserDropIsNamedByExplainModeWithTheDockerWayFix() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["sleep", "600"])
+            let ip = try lab.cli(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let add = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", lab.host, "iptables", "-I", "DOCKER-USER", "-s", ip, "-d", "172.31.45.174", "-j", "DROP"])
+            #expect(add.status == 0, "\(add.stderr)")
+            let lines = try watch(["--container", "web", "-i", "\(lab.remote):enX0", "--explain", "--flows", "--stats-interval", "60"] + lab.dockerHost + ["--", "icmp"]) {
+                // The first packet of a flow sets its trace up: the next ones are traced.
+                _ = try Hoptrace.exec([lab.env["HT_CLI"] ?? "", "exec", "web", "ping", "-c", "3", "-W", "1", "172.31.45.174"])
+            }
+            let f = try #require(try finalFlowObjects(lines).first { $0["proto"] as? String == "icmp" }, "\(lines)")
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            #expect(v["state"] as? String == "vanished" && v["at"] as? String == "htdkhost:docker0", "\(v)")
+            #expect(v["evidence"] as? String == "traced", "\(v)")
+            let rule = v["rule"] as? String ?? ""
+            #expect(rule.hasPrefix("ip filter DOCKER-USER rule handle ") && rule.contains("ip saddr \(ip) ip daddr 172.31.45.174") && rule.hasSuffix("drop"), "\(v)")
+            #expect((v["why"] as? String)?.contains("a rule in DOCKER-USER, where Docker runs your own rules before its own") == true, "\(v)")
+            #expect((v["why"] as? String)?.contains("iptables -I DOCKER-USER -p icmp -s \(ip) -d 172.31.45.174 -j RETURN") == true, "\(v)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix.range(of: #"^ip netns exec htdkhost nft delete rule ip filter DOCKER-USER handle \d+$"#, options: .regularExpression) != nil, "\(fix)")
+            // The fix is the cure: applied, the next ping goes through.
+            #expect(try Hoptrace.exec(["/bin/sh", "-c", fix]).status == 0)
+            #expect(try Hoptrace.exec([lab.env["HT_CLI"] ?? "", "exec", "web", "ping", "-c", "1", "-W", "2", "172.31.45.174"]).status == 0)
+        }
+    }
 }

@@ -13,6 +13,8 @@
 public enum Diagnoser {
     /// In precedence order.
     public static let rules: [any DiagnosisRule] = [
+        DockerUserDropRule(),
+        DockerIsolationDropRule(),
         BridgedForwardDropRule(),
         ReplyForwardDropRule(),
         ForwardDropRule(),

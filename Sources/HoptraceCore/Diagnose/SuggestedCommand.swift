@@ -28,7 +28,7 @@ public struct SuggestedCommand: Sendable, Hashable, CustomStringConvertible {
         guard let netns else { return argv }
         let namespace = NetworkNamespace(netns)
         if let name = namespace.name, argv.first != "ip" { return ["ip", "netns", "exec", name] + argv }
-        return namespace.argv(running: argv)
+        return namespace.pasteArgv(running: argv)
     }
 
     /// The text to paste: every word of `fullArgv` shell-quoted.

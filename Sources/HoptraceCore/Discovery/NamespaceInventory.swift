@@ -132,11 +132,12 @@ public struct NamespaceInventory: Sendable {
     }
 
     /// Makes every container namespace's display name enter its namespace (`NetworkNamespace`
-    /// aliases), so capture points, `ip` and nsenter reach it by that name.
-    public func registerAliases() {
+    /// aliases), so capture points, `ip` and nsenter reach it by that name. `pin` may turn the
+    /// namespace file into one that stays openable (an fd hoptrace holds: see `NamespacePin`).
+    public func registerAliases(pin: (String) -> String = { $0 }) {
         for e in entries {
             guard let name = e.displayName, !name.hasPrefix("/"), !e.names.contains(name), let path = e.path else { continue }
-            NetworkNamespace.register(alias: name, path: path)
+            NetworkNamespace.register(alias: name, path: pin(path), shownPath: path)
         }
     }
 }

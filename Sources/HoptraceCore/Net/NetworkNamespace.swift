@@ -14,15 +14,20 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
 
     /// The argument as the user gave it.
     public let argument: String
-    /// The file behind an alias (`web` → `/proc/1234/ns/net`), fixed when the value is made.
+    /// The file behind an alias (`web` → `/proc/1234/ns/net`, or the descriptor hoptrace holds
+    /// on it), fixed when the value is made.
     private let aliasPath: String?
+    /// The alias's file as a user can open it after hoptrace ends (what suggested commands name).
+    private let aliasShownPath: String?
 
     /// `argument` is a path when it starts with `/`; a registered alias is its namespace file;
     /// anything else, slashes and quotes included, is a name (`ip netns` refuses such names, so
     /// entering one fails with "not found").
     public init(_ argument: String) {
         self.argument = argument
-        aliasPath = argument.hasPrefix("/") ? nil : Self.aliases.withLock { $0[argument] }
+        let alias = argument.hasPrefix("/") ? nil : Self.aliases.withLock { $0[argument] }
+        aliasPath = alias?.enter
+        aliasShownPath = alias?.shown
     }
 
     /// The name under /run/netns; nil for a namespace given by path or by alias.
@@ -35,17 +40,18 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     /// namespace has no name under /run/netns, and every edge (capture threads, `ip`, nsenter,
     /// topology) turns capture points' `netns` strings into namespaces the same way, so the
     /// container's name is made to mean its `/proc/PID/ns/net` here, once.
-    private static let aliases = Mutex<[String: String]>([:])
+    private static let aliases = Mutex<[String: (enter: String, shown: String)]>([:])
 
     /// Makes `alias` (a container's name) mean the namespace file `path` from now on (a
-    /// restarted container's new PID replaces the old). A name under /run/netns wins, and two
+    /// restarted container's new PID replaces the old); `shownPath` is the file suggested commands
+    /// name when `path` is hoptrace's own descriptor. A name under /run/netns wins, and two
     /// engines' containers may share a name: callers resolve first (`NamespaceInventory`).
     /// Refuses (false) what cannot be an alias: empty, a path, or text with `:` (which would
     /// split a capture point) — an engine's names are data from outside.
     @discardableResult
-    public static func register(alias: String, path: String) -> Bool {
+    public static func register(alias: String, path: String, shownPath: String? = nil) -> Bool {
         guard isValidAlias(alias) else { return false }
-        aliases.withLock { $0[alias] = path }
+        aliases.withLock { $0[alias] = (path, shownPath ?? path) }
         return true
     }
 
@@ -75,5 +81,12 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     public func argv(running command: [String]) -> [String] {
         if command.first == "ip", let ip = ipArguments { return ["ip"] + ip + command.dropFirst() }
         return enterArgv + command
+    }
+
+    /// `argv(running:)` as a user pastes it, after hoptrace has ended: a container's namespace
+    /// by its `/proc/PID/ns/net`, never by a descriptor of hoptrace's.
+    public func pasteArgv(running command: [String]) -> [String] {
+        guard let shown = aliasShownPath else { return argv(running: command) }
+        return ["nsenter", "--net=" + shown] + command
     }
 }

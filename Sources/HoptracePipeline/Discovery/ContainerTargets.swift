@@ -35,7 +35,7 @@ public struct ContainerTargets {
         let read = try InventoryReader.read(dockerHost: dockerHost, environment: ProcessInfo.processInfo.environment)
         for w in read.warnings { Console.err("hoptrace: \(w)") }
         let inventory = read.inventory
-        inventory.registerAliases()
+        inventory.registerAliases(pin: NamespacePin.pin)
         let points = try self.points(points, unnamed: unnamed, inventory, read)
         let running = inventory.containers.map(\.0)
         let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint),
