@@ -142,6 +142,7 @@ struct WatchCommand: ParsableCommand {
             let resolved = try points()
             c.points = resolved.points
             c.containerWatch = resolved.watch
+            c.proxies = resolved.proxies
             if usesLab { c.lab = try LabTopology(prefix: prefix) }
         }
         c.filter = filter.joined(separator: " ")

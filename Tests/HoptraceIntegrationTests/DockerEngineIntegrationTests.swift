@@ -144,4 +144,31 @@ struct DockerEngineIntegrationTests {
             #expect(try Hoptrace.exec([lab.env["HT_CLI"] ?? "", "exec", "web", "ping", "-c", "1", "-W", "2", "172.31.45.174"]).status == 0)
         }
     }
+
+    @Test func aHairpinConnectionThroughDockerProxyIsTwoLinkedFlows() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", options: ["-p", "8080:80"], ["httpd", "-f", "-p", "80", "-h", "/www"])
+            try lab.runContainer("pinger", ["sleep", "600"])
+            let web = try lab.cli(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            var page = ""
+            let lines = try watch(["--docker", "--flows", "--stats-interval", "60"] + lab.dockerHost + ["--", "tcp"]) {
+                // From a container to its host's published port: iptables leaves it (`! -i docker0`) to docker-proxy.
+                page = try lab.cli(["exec", "pinger", "sh", "-c", "timeout 5 wget -qO- http://172.31.39.53:8080/"]).stdout
+            }
+            #expect(page.contains("hello"), "\(page)")
+            let flows = try finalFlowObjects(lines)
+            let client = try #require(flows.first { ($0["orig"] as? [String: Any])?["dport"] as? Int == 8080 }, "\(lines)")
+            let upstream = try #require(flows.first { ($0["orig"] as? [String: Any])?["dst"] as? String == web }, "\(lines)")
+            let cp = client["proxy"] as? [String: Any] ?? [:], up = upstream["proxy"] as? [String: Any] ?? [:]
+            #expect(cp["role"] as? String == "client" && cp["linked_flow"] as? Int == upstream["flow"] as? Int, "\(client)")
+            #expect(up["role"] as? String == "upstream" && up["linked_flow"] as? Int == client["flow"] as? Int, "\(upstream)")
+            let pid = try #require(cp["pid"] as? Int)
+            #expect(cp["text"] as? String == "handed to docker-proxy (pid \(pid)) on 0.0.0.0:8080; new connection 172.17.0.1 → \(web):80 (flow \(upstream["flow"] as? Int ?? -1))", "\(cp)")
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            #expect(comm.hasPrefix("docker-proxy"), "the pid named is docker-proxy's: \(comm)")
+            for f in [client, upstream] {
+                #expect((f["verdict"] as? [String: Any])?["state"] as? String == "replied", "not vanished: \(f)")
+            }
+        }
+    }
 }

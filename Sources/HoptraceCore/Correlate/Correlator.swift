@@ -116,6 +116,14 @@ public final class Correlator {
         return box.flow
     }
 
+    /// Ties a flow to the userland proxy that relayed it (`ProxyLinker`). Returns the flow as it now stands.
+    @discardableResult
+    public func annotate(_ id: Int, proxy link: ProxyLink) -> Flow? {
+        guard let box = table.box(id) else { return nil }
+        box.flow.proxy = link
+        return box.flow
+    }
+
     /// The kernel dropped `dropped` packets at `point` between `from` and `to` (its
     /// capture buffer was full). A journey last seen just before such a point around then
     /// is judged `uncaptured`, not `vanished`: the packet may have passed unseen.
@@ -404,6 +412,7 @@ public final class Correlator {
         f.firstSeen = min(f.firstSeen, o.firstSeen)
         f.lastSeen = max(f.lastSeen, o.lastSeen)
         if let e = o.lastError, f.lastError.map({ $0.time < e.time }) ?? true { f.lastError = e }
+        if f.proxy == nil { f.proxy = o.proxy }
         f.events = Array((f.events + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
         for j in o.journeys { self.absorb(j, into: &f) }
     }

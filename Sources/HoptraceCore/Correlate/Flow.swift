@@ -68,6 +68,8 @@ public struct Flow: Sendable {
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
     public internal(set) var diagnosis: Diagnosis?
     public internal(set) var lastError: RelatedError?
+    /// A userland proxy (docker-proxy) relayed this connection: the pair it makes (`ProxyLinker`).
+    public internal(set) var proxy: ProxyLink?
 
     /// Where in `journeys` the journey index's entry for `sig` is.
     func indexedJourney(_ sig: JourneySignature) -> Int? {

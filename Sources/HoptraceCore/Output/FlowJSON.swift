@@ -29,6 +29,8 @@ public enum FlowJSON {
         j.add("nat", f.nat.map(nat))
         j.add("hops", f.latestExchange.flatMap { journey in journey.hops.map { hop($0, leg: journey.leg) } })
         j.add("verdict", verdict(f))
+        // Only on flows a userland proxy relayed: other lines keep their fields as they were.
+        if let p = f.proxy { j.add("proxy", proxy(p)) }
         if f.conntrackID != nil {
             var c = JSONLine()
             c.add("status", f.conntrackStatus.names)
@@ -115,6 +117,19 @@ public enum FlowJSON {
         j.add("delivered", w.delivered)
         j.add("in_flight", w.inFlight)
         j.add("recent", w.marks)
+        return j
+    }
+
+    /// `proxy`: {pid, listen, role, linked_flow, upstream, candidates, text}.
+    static func proxy(_ p: ProxyLink) -> JSONLine {
+        var j = JSONLine()
+        j.add("pid", Int(p.proxy.pid))
+        j.add("listen", p.proxy.listenText)
+        j.add("role", p.role.rawValue)
+        if let peer = p.peerFlow { j.add("linked_flow", peer) } else { j.addNull("linked_flow") }
+        if let u = p.upstream { j.add("upstream", u) } else { j.addNull("upstream") }
+        j.add("candidates", p.candidates)
+        j.add("text", p.text)
         return j
     }
 }

@@ -36,6 +36,7 @@ public enum FlowText {
             if let rule = v.rule { s += "; rule: \(rule)" }
             if v.why != nil, let fix = v.fix { s += "; fix: \(fix)" }
         }
+        if let p = f.proxy { s += "; \(p.text)" }
         return clean(s)
     }
 

@@ -22,6 +22,8 @@ public struct ContainerTargets {
         public var points: [CapturePoint]
         /// nil when no engine was asked (nothing named a container).
         public var watch: ContainerWatch?
+        /// The docker-proxy processes found (their flows are paired, not called vanished).
+        public var proxies: [UserlandProxy] = []
     }
 
     /// `points` with container names resolved, then the points `--container` / `--docker` add.
@@ -41,7 +43,9 @@ public struct ContainerTargets {
         let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint),
                                    running: running.map { .init(id: $0.container.id, name: $0.container.name, engine: $0.engine) },
                                    watched: Set(points.compactMap(\.netns)))
-        return Resolved(points: points, watch: read.engines.isEmpty ? nil : watch)
+        let own = NamespaceScan.own()
+        let proxies = ProxyScan.proxies { inode in inode == own ? nil : inventory.entry(inode: inode)?.displayName }
+        return Resolved(points: points, watch: read.engines.isEmpty ? nil : watch, proxies: proxies)
     }
 
     private func points(_ points: [CapturePoint], unnamed: [CapturePoint], _ inventory: NamespaceInventory,

@@ -15,6 +15,8 @@ final class WatchPipeline {
     /// or only the ones the live view asks about (`x`).
     var explainer: Explainer?
     var traceNewFlows = false
+    /// Pairs the flows a userland proxy (docker-proxy) relays; nil when none was found.
+    var proxyLinker: ProxyLinker?
     /// What diagnosis reads: the topology, and the namespaces' sysctls and iptables backend.
     private(set) var topology: Topology?
     /// Problems the topology shows before any packet (a container without a default route).
@@ -140,7 +142,9 @@ final class WatchPipeline {
     }
 
     private func write(_ changes: [FlowChange], time: EventTime) {
-        for change in changes.map(diagnosed) {
+        for var change in changes.map(diagnosed) {
+            let paired = linkProxy(&change, time: time)
+            defer { for p in paired { send(.flowChange(p, time: time)) } }
             // Only while explain mode is on: `trace` on an Explainer turned off (`x` in the live
             // view) would install the tables again behind the user's back.
             // Collected, not applied here: `flushTraces` rewrites the tables once per interval.
@@ -149,5 +153,23 @@ final class WatchPipeline {
             }
             send(.flowChange(change, time: time))
         }
+    }
+
+    /// A flow a userland proxy relayed gets its link (and the flow it pairs with is updated too:
+    /// returned, to follow this change on the output).
+    private func linkProxy(_ change: inout FlowChange, time: EventTime) -> [FlowChange] {
+        guard proxyLinker != nil, change.kind != .ended else { return [] }
+        let topology = self.topology
+        let links = proxyLinker?.link(change.flow, at: time) { netns, address in
+            // localhost reaches the proxy too (`-p` listens on every address of the namespace).
+            let loopback = address.v4.map { $0.raw >> 24 == 127 } ?? (address == .v6(IPv6Address(high: 0, low: 1)))
+            return loopback || topology?.namespace(netns)?.interfaceIndex.ownsOffLoopback(address) == true
+        } ?? []
+        var paired: [FlowChange] = []
+        for (id, link) in links {
+            guard let f = session.correlator.annotate(id, proxy: link) else { continue }
+            if id == change.flowID { change.flow = f } else { paired.append(FlowChange(kind: .updated, flowID: id, what: [], flow: f)) }
+        }
+        return paired
     }
 }

@@ -17,6 +17,7 @@ extension WatchRun {
         let pipeline = WatchPipeline(points: c.points, lossTimeout: c.lossTimeout, maxFlows: c.maxFlows,
                                      keepsPacketLog: c.format == .liveView, sinks: lineSink().map { [$0] } ?? [])
         pipeline.session.correlator.capturingSince = opened.capturingSince
+        if !c.proxies.isEmpty { pipeline.proxyLinker = ProxyLinker(proxies: c.proxies) }
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
         pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.

@@ -13,6 +13,8 @@ public struct WatchConfiguration {
     /// Containers named or watched (`--container`, `--docker`, `-i web:eth0`): the engines are
     /// looked at during the run, and a container that starts or stops is reported.
     public var containerWatch: ContainerWatch?
+    /// docker-proxy processes: the two flows of each connection they relay are paired.
+    public var proxies: [UserlandProxy] = []
     /// The lab whose knobs the live view's keys turn (`--lab`, or plain `hoptrace` on a lab that is up).
     public var lab: LabTopology?
     /// The tcpdump filter expression ("" captures everything).
