@@ -26,6 +26,7 @@ enum DetailView {
             Format.rule(v) == nil ? ScreenBuffer.Style(color: .dim) : ScreenBuffer.Style(color: .red))
         if let h = v.hint { add("  why     \(h)", ScreenBuffer.Style(color: .yellow)) }
         if let fix = v.fix { add("  fix     \(fix)", ScreenBuffer.Style(color: .cyan)) }
+        if let p = f.proxy { add("  proxy   \(p.text)", ScreenBuffer.Style(color: .cyan)) }
         if let e = f.lastError {
             add("  icmp error type \(e.type) code \(e.code) from \(e.from) seen at \(e.at) \(Format.clock(e.time))", ScreenBuffer.Style(color: .red))
         }

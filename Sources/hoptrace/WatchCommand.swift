@@ -18,7 +18,7 @@ struct WatchCommand: ParsableCommand {
 
     @Option(name: .customShort("i"), help: "Capture point [NETNS:]IFACE (repeatable). NETNS: a name in /run/netns or a path.")
     var interfaces: [String] = []
-    @Option(help: "Capture on every interface that is up in this namespace (repeatable; a name in /run/netns or a path).")
+    @Option(help: "Capture on every interface that is up in this namespace (repeatable; a name in /run/netns, a container, or a path).")
     var netns: [String] = []
     @Option(help: "Watch a container (name or ID prefix; repeatable): its interfaces, its veth's other end, that bridge and the uplink.")
     var container: [String] = []
@@ -78,16 +78,11 @@ struct WatchCommand: ParsableCommand {
             guard let p = CapturePoint(parsing: text) else { throw ValidationError("bad capture point '\(text)': use [NETNS:]IFACE") }
             points.append(p)
         }
-        for ns in netns {
-            let found = try InterfaceDiscovery.capturePoints(in: NetworkNamespace(ns))
-            guard !found.isEmpty else { throw CaptureError.pcap(point: ns, function: "pcap_findalldevs", message: "no interface is up in namespace \(ns)") }
-            points += found.filter { !points.contains($0) }
-        }
         if usesLab {
             let t = try LabTopology(prefix: prefix)
             points += t.capturePoints.map { CapturePoint(netns: $0.netns, iface: $0.iface) }
         }
-        let resolved = try ContainerTargets(containers: container, allContainers: docker, dockerHost: dockerHost).resolve(points)
+        let resolved = try ContainerTargets(containers: container, allContainers: docker, dockerHost: dockerHost, namespaces: netns).resolve(points)
         guard !resolved.points.isEmpty else {
             throw ValidationError("nothing to watch: give -i [NETNS:]IFACE, --netns NS, --container NAME, --docker or --lab (or start the lab: 'hoptrace lab up')")
         }

@@ -3,13 +3,14 @@ import HoptraceCore
 
 /// The docker-proxy processes running, read from /proc: their command line says what they relay.
 public enum ProxyScan {
-    /// `namespaceName` names a namespace by inode (nil: hoptrace's own, or one not known).
-    public static func proxies(namespaceName: (UInt64) -> String?) -> [UserlandProxy] {
+    /// `namespaceName` names a namespace by inode: `.some(nil)` is hoptrace's own, nil one not
+    /// known (its proxies are skipped).
+    public static func proxies(namespaceName: (UInt64) -> String??) -> [UserlandProxy] {
         var found: [UserlandProxy] = []
         for entry in NamespaceScan.entries(of: "/proc").prefix(NamespaceScan.processLimit) {
             guard let pid = Int32(entry), NamespaceScan.comm(of: pid) == "docker-proxy",
-                  let ino = NamespaceScan.inode(of: "/proc/\(pid)/ns/net") else { continue }
-            if let p = UserlandProxy(pid: pid, netns: namespaceName(ino), commandLine: commandLine(of: pid)) { found.append(p) }
+                  let ino = NamespaceScan.inode(of: "/proc/\(pid)/ns/net"), let netns = namespaceName(ino) else { continue }
+            if let p = UserlandProxy(pid: pid, netns: netns, commandLine: commandLine(of: pid)) { found.append(p) }
         }
         return found.sorted { $0.pid < $1.pid }
     }

@@ -11,8 +11,6 @@ public struct ProxyLinker: Sendable {
     private struct Open { var flow: Int; var time: EventTime; var proxy: Int; var upstream: String? }
     private var clients: [Open] = []
     private var upstreams: [Open] = []
-    /// Flows already linked (a flow's later changes do not link it again).
-    private var linked: Set<Int> = []
     /// Unpaired flows kept at most: the oldest go first.
     static let bound = 1024
 
@@ -29,14 +27,14 @@ public struct ProxyLinker: Sendable {
     /// `owns` says whether an address is one of a namespace's own (the proxy listens there; its
     /// upstream connection starts there): the topology answers it.
     public mutating func link(_ f: Flow, at time: EventTime, owns: (String?, IPAddress) -> Bool) -> [(flow: Int, link: ProxyLink)] {
-        guard !proxies.isEmpty, !linked.contains(f.id), f.proto == IPProtocol.tcp || f.proto == IPProtocol.udp else { return [] }
+        // A flow already linked carries its link: its later changes do not link it again.
+        guard !proxies.isEmpty, f.proxy == nil, [IPProtocol.tcp, IPProtocol.udp, IPProtocol.sctp].contains(f.proto) else { return [] }
         // Judged once conntrack has named the flow in the proxy's namespace: until then a packet
         // to the published port could still turn out DNATed (then iptables, not the proxy, took it).
         guard f.conntrackID != nil else { return [] }
         let key = f.orig
         if let i = proxies.firstIndex(where: { isClient(key, of: $0, owns) && f.conntrackNetns == $0.netns }),
            !f.conntrackStatus.contains(.dstNAT), !f.nat.contains(where: { $0.kind == .dnat }) {
-            linked.insert(f.id)
             let window = EventTime.micros(seconds: Self.window)
             let near = upstreams.indices.filter { upstreams[$0].proxy == i && abs(upstreams[$0].time.micros(since: time)) <= window }
             guard let u = near.min(by: { abs(upstreams[$0].time.micros(since: time)) < abs(upstreams[$1].time.micros(since: time)) }) else {
@@ -47,7 +45,6 @@ public struct ProxyLinker: Sendable {
             return pair(client: f.id, upstream: up.flow, text: up.upstream, proxy: i, candidates: near.count)
         }
         if let i = proxies.firstIndex(where: { isUpstream(key, of: $0, owns) && f.conntrackNetns == $0.netns }) {
-            linked.insert(f.id)
             let text = "\(key.src) → \(key.dst):\(key.dport)"
             let window = EventTime.micros(seconds: Self.window)
             let near = clients.indices.filter { clients[$0].proxy == i && abs(clients[$0].time.micros(since: time)) <= window }

@@ -36,7 +36,8 @@ public struct DockerIsolationDropRule: DiagnosisRule {
         let between = from.map { f in " from \(f)" + (to.map { " to \($0)" } ?? "") } ?? ""
         // `br-<12 hex>` is the network's bridge, named by its ID: the CLI takes that prefix.
         let network = to.flatMap { $0.hasPrefix("br-") ? String($0.dropFirst(3)) : $0 == "docker0" ? "bridge" : nil }
-        let container = c.input.requestHops.first?.point.netns.flatMap { $0.hasPrefix("/") ? nil : $0 }
+        // A container's namespace goes by the container's name (an alias); a /run/netns name or a path is no container.
+        let container = c.input.requestHops.first?.point.netns.flatMap { NetworkNamespace($0).isAlias ? $0 : nil }
         let fix = network.flatMap { n in container.map { SuggestedCommand(netns: nil, ["docker", "network", "connect", n, $0]) } }
         return Diagnosis(
             id: id,

@@ -10,11 +10,28 @@ public struct ContainerTargets {
     public var containers: [String] = []
     public var allContainers = false
     public var dockerHost: String?
+    /// `--netns NS`: every interface that is up there (NS may be a container too).
+    public var namespaces: [String] = []
 
-    public init(containers: [String] = [], allContainers: Bool = false, dockerHost: String? = nil) {
+    public init(containers: [String] = [], allContainers: Bool = false, dockerHost: String? = nil, namespaces: [String] = []) {
         self.containers = containers
         self.allContainers = allContainers
         self.dockerHost = dockerHost
+        self.namespaces = namespaces
+    }
+
+    /// Whether a namespace name needs the inventory: not a path, and nothing under /run/netns.
+    private static func unnamed(_ ns: String) -> Bool {
+        !ns.hasPrefix("/") && NamespaceScan.inode(of: NetworkNamespace(ns).path) == nil
+    }
+
+    /// `--netns NS`: its interfaces that are up, or an error saying there are none.
+    private static func interfaces(in ns: String?) throws -> [CapturePoint] {
+        let found = try InterfaceDiscovery.capturePoints(in: ns.map { NetworkNamespace($0) })
+        guard !found.isEmpty else {
+            throw CaptureError.pcap(point: ns ?? "(this namespace)", function: "pcap_findalldevs", message: "no interface is up in namespace \(ns ?? "(this one)")")
+        }
+        return found
     }
 
     /// What the user named, as points, and the containers to keep an eye on while the run lasts.
@@ -29,11 +46,12 @@ public struct ContainerTargets {
     /// `points` with container names resolved, then the points `--container` / `--docker` add.
     /// The inventory is read only when something needs it.
     public func resolve(_ points: [CapturePoint]) throws -> Resolved {
-        let unnamed = points.filter { p in
-            guard let ns = p.netns, !ns.hasPrefix("/") else { return false }
-            return NamespaceScan.inode(of: NetworkNamespace(ns).path) == nil
+        let unnamed = points.filter { p in p.netns.map(Self.unnamed) ?? false }
+        guard !unnamed.isEmpty || namespaces.contains(where: Self.unnamed) || !containers.isEmpty || allContainers || dockerHost != nil else {
+            var out = points
+            for ns in namespaces { out += try Self.interfaces(in: ns).filter { !out.contains($0) } }
+            return Resolved(points: out)
         }
-        guard !unnamed.isEmpty || !containers.isEmpty || allContainers || dockerHost != nil else { return Resolved(points: points) }
         let read = try InventoryReader.read(dockerHost: dockerHost, environment: ProcessInfo.processInfo.environment)
         for w in read.warnings { Console.err("hoptrace: \(w)") }
         let inventory = read.inventory
@@ -41,10 +59,12 @@ public struct ContainerTargets {
         let points = try self.points(points, unnamed: unnamed, inventory, read)
         let running = inventory.containers.map(\.0)
         let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint),
-                                   running: running.map { .init(id: $0.container.id, name: $0.container.name, engine: $0.engine) },
-                                   watched: Set(points.compactMap(\.netns)))
+                                   running: running.map { .init(id: $0.container.id, name: $0.container.name, engine: $0.engine) })
         let own = NamespaceScan.own()
-        let proxies = ProxyScan.proxies { inode in inode == own ? nil : inventory.entry(inode: inode)?.displayName }
+        // A proxy in a namespace without a name here is left out: nil would mean hoptrace's own.
+        let proxies = ProxyScan.proxies { inode in
+            inode == own ? .some(nil) : inventory.entry(inode: inode)?.displayName.map { .some($0) }
+        }
         return Resolved(points: points, watch: read.engines.isEmpty ? nil : watch, proxies: proxies)
     }
 
@@ -56,6 +76,10 @@ public struct ContainerTargets {
         for p in points {
             guard unnamed.contains(p), let ns = p.netns else { add(p); continue }
             add(CapturePoint(netns: try Self.container(ns, in: inventory, read), iface: p.iface))
+        }
+        for ns in namespaces {
+            let name = Self.unnamed(ns) ? try Self.container(ns, in: inventory, read) : ns
+            try Self.interfaces(in: name).forEach(add)
         }
         var names: [String?] = try containers.map { try Self.container($0, in: inventory, read) }
         if allContainers {

@@ -17,8 +17,6 @@ public struct ContainerWatch: Sendable {
 
     public var endpoints: [EngineEndpoint]
     public var running: [Running]
-    /// Namespace names of the run's capture points: a stopped container among them took points with it.
-    public var watched: Set<String>
 
     /// Seconds between two looks at the engines.
     public static let interval = 2.0
