@@ -116,8 +116,9 @@ public struct ContainerTargets {
             throw ValidationFailure("'\(text)' matches several containers: \(names.joined(separator: ", ")); give the full name")
         case .unknown:
             let known = inventory.containers.map(\.0.container.name).sorted()
-            let engines = read.engines.isEmpty ? "no container engine answered" : "containers: \(known.isEmpty ? "none running" : known.joined(separator: ", "))"
-            throw ValidationFailure("no network namespace or container named '\(text)' (/run/netns: \(inventory.entries.flatMap(\.names).joined(separator: ", ")); \(engines)). 'hoptrace ns' lists them")
+            let engines = read.engines.isEmpty ? "no container engine answered"
+                : "containers: \(known.isEmpty ? "none running" : known.joined(separator: ", "))"
+            throw ValidationFailure("network namespace not found: /run/netns/\(text), and no container is named '\(text)' (\(engines); 'hoptrace ns' lists every namespace)")
         }
     }
 }
