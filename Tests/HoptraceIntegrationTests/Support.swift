@@ -1,5 +1,6 @@
 import Foundation
 import HoptraceSystem
+import Synchronization
 import Testing
 
 /// Root-only tests run in CI (root). Elsewhere they are skipped with this reason,
@@ -52,8 +53,16 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// Tags of the labs up now: suites run in parallel, and two tests sharing a tag would tear
+/// each other's lab down (a test's flows then vanish for no reason of its own).
+private let labsUp = Mutex<Set<String>>([])
+
 /// A lab with a prefix no other test uses, always torn down, also when the body throws.
 func withLab(_ tag: String, scenario: String, _ body: (String) throws -> Void) throws {
+    guard labsUp.withLock({ $0.insert(tag).inserted }) else {
+        throw TestFailure("lab tag '\(tag)' is in use by another test running now: give this test a tag of its own")
+    }
+    defer { labsUp.withLock { _ = $0.remove(tag) } }
     let prefix = "hti\(getpid() % 10000)\(tag)"
     defer { _ = try? Hoptrace.run(["lab", "down", "--prefix", prefix]) }
     let up = try Hoptrace.run(["lab", "up", "--prefix", prefix, "--scenario", scenario])

@@ -158,7 +158,7 @@ struct VerdictOverTimeIntegrationTests {
     }
 
     @Test func aPingAlreadyRunningOnS1HoldsUnreplied() throws {
-        try withLab("fs", scenario: "S1") { p throws in
+        try withLab("vs", scenario: "S1") { p throws in
             let pinger = try ContinuousPing(prefix: p, interval: "0.5")
             defer { pinger.stop() }
             usleep(2_000_000)

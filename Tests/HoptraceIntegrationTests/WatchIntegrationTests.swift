@@ -237,7 +237,7 @@ struct WatchIntegrationTests {
     /// A 1 KiB event socket overflows under a burst of new flows: the loss is counted and
     /// reported, and a fresh table dump brings back the entries the lost events described.
     @Test func lostConntrackEventsAreReportedAndTheTableDumpedAgain() throws {
-        try withLab("wl", scenario: "S2") { prefix throws in
+        try withLab("wm", scenario: "S2") { prefix throws in
             let lines = try watch(["-i", "\(prefix)host:enX0", "--json", "--conntrack-buffer", "1", "--", "icmp"]) { () throws in
                 // 3000 UDP datagrams from fresh sockets: 3000 new NAT flows in a fraction of a second.
                 let burst = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", "\(prefix)ns1", "/bin/bash", "-c",
