@@ -6,4 +6,7 @@ public enum Evidence: String, Sendable {
     /// Read from the namespaces' routes, sysctls or ruleset, or deduced from where packets
     /// were and were not seen (the reason then says "likely"): no trace saw the packet die.
     case inferred
+    /// Inferred, and the kernel's own drop counter for that cause moved in the namespace while
+    /// the requests vanished, no more than they were (`CounterEvidence`).
+    case counted
 }

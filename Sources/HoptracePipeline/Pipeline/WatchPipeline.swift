@@ -17,6 +17,13 @@ final class WatchPipeline {
     var traceNewFlows = false
     /// Pairs the flows a userland proxy (docker-proxy) relays; nil when none was found.
     var proxyLinker: ProxyLinker?
+    /// The watched namespaces' drop counters (read where they were opened) and their history:
+    /// what an inferred verdict cites as the kernel's count.
+    var counterFiles: [CounterFiles] = []
+    private(set) var counters = CounterHistory()
+    private var lastCounterSample = -Double.infinity
+    /// A packet or conntrack event came since the last sample: sample at the fast pace.
+    private var active = false
     /// What diagnosis reads: the topology, and the namespaces' sysctls and iptables backend.
     private(set) var topology: Topology?
     /// Problems the topology shows before any packet (a container without a default route).
@@ -53,6 +60,7 @@ final class WatchPipeline {
         for sink in sinks { sink.captured(event) }
         switch event {
         case .packet(let point, let pkt, let decoded):
+            active = true
             let time = EventTime(seconds: pkt.seconds, micros: pkt.micros)
             switch decoded {
             case .success(let p):
@@ -64,6 +72,7 @@ final class WatchPipeline {
                 send(.malformed(e, at: point, pkt))
             }
         case .conntrack(let netns, let e, let seconds, let micros):
+            active = true
             let time = EventTime(seconds: seconds, micros: micros)
             let changes = session.conntrack(e, netns: netns, time: time)
             send(.conntrack(e, netns: netns, seconds: seconds, micros: micros, flow: session.correlator.lastFlowID))
@@ -121,8 +130,10 @@ final class WatchPipeline {
 
     private func diagnose(_ id: Int, change: FlowChange? = nil) -> FlowChange? {
         guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem,
-              let d = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts),
-              d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
+              let inferred = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts)
+        else { return nil }
+        let d = counterWindow(flow).map { CounterEvidence.apply(inferred, $0) } ?? inferred
+        guard d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
         return FlowChange(kind: change?.kind ?? .updated, flowID: id, what: (change?.what ?? []).union(.verdict),
                           mergedInto: change?.mergedInto, changedFrom: change?.changedFrom, flow: f)
     }
@@ -171,5 +182,34 @@ final class WatchPipeline {
             if id == change.flowID { change.flow = f } else { paired.append(FlowChange(kind: .updated, flowID: id, what: [], flow: f)) }
         }
         return paired
+    }
+
+    /// Samples the drop counters: every 100 ms while packets or conntrack events come, else
+    /// every second (so a window's start always has a sample before it).
+    func sampleCounters(now: EventTime, monotonic: Double = Monotonic.now) {
+        guard !counterFiles.isEmpty, monotonic - lastCounterSample >= (active ? 0.1 : 1.0) else { return }
+        lastCounterSample = monotonic
+        active = false
+        for files in counterFiles {
+            if let c = files.sample() { counters.record(c, netns: files.netns, at: now) }
+        }
+    }
+
+    /// What the counters did while the flow's failing requests vanished: from just before the
+    /// first of those still held to now, in the namespaces they crossed. The count compared is
+    /// every request since then not (yet) through: the newest may be dropped and counted already
+    /// while its loss timeout runs.
+    private func counterWindow(_ f: Flow) -> CounterEvidence.Window? {
+        guard !counterFiles.isEmpty else { return nil }
+        let requests = f.journeys.filter { $0.leg == .request }
+        let failed = requests.filter { $0.verdict.state == .vanished || $0.verdict.state == .unreplied }
+        guard let start = failed.map(\.firstTime).min() else { return nil }
+        let open = requests.filter { $0.firstTime >= start && $0.verdict.state == .inFlight }
+        var namespaces: [String?] = []
+        for j in failed { for h in j.hops where !namespaces.contains(h.point.netns) { namespaces.append(h.point.netns) } }
+        let from = EventTime(micros: start.micros - 50_000)
+        var deltas: [String?: [String: Int64]] = [:]
+        for ns in namespaces { if let d = counters.delta(in: ns, from: from) { deltas[ns] = d } }
+        return CounterEvidence.Window(deltas: deltas, vanished: failed.count, inFlight: open.count)
     }
 }

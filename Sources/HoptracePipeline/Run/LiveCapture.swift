@@ -19,6 +19,8 @@ extension WatchRun {
         pipeline.session.correlator.capturingSince = opened.capturingSince
         if !c.proxies.isEmpty { pipeline.proxyLinker = ProxyLinker(proxies: c.proxies) }
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
+        // Opened inside each namespace now, while entering them is still allowed; read all run long.
+        pipeline.counterFiles = CounterFiles.open(namespaces: namespaces)
         pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
         var topology: [NamespaceSources] = []
@@ -106,6 +108,7 @@ extension WatchRun {
                      readable: { fd in fd == terminal.inputFD ? view.readInput() : readable(fd) },
                      stop: { view.stopRequested || recorder?.failure != nil },
                      turnEnded: {
+                         pipeline.sampleCounters(now: now())
                          pipeline.advance(to: settleClock())
                          view.tick()
                      }, handle)
@@ -115,6 +118,7 @@ extension WatchRun {
                      // stdout's reader gone (`| head`) ends the run like Ctrl-C: cleanup runs, exit 0.
                      stop: { recorder?.failure != nil || output.readerGone },
                      turnEnded: {
+                         pipeline.sampleCounters(now: now())
                          pipeline.advance(to: settleClock())
                          output.flush()
                      }, handle)

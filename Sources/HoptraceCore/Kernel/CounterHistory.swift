@@ -1,0 +1,45 @@
+/// The drop counters of each watched namespace over the last minutes: what a verdict cites
+/// ("counted: TcpExt.IPReversePathFilter +3 in hthost while 3 requests vanished").
+///
+/// Only the counters `KernelCounters.meanings` explains are kept, as one array per sample,
+/// and each namespace keeps at most `capacity` samples (the oldest go): at 10 samples a second
+/// that is ~25 s of history in ~70 KiB per namespace.
+public struct CounterHistory: Sendable {
+    public static let keys = KernelCounters.meanings.map(\.key)
+    public static let capacity = 256
+
+    struct Sample: Sendable {
+        var time: EventTime
+        var values: [UInt64?]
+    }
+
+    private var samples: [String?: [Sample]] = [:]
+
+    public init() {}
+
+    /// Samples held for `netns`.
+    public func count(in netns: String?) -> Int { samples[netns]?.count ?? 0 }
+
+    public mutating func record(_ c: KernelCounters, netns: String?, at time: EventTime) {
+        var list = samples[netns] ?? []
+        // Samples arrive in time order; one out of order (a clock step) starts the list again.
+        if let last = list.last, last.time > time { list.removeAll() }
+        list.append(Sample(time: time, values: Self.keys.map { c[$0] }))
+        if list.count > Self.capacity { list.removeFirst(list.count - Self.capacity) }
+        samples[netns] = list
+    }
+
+    /// What moved in `netns` from the last sample at or before `from` to the newest one: counters
+    /// with a nonzero change only (a counter absent at either end is left out). nil when no sample
+    /// is that old (the window began before sampling did: nothing can be said).
+    public func delta(in netns: String?, from: EventTime) -> [String: Int64]? {
+        guard let list = samples[netns], let last = list.last,
+              let start = list.lastIndex(where: { $0.time <= from }) else { return nil }
+        var out: [String: Int64] = [:]
+        for (i, key) in Self.keys.enumerated() {
+            guard let a = list[start].values[i], let b = last.values[i], a != b else { continue }
+            out[key] = b >= a ? Int64(clamping: b - a) : -Int64(clamping: a - b)
+        }
+        return out
+    }
+}
