@@ -21,6 +21,9 @@ extension WatchRun {
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
         // Opened inside each namespace now, while entering them is still allowed; read all run long.
         pipeline.counterFiles = CounterFiles.open(namespaces: namespaces)
+        // The first sample before "watching": a drop right after it has a baseline to count from.
+        let start = Timestamp.now
+        pipeline.sampleCounters(now: EventTime(seconds: start.seconds, micros: start.micros))
         pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
         var topology: [NamespaceSources] = []

@@ -1,0 +1,89 @@
+import Foundation
+import HoptraceSystem
+import Testing
+
+/// The kernel's drop counters as a verdict's evidence, on the live lab: a cause hoptrace infers
+/// (ip_forward=0, reverse-path filtering) is stated once the counter for exactly that drop moved
+/// in the namespace, and called ambiguous when other traffic moved it too.
+@Suite(.serialized, .enabled(if: Privilege.isRoot, Privilege.reason))
+struct CountedEvidenceIntegrationTests {
+    init() { Privilege.ciRequiresRoot() }
+
+    func icmpFlow(_ p: String, _ extraFilter: [String] = [], during action: () throws -> Void) throws -> [String: Any] {
+        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", "icmp"] + extraFilter, during: action)
+        return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == "icmp" && ($0["verdict"] as? [String: Any])?["state"] as? String == "vanished" },
+                            "\(lines)")
+    }
+
+    /// "Ip.InAddrErrors +3 in …": the count cited.
+    func cited(_ key: String, in why: String) -> Int? {
+        guard let r = why.range(of: key + #" \+(\d+) in "#, options: .regularExpression) else { return nil }
+        return Int(why[r].dropFirst(key.count + 2).prefix { $0.isNumber })
+    }
+
+    @Test func ipForwardOffIsCountedByInAddrErrors() throws {
+        try withLab("kf", scenario: "S2") { p throws in
+            #expect(try Hoptrace.run(["lab", "set", "ip-forward", "off", "--prefix", p]).status == 0)
+            let f = try icmpFlow(p) { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "3"]) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(v["evidence"] as? String == "counted", "\(v)")
+            #expect(why.contains("counted: Ip.InAddrErrors +") && why.contains(" in \(p)host while "), "\(why)")
+            let n = try #require(cited("Ip.InAddrErrors", in: why), "\(why)")
+            #expect((1...3).contains(n), "no more than the pings sent: \(why)")
+            #expect(v["fix"] as? String == "ip netns exec \(p)host sysctl -w net.ipv4.ip_forward=1", "\(v)")
+        }
+    }
+
+    @Test func unrelatedDropsInTheWindowMakeTheCountAmbiguous() throws {
+        try withLab("ka", scenario: "S2") { p throws in
+            #expect(try Hoptrace.run(["lab", "set", "ip-forward", "off", "--prefix", p]).status == 0)
+            let f = try icmpFlow(p) {
+                let ping = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-q", "-c", "1", "-W", "1", "172.31.45.174"], stdin: .inherit)
+                // UDP hoptrace does not watch (its filter is icmp), dropped by the same counter meanwhile.
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "/bin/bash", "-c",
+                                       "for i in $(seq 20); do echo x > /dev/udp/172.31.45.174/9; done"])
+                ping.wait()
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(v["evidence"] as? String == "inferred", "\(v)")
+            #expect(why.contains("the count does not pin it on this flow"), "\(why)")
+            #expect((cited("Ip.InAddrErrors", in: why) ?? 0) >= 21, "the ping and the 20 datagrams: \(why)")
+        }
+    }
+
+    @Test func aSpoofedSourceIsCountedByIPReversePathFilter() throws {
+        try withLab("kr", scenario: "S2") { p throws in
+            let set = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "sysctl", "-q", "-w",
+                                         "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.docker1.rp_filter=1"])
+            #expect(set.status == 0, "\(set.stderr)")
+            // An echo request from 10.99.0.5, an address hthost routes out enX0, not back through docker1.
+            let spoof = """
+                import socket, struct
+                def csum(b):
+                    s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); return ~(s + (s >> 16)) & 0xffff
+                icmp = struct.pack('!BBHHH', 8, 0, 0, 0x4242, 1) + b'hoptrace' * 4
+                icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
+                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+                for seq in range(3):
+                    body = icmp[:6] + struct.pack('!H', seq + 1) + icmp[8:]
+                    body = body[:2] + b'\\0\\0' + body[4:]; body = body[:2] + struct.pack('!H', csum(body)) + body[4:]
+                    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x1000 + seq, 0, 64, 1, 0,
+                                     socket.inet_aton('10.99.0.5'), socket.inet_aton('172.31.45.174'))
+                    s.sendto(ip + body, ('172.31.45.174', 0))
+                """
+            let f = try icmpFlow(p) {
+                let r = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "python3", "-c", spoof])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect((f["orig"] as? [String: Any])?["src"] as? String == "10.99.0.5", "\(f)")
+            #expect(v["at"] as? String == "\(p)host:docker1", "\(v)")
+            #expect(v["evidence"] as? String == "counted", "\(v)")
+            #expect(why.hasPrefix("dropped by reverse-path filtering in \(p)host"), "the rule's 'likely' went: \(why)")
+            #expect(why.contains("counted: TcpExt.IPReversePathFilter +3 in \(p)host while "), "\(why)")
+        }
+    }
+}
