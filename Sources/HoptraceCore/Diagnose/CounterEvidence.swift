@@ -12,7 +12,8 @@ public enum CounterEvidence {
         "ip-forward": ["Ip.InAddrErrors"],
         "no-route": ["IpExt.InNoRoutes", "Ip.OutNoRoutes"],
         "rp-filter": ["TcpExt.IPReversePathFilter"],
-        "conntrack-full": ["nf_conntrack.drop", "nf_conntrack.early_drop", "nf_conntrack.insert_failed"],
+        // Not early_drop: that evicts an old entry so the new packet passes.
+        "conntrack-full": ["nf_conntrack.drop", "nf_conntrack.insert_failed"],
     ]
 
     /// What moved while the requests vanished: deltas per namespace over their window, and how many vanished.
@@ -37,21 +38,26 @@ public enum CounterEvidence {
     /// only when some namespace was sampled through the window).
     public static func apply(_ d: Diagnosis, _ w: Window) -> Diagnosis {
         guard d.evidence == .inferred, let keys = confirming[d.id], !w.deltas.isEmpty else { return d }
-        var best: (netns: String?, key: String, delta: Int64)?
-        for (netns, deltas) in w.deltas.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
-            for key in keys {
-                if let v = deltas[key], v > 0, v > (best?.delta ?? 0) { best = (netns, key, v) }
-            }
+        // The namespaces the diagnosis names, when it names any: a count elsewhere is not its cause's.
+        let named = w.deltas.filter { d.reason.contains(TopologyError.name($0.key)) }
+        let pool = named.isEmpty ? w.deltas : named
+        let limit = Int64(w.vanished + w.inFlight)
+        var moved: [(netns: String?, key: String, delta: Int64)] = []
+        for (netns, deltas) in pool.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
+            for key in keys { if let v = deltas[key], v > 0 { moved.append((netns, key, v)) } }
         }
+        // The largest count this flow's losses can account for; else the smallest beyond them.
+        let fits = moved.filter { $0.delta <= limit }.max { $0.delta < $1.delta }
+        let best = fits ?? moved.min { $0.delta < $1.delta }
         var out = d
         let requests = w.requests
         guard let (netns, key, delta) = best else {
-            let names = w.deltas.keys.map { TopologyError.name($0) }.sorted().joined(separator: ", ")
-            out.reason += "; not confirmed by the kernel's counters (\(keys.joined(separator: ", ")) +0 in \(names) while \(requests))"
+            let names = pool.keys.map { TopologyError.name($0) }.sorted().joined(separator: ", ")
+            out.reason += "; not confirmed by the kernel's counters (\(keys.joined(separator: " or ")) did not move in \(names) while \(requests))"
             return out
         }
         let counted = "\(key) +\(delta) in \(TopologyError.name(netns)) while \(requests)"
-        if delta > Int64(w.vanished + w.inFlight) {
+        if delta > limit {
             out.reason += "; counted: \(counted), more than this flow lost, so other traffic was dropped there too: the count does not pin it on this flow"
         } else {
             out.reason = Self.stated(out.reason) + "; counted: \(counted)"

@@ -31,10 +31,11 @@ public struct CounterHistory: Sendable {
 
     /// What moved in `netns` from the last sample at or before `from` to the newest one: counters
     /// with a nonzero change only (a counter absent at either end is left out). nil when no sample
-    /// is that old (the window began before sampling did: nothing can be said).
+    /// is that old (the window began before sampling did) or none is newer: nothing can be said.
     public func delta(in netns: String?, from: EventTime) -> [String: Int64]? {
+        // A start and at least one sample after it: else the window is not covered at all.
         guard let list = samples[netns], let last = list.last,
-              let start = list.lastIndex(where: { $0.time <= from }) else { return nil }
+              let start = list.lastIndex(where: { $0.time <= from }), start < list.count - 1 else { return nil }
         var out: [String: Int64] = [:]
         for (i, key) in Self.keys.enumerated() {
             guard let a = list[start].values[i], let b = last.values[i], a != b else { continue }
