@@ -183,6 +183,32 @@ import Testing
                 == "172.31.45.174 answered ICMP port unreachable: nothing listens on port 53 there (or a REJECT rule there says so)")
     }
 
+    @Test func aTTLExceededIsSaidWhereItRanOut() throws {
+        var input = Self.vanished(hops: [Hop(point: CapturePoint(netns: "htns1", iface: "eth0"), dir: .outbound, time: EventTime(micros: 0),
+                                             src: Self.ns1, dst: Self.remote, ttl: 1)])
+        input.verdict = Verdict(.icmpError, at: Self.docker1, reason: "ICMP TTL exceeded in transit from 172.18.0.1")
+        input.lastError = (11, 0, Self.ip("172.18.0.1"), Self.docker1)
+        let d = try #require(Diagnoser.diagnose(input, topology: try LabTopology.topology(s6: false), traces: [], facts: FactsBook([Self.hostFacts])))
+        #expect(d.id == "ttl-exceeded")
+        #expect(d.reason == "the request's TTL ran out in hthost, which dropped it and answered ICMP TTL exceeded in transit (sent with TTL 1 from htns1): the sender's TTL is too low for the path, or the path loops")
+        #expect(d.evidence == .inferred && d.fix == nil)
+        // A reassembly timeout (code 1) is no TTL expiry.
+        input.lastError = (11, 1, Self.ip("172.18.0.1"), Self.docker1)
+        #expect(TTLExceededRule().diagnose(try Self.context(input)) == nil)
+    }
+
+    @Test func fragmentationNeededIsSaidWithTheRouterThatAnswered() throws {
+        var input = Self.vanished()
+        input.verdict = Verdict(.icmpError, at: Self.docker1, reason: "ICMP fragmentation needed from 172.18.0.1")
+        input.lastError = (3, 4, Self.ip("172.18.0.1"), Self.docker1)
+        let d = try #require(Diagnoser.diagnose(input, topology: try LabTopology.topology(s6: false), traces: [], facts: FactsBook([Self.hostFacts])))
+        #expect(d.id == "fragmentation-needed")
+        #expect(d.reason == "the request was too big for the next link in hthost with Don't Fragment set: it was dropped and 172.18.0.1 answered ICMP fragmentation needed; the sender must send smaller packets (its path MTU), or the link's MTU is lower than the rest of the path")
+        // Port unreachable is another rule's.
+        input.lastError = (3, 3, Self.ip("172.18.0.1"), Self.docker1)
+        #expect(FragmentationNeededRule().diagnose(try Self.context(input)) == nil)
+    }
+
     @Test func replyVanishedWithoutTraceIsLikelyTheReturnRule() throws {
         let input = Self.vanished(.reply, at: Self.enX0, next: Self.docker1, reply: Self.echoReply, conntrack: true)
         let d = try #require(ReplyVanishedRule().diagnose(try Self.context(input)))

@@ -9,9 +9,9 @@ import Testing
 struct CountedEvidenceIntegrationTests {
     init() { Privilege.ciRequiresRoot() }
 
-    func icmpFlow(_ p: String, _ extraFilter: [String] = [], during action: () throws -> Void) throws -> [String: Any] {
-        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", "icmp"] + extraFilter, during: action)
-        return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == "icmp" && ($0["verdict"] as? [String: Any])?["state"] as? String == "vanished" },
+    func icmpFlow(_ p: String, state: String = "vanished", during action: () throws -> Void) throws -> [String: Any] {
+        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", "icmp"], during: action)
+        return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == "icmp" && ($0["verdict"] as? [String: Any])?["state"] as? String == state },
                             "\(lines)")
     }
 
@@ -84,6 +84,37 @@ struct CountedEvidenceIntegrationTests {
             #expect(v["evidence"] as? String == "counted", "\(v)")
             #expect(why.hasPrefix("dropped by reverse-path filtering in \(p)host"), "the rule's 'likely' went: \(why)")
             #expect(why.contains("counted: TcpExt.IPReversePathFilter +3 in \(p)host while "), "\(why)")
+        }
+    }
+
+    @Test func aTTLThatRunsOutIsSaidWhereAndCountedThere() throws {
+        try withLab("kt", scenario: "S2") { p throws in
+            // ns1 → host (a router: TTL 1 reaches 0 there) → remote.
+            let f = try icmpFlow(p, state: "icmp-error") {
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "3", "-i", "0.3", "-t", "1", "172.31.45.174"])
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(why.hasPrefix("the request's TTL ran out in \(p)host, which dropped it and answered ICMP TTL exceeded in transit (sent with TTL 1 from \(p)ns1)"), "\(v)")
+            #expect(v["evidence"] as? String == "counted", "\(v)")
+            let n = try #require(cited("Ip.InHdrErrors", in: why), "\(why)")
+            #expect((1...3).contains(n), "\(why)")
+        }
+    }
+
+    @Test func aPacketTooBigForALinkIsSaidAndCountedByFragFails() throws {
+        try withLab("km", scenario: "S2") { p throws in
+            for ns in [p + "host", p + "remote"] {
+                #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", ns, "link", "set", "enX0", "mtu", "1300"]).status == 0)
+            }
+            // 1428 bytes with Don't Fragment set over a 1300-byte link.
+            let f = try icmpFlow(p, state: "icmp-error") {
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "1", "-M", "do", "-s", "1400", "172.31.45.174"])
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(why.hasPrefix("the request was too big for the next link in \(p)host with Don't Fragment set: it was dropped and 172.18.0.1 answered ICMP fragmentation needed"), "\(v)")
+            #expect(v["evidence"] as? String == "counted" && cited("Ip.FragFails", in: why) == 1, "\(v)")
         }
     }
 }

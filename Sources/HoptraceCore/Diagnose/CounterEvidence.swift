@@ -12,6 +12,9 @@ public enum CounterEvidence {
         "ip-forward": ["Ip.InAddrErrors"],
         "no-route": ["IpExt.InNoRoutes", "Ip.OutNoRoutes"],
         "rp-filter": ["TcpExt.IPReversePathFilter"],
+        // InHdrErrors counts every expiry; OutTimeExcds only the answers the rate limit let out.
+        "ttl-exceeded": ["Ip.InHdrErrors"],
+        "fragmentation-needed": ["Ip.FragFails"],
         // Not early_drop: that evicts an old entry so the new packet passes.
         "conntrack-full": ["nf_conntrack.drop", "nf_conntrack.insert_failed"],
     ]
@@ -28,9 +31,10 @@ public enum CounterEvidence {
             self.inFlight = inFlight
         }
 
-        /// "3 requests vanished", "1 request vanished and 1 was in flight".
+        /// "3 requests vanished", "1 request vanished and 1 was in flight", "2 requests were in flight".
         var requests: String {
-            "\(vanished) request\(vanished == 1 ? "" : "s") vanished" + (inFlight > 0 ? " and \(inFlight) \(inFlight == 1 ? "was" : "were") in flight" : "")
+            if vanished == 0 { return "\(inFlight) request\(inFlight == 1 ? " was" : "s were") in flight" }
+            return "\(vanished) request\(vanished == 1 ? "" : "s") vanished" + (inFlight > 0 ? " and \(inFlight) \(inFlight == 1 ? "was" : "were") in flight" : "")
         }
     }
 

@@ -23,6 +23,8 @@ public enum Diagnoser {
         IPForwardRule(),
         ConntrackFullRule(),
         ReversePathFilterRule(),
+        TTLExceededRule(),
+        FragmentationNeededRule(),
         ICMPErrorRule(),
         ReplyVanishedRule(),
         UntranslatedSourceRule(),

@@ -185,31 +185,36 @@ final class WatchPipeline {
     }
 
     /// Samples the drop counters: every 100 ms while packets or conntrack events come, else
-    /// every second (so a window's start always has a sample before it).
-    func sampleCounters(now: EventTime, monotonic: Double = Monotonic.now) {
-        guard !counterFiles.isEmpty, monotonic - lastCounterSample >= (active ? 0.1 : 1.0) else { return }
+    /// every second (so a window's start always has a sample before it); `atMost` seconds apart
+    /// when a diagnosis needs the count as of now.
+    func sampleCounters(now: EventTime, monotonic: Double = Monotonic.now, atMost: Double? = nil) {
+        guard !counterFiles.isEmpty, monotonic - lastCounterSample >= (atMost ?? (active ? 0.1 : 1.0)) else { return }
         lastCounterSample = monotonic
-        active = false
+        if atMost == nil { active = false }
         for files in counterFiles {
             if let c = files.sample() { counters.record(c, netns: files.netns, at: now) }
         }
     }
 
-    /// What the counters did while the flow's failing requests vanished: from just before the
-    /// first of those still held to now, in the namespaces they crossed. The count compared is
-    /// every request since then not (yet) through: the newest may be dropped and counted already
-    /// while its loss timeout runs.
+    /// What the counters did while the flow's failing requests went unanswered: from just before
+    /// the first of those still held to now, in the namespaces they crossed. The count compared
+    /// is every request since then not through: the newest may be dropped and counted already
+    /// while its loss timeout runs (and an ICMP error is diagnosed the moment it arrives).
     private func counterWindow(_ f: Flow) -> CounterEvidence.Window? {
         guard !counterFiles.isEmpty else { return nil }
         let requests = f.journeys.filter { $0.leg == .request }
-        let failed = requests.filter { $0.verdict.state == .vanished || $0.verdict.state == .unreplied }
-        guard let start = failed.map(\.firstTime).min() else { return nil }
-        let open = requests.filter { $0.firstTime >= start && $0.verdict.state == .inFlight }
+        let failed = requests.filter { [.vanished, .unreplied, .icmpError].contains($0.verdict.state) }
+        let open = requests.filter { $0.verdict.state == .inFlight }
+        let judged = failed.isEmpty && f.verdict.state == .icmpError ? open : failed
+        guard let start = judged.map(\.firstTime).min() else { return nil }
+        // The count as of now (a sample at most 10 ms old): the drop is counted before its error is sent.
+        let t = Timestamp.now
+        sampleCounters(now: EventTime(seconds: t.seconds, micros: t.micros), atMost: 0.01)
         var namespaces: [String?] = []
-        for j in failed { for h in j.hops where !namespaces.contains(h.point.netns) { namespaces.append(h.point.netns) } }
+        for j in judged { for h in j.hops where !namespaces.contains(h.point.netns) { namespaces.append(h.point.netns) } }
         let from = EventTime(micros: start.micros - 50_000)
         var deltas: [String?: [String: Int64]] = [:]
         for ns in namespaces { if let d = counters.delta(in: ns, from: from) { deltas[ns] = d } }
-        return CounterEvidence.Window(deltas: deltas, vanished: failed.count, inFlight: open.count)
+        return CounterEvidence.Window(deltas: deltas, vanished: failed.count, inFlight: open.filter { $0.firstTime >= start }.count)
     }
 }
