@@ -233,7 +233,7 @@ import Testing
         #expect(CounterEvidence.apply(d, .init(deltas: ["hthost": [:]], vanished: 1)) == d)
     }
 
-    @Test(arguments: ["forward-vanished", "forward-drop", "reject-route", "icmp-error", "path-problem"])
+    @Test(arguments: ["forward-drop", "reject-route", "icmp-error", "path-problem", "no-masquerade"])
     func anIdOutsideTheTableIsLeftAlone(id: String) {
         let d = Diagnosis(id: id, reason: "likely dropped in hthost", evidence: .inferred)
         let moved = CounterEvidence.Window(
@@ -268,5 +268,30 @@ import Testing
         let d = CounterEvidence.apply(Self.ipForward, .init(deltas: ["hthost": deltas], vanished: 3))
         #expect(d.reason.hasSuffix("; counted: Ip.InAddrErrors +3 in hthost while 3 requests vanished"))
         #expect(d.evidence == .counted)
+    }
+
+    // MARK: - A diagnosis that names no cause
+
+    static let forwardVanished = Diagnosis(
+        id: "forward-vanished",
+        reason: "likely dropped by netfilter in hthost while forwarding from docker1 to enX0 (seen on docker1, never on enX0); no trace of it: run with explain to get the kernel's verdict",
+        evidence: .inferred)
+
+    @Test func aDropCounterThatFitsNamesTheCause() {
+        let d = CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": ["Ip.InHdrErrors": 2, "Ip.InReceives": 9]], vanished: 2))
+        #expect(d.evidence == .counted)
+        #expect(d.reason == "dropped by netfilter in hthost while forwarding from docker1 to enX0 (seen on docker1, never on enX0); no trace of it: run with explain to get the kernel's verdict; counted: Ip.InHdrErrors +2 in hthost while 2 requests vanished: dropped: bad IPv4 header, or a forwarded packet's TTL ran out here (one per packet, ICMP sent or not)")
+    }
+
+    @Test func conntracksInvalidCountIsCitedButStaysInferred() {
+        let d = CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": ["nf_conntrack.invalid": 3]], vanished: 3))
+        #expect(d.evidence == .inferred)
+        #expect(d.reason.hasPrefix("likely dropped by netfilter in hthost"))
+        #expect(d.reason.hasSuffix("; counted: nf_conntrack.invalid +3 in hthost while 3 requests vanished: conntrack could not track the packet (bad flags, out of window, nothing to pick up): INVALID, dropped only by a rule that drops INVALID"))
+    }
+
+    @Test func nothingThatFitsLeavesAnOpenDiagnosisAlone() {
+        #expect(CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": ["Ip.InHdrErrors": 9]], vanished: 2)) == Self.forwardVanished)
+        #expect(CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": [:]], vanished: 2)) == Self.forwardVanished)
     }
 }

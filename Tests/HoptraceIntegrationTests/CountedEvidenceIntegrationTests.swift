@@ -9,9 +9,9 @@ import Testing
 struct CountedEvidenceIntegrationTests {
     init() { Privilege.ciRequiresRoot() }
 
-    func icmpFlow(_ p: String, state: String = "vanished", during action: () throws -> Void) throws -> [String: Any] {
-        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", "icmp"], during: action)
-        return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == "icmp" && ($0["verdict"] as? [String: Any])?["state"] as? String == state },
+    func icmpFlow(_ p: String, state: String = "vanished", proto: String = "icmp", during action: () throws -> Void) throws -> [String: Any] {
+        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", proto], during: action)
+        return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == proto && ($0["verdict"] as? [String: Any])?["state"] as? String == state },
                             "\(lines)")
     }
 
@@ -115,6 +115,38 @@ struct CountedEvidenceIntegrationTests {
             let why = v["why"] as? String ?? ""
             #expect(why.hasPrefix("the request was too big for the next link in \(p)host with Don't Fragment set: it was dropped and 172.18.0.1 answered ICMP fragmentation needed"), "\(v)")
             #expect(v["evidence"] as? String == "counted" && cited("Ip.FragFails", in: why) == 1, "\(v)")
+        }
+    }
+
+    @Test func anInvalidPacketDroppedByAnInvalidRuleIsNamedByConntracksCount() throws {
+        try withLab("ki", scenario: "S2") { p throws in
+            let rule = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "iptables", "-I", "FORWARD",
+                                          "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"])
+            #expect(rule.status == 0, "\(rule.stderr)")
+            // SYN+FIN: no TCP state accepts it, so conntrack calls it INVALID.
+            let synFin = """
+                import socket, struct
+                def csum(b):
+                    if len(b) % 2: b += b'\\0'
+                    s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); return ~(s + (s >> 16)) & 0xffff
+                src, dst = socket.inet_aton('172.18.0.3'), socket.inet_aton('172.31.45.174')
+                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+                for i in range(3):
+                    tcp = struct.pack('!HHIIBBHHH', 40000, 80, 1000 + i, 0, 5 << 4, 0x03, 512, 0, 0)
+                    tcp = tcp[:16] + struct.pack('!H', csum(src + dst + struct.pack('!BBH', 0, 6, len(tcp)) + tcp)) + tcp[18:]
+                    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 0x2000 + i, 0, 64, 6, 0, src, dst)
+                    s.sendto(ip + tcp, ('172.31.45.174', 0))
+                """
+            let f = try icmpFlow(p, proto: "tcp") {
+                let r = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "python3", "-c", synFin])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(v["at"] as? String == "\(p)host:docker1", "\(v)")
+            #expect(why.contains("; counted: nf_conntrack.invalid +") && why.contains(" in \(p)host while "), "\(why)")
+            #expect(why.contains("INVALID, dropped only by a rule that drops INVALID"), "\(why)")
+            #expect((1...3).contains(cited("nf_conntrack.invalid", in: why) ?? 0), "\(why)")
         }
     }
 }

@@ -38,10 +38,17 @@ public enum CounterEvidence {
         }
     }
 
+    /// Diagnoses that name no cause ("dropped while forwarding, no trace"): any counter that
+    /// counts a drop may name it, and conntrack's INVALID (dropped by a rule that drops INVALID).
+    public static let open: Set<String> = ["forward-vanished"]
+    static let openKeys = KernelCounters.dropKeys + ["nf_conntrack.invalid"]
+
     /// `d` with the counters' word added (only for inferred diagnoses this table covers, and
     /// only when some namespace was sampled through the window).
     public static func apply(_ d: Diagnosis, _ w: Window) -> Diagnosis {
-        guard d.evidence == .inferred, let keys = confirming[d.id], !w.deltas.isEmpty else { return d }
+        guard d.evidence == .inferred, !w.deltas.isEmpty else { return d }
+        if open.contains(d.id) { return named(d, w) }
+        guard let keys = confirming[d.id] else { return d }
         // The namespaces the diagnosis names, when it names any: a count elsewhere is not its cause's.
         let named = w.deltas.filter { d.reason.contains(TopologyError.name($0.key)) }
         let pool = named.isEmpty ? w.deltas : named
@@ -73,5 +80,31 @@ public enum CounterEvidence {
     /// A deduction made a statement: the rule's "likely " goes once the kernel has counted it.
     static func stated(_ reason: String) -> String {
         reason.hasPrefix("likely ") ? String(reason.dropFirst("likely ".count)) : reason
+    }
+
+    /// A diagnosis that names no cause, given the one the counters name: the drop counter that
+    /// moved in its namespace no more than the requests lost (a statement, `counted`), or
+    /// conntrack's INVALID count (the packets were INVALID: a rule dropping them is likely).
+    /// Nothing that fits: left as it was.
+    static func named(_ d: Diagnosis, _ w: Window) -> Diagnosis {
+        let named = w.deltas.filter { d.reason.contains(TopologyError.name($0.key)) }
+        let pool = named.isEmpty ? w.deltas : named
+        let limit = Int64(w.vanished + w.inFlight)
+        var fits: (netns: String?, key: String, delta: Int64)?
+        for (netns, deltas) in pool.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
+            for key in openKeys {
+                if let v = deltas[key], v > 0, v <= limit, v > (fits?.delta ?? 0) { fits = (netns, key, v) }
+            }
+        }
+        guard let (netns, key, delta) = fits, let meaning = KernelCounters.meaning(of: key) else { return d }
+        var out = d
+        let counted = "counted: \(key) +\(delta) in \(TopologyError.name(netns)) while \(w.requests)"
+        if meaning.kind == .drop {
+            out.reason = Self.stated(out.reason) + "; \(counted): \(meaning.meaning)"
+            out.evidence = .counted
+        } else {
+            out.reason += "; \(counted): \(meaning.meaning)"
+        }
+        return out
     }
 }
