@@ -149,4 +149,25 @@ struct CountedEvidenceIntegrationTests {
             #expect((1...3).contains(cited("nf_conntrack.invalid", in: why) ?? 0), "\(why)")
         }
     }
+
+    @Test func aPMTUBlackHoleIsCountedByFragFails() throws {
+        try withLab("kb", scenario: "S2") { p throws in
+            for ns in [p + "host", p + "remote"] {
+                #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", ns, "link", "set", "enX0", "mtu", "1300"]).status == 0)
+            }
+            // The router's answer never leaves it: the sender never learns the smaller MTU.
+            let drop = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "iptables", "-A", "OUTPUT",
+                                          "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])
+            #expect(drop.status == 0, "\(drop.stderr)")
+            let f = try icmpFlow(p) {
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "3", "-i", "0.3", "-W", "1",
+                                       "-M", "do", "-s", "1400", "172.31.45.174"])
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(v["at"] as? String == "\(p)host:docker1" && v["evidence"] as? String == "counted", "\(v)")
+            #expect(why.contains("; counted: Ip.FragFails +") && why.contains("a PMTU black hole (ICMP dropped on the way back)"), "\(why)")
+            #expect((1...3).contains(cited("Ip.FragFails", in: why) ?? 0), "\(why)")
+        }
+    }
 }

@@ -101,6 +101,10 @@ public enum CounterEvidence {
         let counted = "counted: \(key) +\(delta) in \(TopologyError.name(netns)) while \(w.requests)"
         if meaning.kind == .drop {
             out.reason = Self.stated(out.reason) + "; \(counted): \(meaning.meaning)"
+            // No fragmentation-needed reached the sender (that error has a rule of its own, first).
+            if key == "Ip.FragFails" {
+                out.reason += "; no fragmentation-needed came back to the sender: a PMTU black hole (ICMP dropped on the way back)"
+            }
             out.evidence = .counted
         } else {
             out.reason += "; \(counted): \(meaning.meaning)"
