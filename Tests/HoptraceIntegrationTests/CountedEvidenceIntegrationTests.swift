@@ -170,4 +170,18 @@ struct CountedEvidenceIntegrationTests {
             #expect((1...3).contains(cited("Ip.FragFails", in: why) ?? 0), "\(why)")
         }
     }
+
+    @Test func noRouteAtARouterIsCountedByInNoRoutes() throws {
+        try withLab("kn", scenario: "S2") { p throws in
+            // The lab's host has no default route: 203.0.113.9 has no route there.
+            let f = try icmpFlow(p, state: "unreplied") {
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "3", "-i", "0.3", "-W", "1", "203.0.113.9"])
+            }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(why.hasPrefix("\(p)host has no route to 203.0.113.9 (it drops what it is handed and answers ICMP network unreachable, rate-limited)"), "\(v)")
+            #expect(v["evidence"] as? String == "counted", "\(v)")
+            #expect((1...3).contains(cited("IpExt.InNoRoutes", in: why) ?? 0), "\(why)")
+        }
+    }
 }

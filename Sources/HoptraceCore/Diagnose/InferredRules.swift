@@ -27,8 +27,11 @@ public struct PathProblemRule: DiagnosisRule {
         case .noRoute:
             let gw = gateway(in: stop.netns, topology: topology)
             let fix = gw.map { SuggestedCommand.addDefaultRoute(via: $0, netns: stop.netns).description }
-            return Diagnosis(id: "no-route", reason: "\(stop) (the sender gets \"Network is unreachable\"; nothing reaches a wire)",
-                             fix: fix, evidence: .inferred)
+            // The sender's own table fails the send itself; a router's drops what it was handed.
+            let sender = source.map { s in topology.namespace(stop.netns)?.interfaces.contains { $0.owns(s) } ?? false } ?? true
+            let what = sender ? "the sender gets \"Network is unreachable\"; nothing reaches a wire"
+                : "it drops what it is handed and answers ICMP network unreachable, rate-limited"
+            return Diagnosis(id: "no-route", reason: "\(stop) (\(what))", fix: fix, evidence: .inferred)
         case .rejectedByRoute(let route, _):
             let fix = SuggestedCommand.deleteRoute(route, netns: stop.netns).description
             return Diagnosis(id: "reject-route", reason: "\(stop)", fix: fix, evidence: .inferred)

@@ -205,7 +205,11 @@ final class WatchPipeline {
         let requests = f.journeys.filter { $0.leg == .request }
         let failed = requests.filter { [.vanished, .unreplied, .icmpError].contains($0.verdict.state) }
         let open = requests.filter { $0.verdict.state == .inFlight }
-        let judged = failed.isEmpty && f.verdict.state == .icmpError ? open : failed
+        // An ICMP error is diagnosed as it arrives (its request still in flight); an unreplied
+        // flow's requests were delivered as far as the path was known, and lost after.
+        let judged = !failed.isEmpty ? failed
+            : f.verdict.state == .icmpError ? open
+            : requests.filter { $0.verdict.state == .delivered }
         guard let start = judged.map(\.firstTime).min() else { return nil }
         // The count as of now (a sample at most 10 ms old): the drop is counted before its error is sent.
         let t = Timestamp.now
@@ -215,6 +219,7 @@ final class WatchPipeline {
         let from = EventTime(micros: start.micros - 50_000)
         var deltas: [String?: [String: Int64]] = [:]
         for ns in namespaces { if let d = counters.delta(in: ns, from: from) { deltas[ns] = d } }
-        return CounterEvidence.Window(deltas: deltas, vanished: failed.count, inFlight: open.filter { $0.firstTime >= start }.count)
+        let lost = failed.isEmpty && f.verdict.state != .icmpError ? judged.count : failed.count
+        return CounterEvidence.Window(deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count)
     }
 }
