@@ -15,6 +15,13 @@ struct CountedEvidenceIntegrationTests {
                             "\(lines)")
     }
 
+    /// The host–remote link at 1300 bytes: a 1428-byte packet with DF set no longer fits.
+    func lowerUplinkMTU(_ p: String) throws {
+        for ns in [p + "host", p + "remote"] {
+            #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", ns, "link", "set", "enX0", "mtu", "1300"]).status == 0)
+        }
+    }
+
     /// "Ip.InAddrErrors +3 in …": the count cited.
     func cited(_ key: String, in why: String) -> Int? {
         guard let r = why.range(of: key + #" \+(\d+) in "#, options: .regularExpression) else { return nil }
@@ -104,9 +111,7 @@ struct CountedEvidenceIntegrationTests {
 
     @Test func aPacketTooBigForALinkIsSaidAndCountedByFragFails() throws {
         try withLab("km", scenario: "S2") { p throws in
-            for ns in [p + "host", p + "remote"] {
-                #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", ns, "link", "set", "enX0", "mtu", "1300"]).status == 0)
-            }
+            try lowerUplinkMTU(p)
             // 1428 bytes with Don't Fragment set over a 1300-byte link.
             let f = try icmpFlow(p, state: "icmp-error") {
                 _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "1", "-M", "do", "-s", "1400", "172.31.45.174"])
@@ -152,9 +157,7 @@ struct CountedEvidenceIntegrationTests {
 
     @Test func aPMTUBlackHoleIsCountedByFragFails() throws {
         try withLab("kb", scenario: "S2") { p throws in
-            for ns in [p + "host", p + "remote"] {
-                #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", ns, "link", "set", "enX0", "mtu", "1300"]).status == 0)
-            }
+            try lowerUplinkMTU(p)
             // The router's answer never leaves it: the sender never learns the smaller MTU.
             let drop = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "iptables", "-A", "OUTPUT",
                                           "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])

@@ -66,6 +66,26 @@ struct EngineLab {
         try cli(["run", "-d", "--name", name] + (engine == "podman" ? ["--pull", "never"] : []) + options + [image] + command)
     }
 
+    /// `web` (running `sleep`) pings the remote while `--container web` watches: its ICMP flow, as it ended.
+    func containerPingFlow() throws -> [String: Any] {
+        try runContainer("web", ["sleep", "600"])
+        let lines = try watch(["--container", "web", "-i", "\(remote):enX0", "--flows", "--stats-interval", "60"] + dockerHost + ["--", "icmp"]) {
+            try cli(["exec", "web", "ping", "-c", "2", "172.31.45.174"])
+        }
+        return try #require(try finalFlowObjects(lines).first { $0["proto"] as? String == "icmp" }, "\(lines)")
+    }
+
+    /// `web` (httpd, `-p 8080:80`) fetched from the remote at the host's 8080: the page and the TCP flow, as it ended.
+    func publishedPortFlow() throws -> (page: String, flow: [String: Any]) {
+        try runContainer("web", options: ["-p", "8080:80"], ["httpd", "-f", "-p", "80", "-h", "/www"])
+        var page = ""
+        let lines = try watch(["--container", "web", "-i", "\(remote):enX0", "--flows", "--stats-interval", "60"] + dockerHost
+                              + ["--", "tcp", "port", "8080", "or", "tcp", "port", "80"]) {
+            page = try fetchFromRemote("172.31.39.53", port: 8080)
+        }
+        return (page, try #require(try finalFlowObjects(lines).first { $0["proto"] as? String == "tcp" }, "\(lines)"))
+    }
+
     /// The remote host fetches `http://ADDR:PORT/` (bash's /dev/tcp: no curl needed).
     func fetchFromRemote(_ address: String, port: Int) throws -> String {
         let script = "exec 3<>/dev/tcp/\(address)/\(port); printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; timeout 5 cat <&3"
@@ -87,4 +107,15 @@ func finalFlowObjects(_ lines: [String]) throws -> [[String: Any]] {
 func hopPoints(_ f: [String: Any], leg: String) -> [String] {
     (f["hops"] as? [[String: Any]] ?? []).filter { $0["leg"] as? String == leg }
         .map { "\($0["netns"] as? String ?? "-"):\($0["iface"] as? String ?? "?")" }
+}
+
+/// The flow's NAT holds a rewrite of this kind whose `field` address starts with `prefix` (the
+/// engine's container subnet) on the container's side.
+func hasNAT(_ f: [String: Any], _ kind: String, containerSide prefix: String, other: String? = nil) -> Bool {
+    (f["nat"] as? [[String: Any]] ?? []).contains { n in
+        guard n["kind"] as? String == kind else { return false }
+        let inside = kind == "snat" ? n["from"] as? String : n["to"] as? String
+        let outside = kind == "snat" ? n["to"] as? String : n["from"] as? String
+        return inside?.hasPrefix(prefix) == true && (other == nil || outside == other)
+    }
 }

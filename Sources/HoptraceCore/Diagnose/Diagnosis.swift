@@ -119,6 +119,11 @@ public struct DiagnosisContext: Sendable {
         self.facts = facts
     }
 
+    /// The watched namespace one of whose interfaces has `address` (who sent an ICMP error).
+    public func namespace(owning address: IPAddress) -> NamespaceSnapshot? {
+        topology?.namespaces.first { ns in ns.interfaces.contains { $0.owns(address) } }
+    }
+
     /// The newest traced path that ended in a drop, with its leg.
     public var droppedTrace: (path: RulePath, step: RuleStep, leg: Journey.Leg)? {
         for p in traces.reversed() {

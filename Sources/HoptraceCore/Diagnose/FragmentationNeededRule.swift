@@ -10,7 +10,7 @@ public struct FragmentationNeededRule: DiagnosisRule {
         guard let e = c.input.lastError else { return nil }
         let v6 = c.input.proto == IPProtocol.icmpv6
         guard v6 ? e.type == 2 : (e.type == 3 && e.code == 4) else { return nil }
-        let router = c.topology?.namespaces.first { ns in ns.interfaces.contains { $0.owns(e.from) } }
+        let router = c.namespace(owning: e.from)
         let at = router.map { " in \(TopologyError.name($0.name))" } ?? " at \(e.from)"
         return Diagnosis(
             id: id,

@@ -138,7 +138,7 @@ public struct ICMPErrorRule: DiagnosisRule {
         let v6 = c.input.proto == IPProtocol.icmpv6
         let name = ICMPNames.errorName(type: e.type, code: e.code, v6: v6)
         let destination = [c.input.orig.dst, c.input.reply?.src].contains(e.from)
-        let owner = c.topology?.namespaces.first { ns in ns.interfaces.contains { $0.owns(e.from) } }
+        let owner = c.namespace(owning: e.from)
         let unreachable = v6 ? e.type == 1 : e.type == 3
         let portUnreachable = v6 ? (e.type == 1 && e.code == 4) : (e.type == 3 && e.code == 3)
         let prohibited = v6 ? (e.type == 1 && e.code == 1) : (e.type == 3 && [9, 10, 13].contains(e.code))

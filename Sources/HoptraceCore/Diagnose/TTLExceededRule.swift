@@ -9,7 +9,7 @@ public struct TTLExceededRule: DiagnosisRule {
         guard let e = c.input.lastError else { return nil }
         let v6 = c.input.proto == IPProtocol.icmpv6
         guard e.type == (v6 ? 3 : 11), e.code == 0 else { return nil }
-        let router = c.topology?.namespaces.first { ns in ns.interfaces.contains { $0.owns(e.from) } }
+        let router = c.namespace(owning: e.from)
         let at = router.map { " in \(TopologyError.name($0.name))" } ?? " at \(e.from)"
         let sent = c.input.requestHops.first.map { " (sent with TTL \($0.ttl)" + ($0.point.netns.map { " from \($0)" } ?? "") + ")" } ?? ""
         return Diagnosis(
