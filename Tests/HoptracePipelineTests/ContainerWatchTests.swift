@@ -19,7 +19,7 @@ import Testing
     static let web = running("web", "a1b2c3d4e5f6a7b8"), db = running("db", "0123456789abcdef", .podman)
     static let cache = running("cache", "cafe0000cafe1111"), api = running("api", "a9a9a9a9a9a9b0b0")
 
-    static let watch = ContainerWatch(endpoints: [], running: [web, db, cache])
+    static let watch = ContainerWatch(endpoints: [], kinds: [], running: [web, db, cache])
 
     // MARK: - changes(from:to:)
 

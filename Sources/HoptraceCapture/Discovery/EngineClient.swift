@@ -63,19 +63,22 @@ public struct EngineClient: Sendable {
         }
     }
 
+    /// The running containers as the list gives them (one request: what a watch polls).
+    public func running() throws(EngineError) -> [EngineContainer.Summary] {
+        let listJSON = try get("/containers/json")
+        do throws(EngineJSONError) {
+            return try EngineContainer.list(fromContainersJSON: listJSON)
+        } catch {
+            throw .response(endpoint, error)
+        }
+    }
+
     /// The running containers (the API lists only those unless asked for all), each inspected
     /// for its PID. A container that is gone by the time it is inspected (404) is left out; one
     /// that stopped in between is kept, with no PID. At most `EngineContainer.listLimit`.
     public func containers() throws(EngineError) -> [EngineContainer] {
-        let listJSON = try get("/containers/json")
-        let summaries: [EngineContainer.Summary]
-        do throws(EngineJSONError) {
-            summaries = try EngineContainer.list(fromContainersJSON: listJSON)
-        } catch {
-            throw .response(endpoint, error)
-        }
         var found: [EngineContainer] = []
-        for summary in summaries {
+        for summary in try running() {
             // The ID is 64 hex digits (checked when decoded): safe in a path.
             let path = "/containers/\(summary.id)/json"
             let json: Data

@@ -58,7 +58,7 @@ public struct ContainerTargets {
         inventory.registerAliases(pin: NamespacePin.pin)
         let points = try self.points(points, unnamed: unnamed, inventory, read)
         let running = inventory.containers.map(\.0)
-        let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint),
+        let watch = ContainerWatch(endpoints: read.engines.map(\.endpoint), kinds: read.engines.map(\.kind),
                                    running: running.map { .init(id: $0.container.id, name: $0.container.name, engine: $0.engine) })
         let own = NamespaceScan.own()
         // A proxy in a namespace without a name here is left out: nil would mean hoptrace's own.

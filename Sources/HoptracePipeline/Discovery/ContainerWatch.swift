@@ -16,6 +16,8 @@ public struct ContainerWatch: Sendable {
     }
 
     public var endpoints: [EngineEndpoint]
+    /// The engine behind each endpoint, in the same order.
+    public var kinds: [ContainerEngineKind]
     public var running: [Running]
 
     /// Seconds between two looks at the engines.

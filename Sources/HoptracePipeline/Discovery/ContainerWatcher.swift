@@ -28,12 +28,16 @@ final class ContainerWatcher: @unchecked Sendable {
         let thread = Thread { [self] in
             var running = watch.running
             let clients = watch.endpoints.map { EngineClient(endpoint: $0, timeout: 3) }
+            // Each endpoint's engine, as the run found it (a stop and a start are told by id).
+            let kinds = watch.kinds
             while !isStopping {
                 var now: [ContainerWatch.Running] = []
                 var answered = true
-                for client in clients {
-                    guard let kind = try? client.version().kind, let list = try? client.containers() else { answered = false; break }
-                    now += list.filter { $0.pid != nil }.map { .init(id: $0.id, name: $0.name, engine: kind) }
+                // One list request per engine and look (no inspect per container: a host with
+                // hundreds of containers is asked once every interval, not hundreds of times).
+                for (client, kind) in zip(clients, kinds) {
+                    guard let list = try? client.running() else { answered = false; break }
+                    now += list.map { .init(id: $0.id, name: $0.name, engine: kind) }
                 }
                 // An engine that did not answer this time says nothing about its containers.
                 if answered {
