@@ -223,6 +223,22 @@ import Testing
         #expect(d.reason.contains("counter drop from docker0: Docker isolates"))
     }
 
+    // MARK: - DOCKER (an unpublished port)
+
+    @Test func aPolicyDropAfterTheDockerChainSaysThePortIsNotPublished() throws {
+        let packet = Self.tcp(Self.remote, Self.web, dport: 80)
+        let jumpDocker = Self.step("FORWARD", 10, "oifname \"docker0\" counter jump DOCKER", .jump("DOCKER"))
+        let trace = Self.path(packet, [Self.jumpUser, Self.step("DOCKER-USER", 12, "counter return", .return), jumpDocker,
+                                       Self.step("FORWARD", nil, nil, .drop, kind: .policy)], iif: Self.uplink, oif: Self.docker0Index)
+        let d = try #require(try Self.diagnose(Self.input(packet, firstHop: nil), trace))
+        #expect(d.id == "docker-unpublished")
+        #expect(d.reason == "dropped in htdkhost by ip filter FORWARD policy drop: Docker's DOCKER chain has no accept for 172.17.0.2:80 on docker0, so the port is not published; Docker lets in only published ports: publish the port (docker run -p HOSTPORT:80 …) and connect to the host's address, rather than opening FORWARD")
+        #expect(d.fix == nil && d.evidence == .traced)
+        // Without the jump into DOCKER (a plain FORWARD policy drop) it is not Docker's word.
+        let plain = Self.path(packet, [Self.step("FORWARD", nil, nil, .drop, kind: .policy)], iif: Self.uplink, oif: Self.docker0Index)
+        #expect(DockerUnpublishedDropRule().diagnose(try Self.context(Self.input(packet, firstHop: nil), plain)) == nil)
+    }
+
     // MARK: - Not Docker's chains
 
     @Test func aForwardDropIsNotTakenByTheDockerRules() throws {

@@ -155,4 +155,23 @@ struct DockerEngineIntegrationTests {
             }
         }
     }
+
+    @Test func anUnpublishedPortIsSaidTheDockerWay() throws {
+        try EngineLab.with("docker") { lab in
+            try lab.runContainer("web", ["httpd", "-f", "-p", "80", "-h", "/www"])
+            let ip = try lab.cli(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            // The remote routes the containers' subnet through the host, and tries web's port 80, which no -p published.
+            #expect(try Hoptrace.exec(["/usr/sbin/ip", "-n", lab.remote, "route", "add", "172.17.0.0/16", "via", "172.31.39.53"]).status == 0)
+            let lines = try watch(["--container", "web", "-i", "\(lab.remote):enX0", "--explain", "--flows", "--stats-interval", "60"] + lab.dockerHost + ["--", "tcp", "port", "80"]) {
+                // Its SYN and the retransmissions (traced from the second on) go unanswered.
+                _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", lab.remote, "/bin/bash", "-c", "timeout 4 bash -c 'exec 3<>/dev/tcp/\(ip)/80' || true"])
+            }
+            let f = try #require(try finalFlowObjects(lines).first { $0["proto"] as? String == "tcp" }, "\(lines)")
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            #expect(v["state"] as? String == "vanished" && v["evidence"] as? String == "traced", "\(v)")
+            #expect(v["rule"] as? String == "ip filter FORWARD policy drop", "\(v)")
+            #expect((v["why"] as? String)?.contains("Docker's DOCKER chain has no accept for \(ip):80 on docker0, so the port is not published; Docker lets in only published ports: publish the port (docker run -p HOSTPORT:80 …)") == true, "\(v)")
+            #expect(v["fix"] == nil || v["fix"] is NSNull, "no FORWARD-opening command: \(v)")
+        }
+    }
 }

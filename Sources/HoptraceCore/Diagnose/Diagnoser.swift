@@ -15,6 +15,7 @@ public enum Diagnoser {
     public static let rules: [any DiagnosisRule] = [
         DockerUserDropRule(),
         DockerIsolationDropRule(),
+        DockerUnpublishedDropRule(),
         BridgedForwardDropRule(),
         ReplyForwardDropRule(),
         ForwardDropRule(),

@@ -46,6 +46,32 @@ public struct DockerIsolationDropRule: DiagnosisRule {
     }
 }
 
+/// A FORWARD policy drop after Docker's DOCKER chain found no accept for the packet: traffic
+/// from outside to a container port that is not published. Docker lets in only published ports
+/// (`docker run -p`, which adds the DNAT and the DOCKER accept); opening FORWARD would bypass that.
+public struct DockerUnpublishedDropRule: DiagnosisRule {
+    public let id = "docker-unpublished"
+    public init() {}
+
+    public func diagnose(_ c: DiagnosisContext) -> Diagnosis? {
+        guard let (path, step, leg) = c.droppedTrace, leg == .request, step.kind == .policy, isForward(step),
+              path.steps.contains(where: { $0.verdict == .jump("DOCKER") }),
+              let out = c.interfaceName(path.oif, in: path.netns), out == "docker0" || out.hasPrefix("br-"),
+              let p = path.packets.first, let dst = p.dst else { return nil }
+        let ns = TopologyError.name(path.netns)
+        var port = ""
+        switch p.transport {
+        case .tcp(_, let d, _, _, _, _), .udp(_, let d): port = ":\(d)"
+        default: break
+        }
+        let publish = port.isEmpty ? "publish its port" : "publish the port (docker run -p HOSTPORT\(port) …) and connect to the host's address"
+        return Diagnosis(
+            id: id,
+            reason: "dropped in \(ns) by \(step): Docker's DOCKER chain has no accept for \(dst)\(port) on \(out), so the port is not published; Docker lets in only published ports: \(publish), rather than opening FORWARD",
+            rule: "\(step)", evidence: .traced)
+    }
+}
+
 extension SuggestedCommand {
     /// `iptables -I DOCKER-USER -p PROTO -s SRC -d DST [--dport PORT] -j RETURN`: this traffic
     /// skips the user's later DOCKER-USER rules and meets Docker's own. nil beyond IPv4.
