@@ -104,7 +104,9 @@ struct VerdictIntegrationTests {
 
     @Test func aRejectRuleAnswersWithAnIcmpErrorTiedToTheFlow() throws {
         try withLab("vr", scenario: "S2") { p throws in
-            let (_, flows) = try explained(p) { () throws in
+            // Five requests: the first sets the flow's trace up, and on a loaded machine installing it
+            // can outlast a request or two (a fresh-clone CI run once saw none of three traced).
+            let (_, flows) = try explained(p, count: 5) { () throws in
                 try host(p, ["iptables", "-I", "FORWARD", "-p", "icmp", "--icmp-type", "echo-request", "-j", "REJECT"])
             }
             let v = verdict(flows.first)
