@@ -43,12 +43,16 @@ struct LiveViewEndToEndTests {
             return s
         }
 
+        /// The exit status, once the shell has also written the settings after it (`after` comes
+        /// right behind `status`: reading it before it is written once failed a loaded CI run).
         func waitForExit() -> String? {
             for _ in 0..<100 {
-                if let s = file("status") { return s.trimmingCharacters(in: .whitespacesAndNewlines) }
+                if let s = file("status"), file("after")?.hasSuffix("\n") == true {
+                    return s.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
                 usleep(100_000)
             }
-            return nil
+            return file("status")?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         deinit {
