@@ -7,7 +7,7 @@ import HoptraceLab
 /// private namespace it throws away: doctor never changes the machine.
 public enum DoctorProbes {
     public static func all() -> [DoctorCheck] {
-        [privileges(), pcap(), conntrack(), conntrackEvents(), iproute(), iptablesBackend(), nftTrace(), dropCounters()]
+        [privileges(), pcap(), conntrack(), conntrackEvents(), iproute(), iptablesBackend(), nftTrace(), dropCounters(), dropReasons()]
     }
 
     static func privileges() -> DoctorCheck {
@@ -99,5 +99,25 @@ public enum DoctorProbes {
                            detail: "\(readable.joined(separator: ", ")) read per namespace: a drop they count is cited as the verdict's evidence"
                                + (missing.isEmpty ? "" : " (\(missing.joined(separator: ", ")) absent: conntrack not loaded)"),
                            required: false)
+    }
+
+    /// The kernel's drop reasons: made for real (an instance created and removed again), so an
+    /// OK means `watch` will have them.
+    static func dropReasons() -> DoctorCheck {
+        let name = "drop reasons"
+        do {
+            let trace = try DropReasonTrace.open()
+            let source = trace.source
+            if let left = trace.close() {
+                return DoctorCheck(name: name, status: .warn, detail: left, fix: "rmdir it under tracefs's instances/", required: false)
+            }
+            return DoctorCheck(name: name, status: .ok,
+                               detail: "skb:kfree_skb reasons from \(source): shown beside the counters (machine-wide, not per flow)",
+                               required: false)
+        } catch {
+            return DoctorCheck(name: name, status: .warn, detail: "\(error): verdicts cite the namespaces' counters only",
+                               fix: "run as root with CAP_SYS_ADMIN on a kernel with tracefs (CONFIG_FTRACE, Linux 5.17+ for reasons)",
+                               required: false)
+        }
     }
 }

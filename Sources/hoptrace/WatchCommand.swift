@@ -38,6 +38,8 @@ struct WatchCommand: ParsableCommand {
     var flows = false
     @Flag(help: "Explain mode: trace the flows' packets with nftables in each watched namespace (a temporary table, removed on exit) and report the rule path and verdict.")
     var explain = false
+    @Flag(help: "Do not trace the kernel's drop reasons (skb:kfree_skb in a tracefs instance of hoptrace's own, removed on exit); verdicts then cite the namespaces' counters only.")
+    var noDropReasons = false
     @Option(help: "Live view: redraws per second at most.")
     var refresh: Double = 10
     @Flag(help: "Live view without colours (also when NO_COLOR is set).")
@@ -154,6 +156,7 @@ struct WatchCommand: ParsableCommand {
         c.force = force
         c.readFile = readFile
         c.explain = explain
+        c.dropReasons = !noDropReasons
         c.refresh = refresh
         c.color = !noColor
         c.showControl = all

@@ -271,16 +271,4 @@ import Testing
         #expect(f.effectiveRPFilter("eth9") == 2)
         #expect(f.conntrackFull)
     }
-
-    @Test func kernelDropLines() {
-        let line = "          <idle>-0       [001] ..s1.  5123.456789: kfree_skb: skbaddr=000000001 rx_sk=0000000000000000 protocol=2048 location=nf_hook_slow+0x9c/0xd0 reason: NETFILTER_DROP"
-        let d = KernelDrop(traceLine: line)
-        #expect(d?.reason == "NETFILTER_DROP")
-        #expect(d?.isNetfilter == true)
-        #expect(d?.protocolNumber == 2048)
-        #expect(d?.location == "nf_hook_slow+0x9c/0xd0")
-        #expect(d?.timestamp == 5123.456789)
-        #expect(KernelDrop(traceLine: "ping-1 [000] 1.0: consume_skb: skbaddr=1") == nil)
-        #expect(KernelDrop(traceLine: "") == nil)
-    }
 }

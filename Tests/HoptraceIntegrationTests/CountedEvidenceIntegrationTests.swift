@@ -22,6 +22,12 @@ struct CountedEvidenceIntegrationTests {
         }
     }
 
+    /// The kernel's drop reason shown beside the count: "IP_RPFILTER ×3 in ip_rcv_finish_core".
+    func traced(_ reason: String, in why: String) -> Bool {
+        guard let r = why.range(of: "; the kernel's drop reasons meanwhile (machine-wide, not tied to this flow): ") else { return false }
+        return why[r.upperBound...].contains("\(reason) ×")
+    }
+
     /// "Ip.InAddrErrors +3 in …": the count cited.
     func cited(_ key: String, in why: String) -> Int? {
         guard let r = why.range(of: key + #" \+(\d+) in "#, options: .regularExpression) else { return nil }
@@ -39,6 +45,7 @@ struct CountedEvidenceIntegrationTests {
             let n = try #require(cited("Ip.InAddrErrors", in: why), "\(why)")
             #expect((1...3).contains(n), "no more than the pings sent: \(why)")
             #expect(v["fix"] as? String == "ip netns exec \(p)host sysctl -w net.ipv4.ip_forward=1", "\(v)")
+            #expect(traced("IP_INADDRERRORS", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -57,6 +64,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(v["evidence"] as? String == "inferred", "\(v)")
             #expect(why.contains("the count does not pin it on this flow"), "\(why)")
             #expect((cited("Ip.InAddrErrors", in: why) ?? 0) >= 21, "the ping and the 20 datagrams: \(why)")
+            #expect(traced("IP_INADDRERRORS", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -91,6 +99,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(v["evidence"] as? String == "counted", "\(v)")
             #expect(why.hasPrefix("dropped by reverse-path filtering in \(p)host"), "the rule's 'likely' went: \(why)")
             #expect(why.contains("counted: TcpExt.IPReversePathFilter +3 in \(p)host while "), "\(why)")
+            #expect(traced("IP_RPFILTER", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -106,6 +115,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(v["evidence"] as? String == "counted", "\(v)")
             let n = try #require(cited("Ip.InHdrErrors", in: why), "\(why)")
             #expect((1...3).contains(n), "\(why)")
+            #expect(traced("IP_INHDR", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -120,6 +130,7 @@ struct CountedEvidenceIntegrationTests {
             let why = v["why"] as? String ?? ""
             #expect(why.hasPrefix("the request was too big for the next link in \(p)host with Don't Fragment set: it was dropped and 172.18.0.1 answered ICMP fragmentation needed"), "\(v)")
             #expect(v["evidence"] as? String == "counted" && cited("Ip.FragFails", in: why) == 1, "\(v)")
+            #expect(traced("PKT_TOO_BIG", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -152,6 +163,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(why.contains("; counted: nf_conntrack.invalid +") && why.contains(" in \(p)host while "), "\(why)")
             #expect(why.contains("INVALID, dropped only by a rule that drops INVALID"), "\(why)")
             #expect((1...3).contains(cited("nf_conntrack.invalid", in: why) ?? 0), "\(why)")
+            #expect(traced("NETFILTER_DROP", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -171,6 +183,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(v["at"] as? String == "\(p)host:docker1" && v["evidence"] as? String == "counted", "\(v)")
             #expect(why.contains("; counted: Ip.FragFails +") && why.contains("a PMTU black hole (ICMP dropped on the way back)"), "\(why)")
             #expect((1...3).contains(cited("Ip.FragFails", in: why) ?? 0), "\(why)")
+            #expect(traced("PKT_TOO_BIG", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 
@@ -185,6 +198,7 @@ struct CountedEvidenceIntegrationTests {
             #expect(why.hasPrefix("\(p)host has no route to 203.0.113.9 (it drops what it is handed and answers ICMP network unreachable, rate-limited)"), "\(v)")
             #expect(v["evidence"] as? String == "counted", "\(v)")
             #expect((1...3).contains(cited("IpExt.InNoRoutes", in: why) ?? 0), "\(why)")
+            #expect(traced("IP_INNOROUTES", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
 }

@@ -25,6 +25,15 @@ int CHoptraceShims_pipe_cloexec(int fds[2]);
 // used by doctor's probes so they never touch the machine's own namespace.
 int CHoptraceShims_unshare_net(void);
 
+// For the calling thread only: a private mount namespace (unshare CLONE_NEWNS, then / made
+// rprivate) with tracefs mounted at `mountpoint`; returns an O_PATH descriptor of that mount,
+// which outlives the thread. -1 with errno set and `step` saying how far it got (0 unshare,
+// 1 make-rprivate, 2 mount, 3 open). The machine's own mounts are never touched.
+int CHoptraceShims_private_tracefs(const char *mountpoint, int *step);
+
+// openat(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC): O_PATH sits behind _GNU_SOURCE.
+int CHoptraceShims_open_path_dir(int dirfd, const char *path);
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -25,10 +25,13 @@ public enum CounterEvidence {
         public var vanished: Int
         /// Requests of the window still in flight: dropped maybe, and counted, but not judged yet.
         public var inFlight: Int
-        public init(deltas: [String?: [String: Int64]], vanished: Int, inFlight: Int = 0) {
+        /// The kernel's drop reasons over the window, machine-wide; nil when they are not traced.
+        public var reasons: DropReasonWindow?
+        public init(deltas: [String?: [String: Int64]], vanished: Int, inFlight: Int = 0, reasons: DropReasonWindow? = nil) {
             self.deltas = deltas
             self.vanished = vanished
             self.inFlight = inFlight
+            self.reasons = reasons
         }
 
         /// "3 requests vanished", "1 request vanished and 1 was in flight", "2 requests were in flight".
@@ -46,8 +49,19 @@ public enum CounterEvidence {
     /// `d` with the counters' word added (only for inferred diagnoses this table covers, and
     /// only when some namespace was sampled through the window).
     public static func apply(_ d: Diagnosis, _ w: Window) -> Diagnosis {
-        guard d.evidence == .inferred, !w.deltas.isEmpty else { return d }
-        if open.contains(d.id) { return named(d, w) }
+        guard d.evidence == .inferred, open.contains(d.id) || confirming[d.id] != nil else { return d }
+        var out = w.deltas.isEmpty ? d : open.contains(d.id) ? named(d, w) : counted(d, w)
+        // The tracepoint names no namespace or address: it corroborates, it does not attribute.
+        if let reasons = w.reasons {
+            out.reason += reasons.counts.isEmpty
+                ? "; the kernel traced no drop with a stated reason meanwhile"
+                : "; the kernel's drop reasons meanwhile (machine-wide, not tied to this flow): \(reasons.text)"
+        }
+        return out
+    }
+
+    /// An inferred cause with counters of its own (`confirming`): a statement when one moved.
+    static func counted(_ d: Diagnosis, _ w: Window) -> Diagnosis {
         guard let keys = confirming[d.id] else { return d }
         // The namespaces the diagnosis names, when it names any: a count elsewhere is not its cause's.
         let named = w.deltas.filter { d.reason.contains(TopologyError.name($0.key)) }

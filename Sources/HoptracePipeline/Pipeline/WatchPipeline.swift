@@ -21,6 +21,9 @@ final class WatchPipeline {
     /// what an inferred verdict cites as the kernel's count.
     var counterFiles: [CounterFiles] = []
     private(set) var counters = CounterHistory()
+    /// The kernel's drop reasons (machine-wide), when a tracefs instance could be made.
+    var dropReasons: DropReasonTrace?
+    private(set) var reasons = DropReasonHistory()
     private var lastCounterSample = -Double.infinity
     /// A packet or conntrack event came since the last sample: sample at the fast pace.
     private var active = false
@@ -188,12 +191,13 @@ final class WatchPipeline {
     /// every second (so a window's start always has a sample before it); `atMost` seconds apart
     /// when a diagnosis needs the count as of now.
     func sampleCounters(now: EventTime, monotonic: Double = Monotonic.now, atMost: Double? = nil) {
-        guard !counterFiles.isEmpty, monotonic - lastCounterSample >= (atMost ?? (active ? 0.1 : 1.0)) else { return }
+        guard !counterFiles.isEmpty || dropReasons != nil, monotonic - lastCounterSample >= (atMost ?? (active ? 0.1 : 1.0)) else { return }
         lastCounterSample = monotonic
         if atMost == nil { active = false }
         for files in counterFiles {
             if let c = files.sample() { counters.record(c, netns: files.netns, at: now) }
         }
+        for drop in dropReasons?.drain() ?? [] { reasons.append(drop) }
     }
 
     /// What the counters did while the flow's failing requests went unanswered: from just before
@@ -201,7 +205,7 @@ final class WatchPipeline {
     /// is every request since then not through: the newest may be dropped and counted already
     /// while its loss timeout runs (and an ICMP error is diagnosed the moment it arrives).
     private func counterWindow(_ f: Flow) -> CounterEvidence.Window? {
-        guard !counterFiles.isEmpty else { return nil }
+        guard !counterFiles.isEmpty || dropReasons != nil else { return nil }
         let requests = f.journeys.filter { $0.leg == .request }
         let failed = requests.filter { [.vanished, .unreplied, .icmpError].contains($0.verdict.state) }
         let open = requests.filter { $0.verdict.state == .inFlight }
@@ -213,13 +217,15 @@ final class WatchPipeline {
         guard let start = judged.map(\.firstTime).min() else { return nil }
         // The count as of now (a sample at most 10 ms old): the drop is counted before its error is sent.
         let t = Timestamp.now
-        sampleCounters(now: EventTime(seconds: t.seconds, micros: t.micros), atMost: 0.01)
+        let now = EventTime(seconds: t.seconds, micros: t.micros)
+        sampleCounters(now: now, atMost: 0.01)
         var namespaces: [String?] = []
         for j in judged { for h in j.hops where !namespaces.contains(h.point.netns) { namespaces.append(h.point.netns) } }
         let from = EventTime(micros: start.micros - 50_000)
         var deltas: [String?: [String: Int64]] = [:]
         for ns in namespaces { if let d = counters.delta(in: ns, from: from) { deltas[ns] = d } }
         let lost = failed.isEmpty && f.verdict.state != .icmpError ? judged.count : failed.count
-        return CounterEvidence.Window(deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count)
+        return CounterEvidence.Window(deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count,
+                                      reasons: dropReasons == nil ? nil : reasons.window(from: from, to: now))
     }
 }

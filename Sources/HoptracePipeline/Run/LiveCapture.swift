@@ -21,6 +21,17 @@ extension WatchRun {
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
         // Opened inside each namespace now, while entering them is still allowed; read all run long.
         pipeline.counterFiles = CounterFiles.open(namespaces: namespaces)
+        if c.dropReasons {
+            do {
+                pipeline.dropReasons = try DropReasonTrace.open()
+            } catch {
+                Console.err("hoptrace: note: kernel drop reasons unavailable: \(error); verdicts cite the namespaces' counters only")
+            }
+        }
+        // Every way out removes the tracefs instance (a SIGKILL leaves one: the next start removes it).
+        defer {
+            if let left = pipeline.dropReasons?.close() { Console.err("hoptrace: warning: \(left)") }
+        }
         // The first sample before "watching": a drop right after it has a baseline to count from.
         let start = Timestamp.now
         pipeline.sampleCounters(now: EventTime(seconds: start.seconds, micros: start.micros))

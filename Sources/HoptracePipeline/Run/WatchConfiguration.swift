@@ -37,6 +37,8 @@ public struct WatchConfiguration {
     public var readFile: String?
     /// `--explain`: trace every new flow with nftables.
     public var explain = false
+    /// The kernel's drop reasons from a tracefs instance of hoptrace's own (`--no-drop-reasons`: none).
+    public var dropReasons = true
     /// Live view: redraws per second at most, colours, control flows listed one by one (`--all`).
     public var refresh: Double = 10
     public var color = true

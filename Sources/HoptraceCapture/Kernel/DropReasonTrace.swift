@@ -1,0 +1,238 @@
+import CHoptraceShims
+import Foundation
+import Glibc
+import HoptraceCore
+
+/// The kernel's drop reasons (`skb:kfree_skb` with its `reason`), read from a tracefs instance
+/// of hoptrace's own, `instances/hoptrace_<pid>`: its own buffer, clock and filter, so it
+/// neither sees nor disturbs anyone else's tracing. Made at start (while privileged), read at
+/// the loop's pace, removed on every way out; one a killed hoptrace left is removed at the
+/// next start, like the nft trace table.
+///
+/// When tracefs is not mounted, it is mounted in a private mount namespace of a helper thread
+/// that ends at once: the descriptor outlives it, the machine's mount table never changes.
+public final class DropReasonTrace: @unchecked Sendable {
+    public static let mountpoint = "/sys/kernel/tracing"
+    static let prefix = "hoptrace_"
+    /// Per CPU: the kernel drops what overflows it rather than growing (~16 pages).
+    static let bufferKiB = 64
+    /// Read per turn of the loop at most: a flood of drops cannot stall the loop.
+    static let readLimit = 64 * 1024
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+        init(_ d: String) { description = d }
+    }
+
+    public let instanceName: String
+    /// How tracefs was reached, for doctor and the start line.
+    public let source: String
+    private let instances: Int32
+    private var pipe: Int32
+    private var enable: Int32
+    /// CLOCK_REALTIME − CLOCK_MONOTONIC at start, in µs: the instance's clock is `mono`.
+    private let clockOffset: Int64
+    private var partial: [UInt8] = []
+    private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+
+    private init(instanceName: String, source: String, instances: Int32, pipe: Int32, enable: Int32) {
+        self.instanceName = instanceName
+        self.source = source
+        self.instances = instances
+        self.pipe = pipe
+        self.enable = enable
+        clockOffset = Self.micros(CLOCK_REALTIME) - Self.micros(CLOCK_MONOTONIC)
+    }
+
+    deinit { _ = close() }
+
+    /// Sets the instance up. Throws why the reasons are not available (no tracefs, no
+    /// permission to mount it, a kernel whose kfree_skb has no reason, …).
+    public static func open(pid: Int32 = getpid()) throws(Unavailable) -> DropReasonTrace {
+        let (root, source) = try tracefsRoot()
+        defer { Glibc.close(root) }
+        let instances = CHoptraceShims_open_path_dir(root, "instances")
+        guard instances >= 0 else { throw Unavailable("tracefs has no instances directory (\(errnoText()))") }
+        sweep(instances: instances, root: root, own: pid)
+        let name = prefix + String(pid)
+        guard mkdirat(instances, name, 0o700) == 0 else {
+            let why = errnoText()
+            Glibc.close(instances)
+            throw Unavailable("cannot create the tracefs instance \(name) (\(why))")
+        }
+        do throws(Unavailable) {
+            let (pipe, enable) = try configure(instances: instances, name: name)
+            return DropReasonTrace(instanceName: name, source: source, instances: instances, pipe: pipe, enable: enable)
+        } catch {
+            remove(name, in: instances)
+            Glibc.close(instances)
+            throw error
+        }
+    }
+
+    /// The machine's tracefs when it is mounted; else one mounted privately.
+    static func tracefsRoot() throws(Unavailable) -> (Int32, String) {
+        if Glibc.access(mountpoint + "/instances", F_OK) == 0 {
+            let fd = CHoptraceShims_open_path_dir(AT_FDCWD, mountpoint)
+            if fd >= 0 { return (fd, "the machine's tracefs at \(mountpoint)") }
+        }
+        let result = PrivateMount.run()
+        guard result.fd >= 0 else {
+            let what = ["cannot unshare a private mount namespace", "cannot make the private mounts private",
+                        "cannot mount tracefs at \(mountpoint) privately", "cannot open the private tracefs"][min(max(result.step, 0), 3)]
+            throw Unavailable("\(what) (\(String(cString: strerror(result.errno))))")
+        }
+        return (result.fd, "tracefs mounted in hoptrace's own mount namespace")
+    }
+
+    /// The kfree_skb event of the new instance, filtered and enabled; returns trace_pipe and enable.
+    private static func configure(instances: Int32, name: String) throws(Unavailable) -> (Int32, Int32) {
+        let event = "\(name)/events/skb/kfree_skb"
+        guard let formatText = readFile(instances, "\(event)/format") else {
+            throw Unavailable("this kernel has no skb:kfree_skb tracepoint (\(errnoText()))")
+        }
+        guard let format = DropReasonFormat(format: formatText), let filter = format.filter else {
+            throw Unavailable("this kernel's skb:kfree_skb carries no drop reason (Linux 5.17 and later have it)")
+        }
+        // Timestamps on CLOCK_MONOTONIC, so they can be put on the packets' wall clock.
+        guard writeFile(instances, "\(name)/trace_clock", "mono") else { throw Unavailable("cannot set the instance's clock to mono (\(errnoText()))") }
+        _ = writeFile(instances, "\(name)/buffer_size_kb", String(bufferKiB))
+        guard writeFile(instances, "\(event)/filter", filter) else { throw Unavailable("the kernel refused the filter \"\(filter)\" (\(errnoText()))") }
+        let enable = openat(instances, "\(event)/enable", O_WRONLY | O_CLOEXEC)
+        guard enable >= 0, Glibc.write(enable, "1", 1) == 1 else {
+            let why = errnoText()
+            if enable >= 0 { Glibc.close(enable) }
+            throw Unavailable("cannot enable skb:kfree_skb (\(why))")
+        }
+        let pipe = openat(instances, "\(name)/trace_pipe", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard pipe >= 0 else {
+            let why = errnoText()
+            _ = Glibc.write(enable, "0", 1)
+            Glibc.close(enable)
+            throw Unavailable("cannot open the instance's trace_pipe (\(why))")
+        }
+        return (pipe, enable)
+    }
+
+    /// The drops traced since the last call, at most `readLimit` bytes of them.
+    public func drain() -> [DropReasonHistory.Entry] {
+        guard pipe >= 0 else { return [] }
+        var out: [DropReasonHistory.Entry] = []
+        var total = 0
+        while total < Self.readLimit {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(pipe, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+            partial.append(contentsOf: buffer[..<n])
+            var start = 0
+            while let nl = partial[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let drop = partial.withUnsafeBufferPointer { KernelDrop.parse(UnsafeBufferPointer(rebasing: $0[start..<nl])) }
+                if let drop, let t = drop.timestamp {
+                    out.append(.init(time: EventTime(micros: Int64(t * 1_000_000) + clockOffset), reason: drop.reason, location: drop.location))
+                }
+                start = nl + 1
+            }
+            partial.removeFirst(start)
+            // A line longer than any kfree_skb line is not one: forget it.
+            if partial.count > 4096 { partial.removeAll() }
+        }
+        return out
+    }
+
+    /// Disables and removes the instance; nil, or why it could not be removed. Safe to call twice.
+    @discardableResult
+    public func close() -> String? {
+        guard pipe >= 0 else { return nil }
+        _ = Glibc.write(enable, "0", 1)
+        Glibc.close(enable)
+        Glibc.close(pipe)
+        pipe = -1
+        enable = -1
+        defer { Glibc.close(instances) }
+        return Self.remove(instanceName, in: instances)
+    }
+
+    /// Removes the instances of hoptraces no longer running (and one of this pid, left by a dead one).
+    static func sweep(instances: Int32, root: Int32, own pid: Int32) {
+        let listing = openat(root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard listing >= 0, let dir = fdopendir(listing) else { return }
+        defer { closedir(dir) }
+        var stale: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let owner = Int32(name.dropFirst(prefix.count)) else { continue }
+            if owner == pid || (kill(owner, 0) != 0 && errno == ESRCH) { stale.append(name) }
+        }
+        for name in stale { remove(name, in: instances) }
+    }
+
+    /// nil, or why the instance stayed.
+    @discardableResult
+    static func remove(_ name: String, in instances: Int32) -> String? {
+        _ = writeFile(instances, "\(name)/events/skb/kfree_skb/enable", "0")
+        // A reader that just closed may hold it a moment: the kernel says busy until it lets go.
+        for attempt in 0..<20 {
+            if unlinkat(instances, name, AT_REMOVEDIR) == 0 || errno == ENOENT { return nil }
+            if errno != EBUSY || attempt == 19 { break }
+            usleep(10_000)
+        }
+        return "cannot remove the tracefs instance \(name) (\(errnoText()))"
+    }
+
+    static func readFile(_ dir: Int32, _ path: String) -> String? {
+        let fd = openat(dir, path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while bytes.count < 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func writeFile(_ dir: Int32, _ path: String, _ text: String) -> Bool {
+        let fd = openat(dir, path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var text = text
+        return text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count }
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    static func micros(_ clock: clockid_t) -> Int64 {
+        var ts = timespec()
+        clock_gettime(clock, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}
+
+/// Runs the private tracefs mount on a thread of its own: unshare(CLONE_NEWNS) changes only
+/// the calling thread, and that thread ends right after, taking its mount namespace with it.
+private enum PrivateMount {
+    final class Box: @unchecked Sendable {
+        var fd: Int32 = -1
+        var step: Int32 = 0
+        var errno: Int32 = 0
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    static func run() -> (fd: Int32, step: Int, errno: Int32) {
+        let box = Box()
+        let thread = Thread {
+            var step: Int32 = 0
+            box.fd = CHoptraceShims_private_tracefs(DropReasonTrace.mountpoint, &step)
+            box.errno = Glibc.errno
+            box.step = step
+            box.done.signal()
+        }
+        thread.start()
+        box.done.wait()
+        return (box.fd, Int(box.step), box.errno)
+    }
+}
