@@ -18,6 +18,11 @@ public final class CaptureLoop {
         case conntrackLost(netns: String?, overruns: Int)
         /// Every `statsInterval` seconds: kernel counters per point and conntrack totals.
         case stats(CaptureStats)
+        /// A namespace's drop counters, read by the pipeline (or from a recording);
+        /// `forDiagnosis`: taken because a verdict needed the count as of now.
+        case kernelCounters(netns: String?, values: [String: UInt64], time: EventTime, forDiagnosis: Bool)
+        /// Drops the kernel traced with a reason since the last read (machine-wide).
+        case dropReasons([DropReasonHistory.Entry], forDiagnosis: Bool)
     }
 
     public var statsInterval: Double = 5

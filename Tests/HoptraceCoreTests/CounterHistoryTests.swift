@@ -108,6 +108,18 @@ import Testing
 
     // MARK: - Capacity
 
+    @Test func aRunOfEqualSamplesKeepsItsEndsSoIdleTimeKeepsOlderChanges() {
+        var h = CounterHistory()
+        h.record(Self.sample(["Ip.InAddrErrors": 1]), netns: "hthost", at: Self.t(0))
+        for i in 1...1000 { h.record(Self.sample(["Ip.InAddrErrors": 2]), netns: "hthost", at: Self.t(Int64(i))) }
+        #expect(h.count(in: "hthost") == 3, "the change at 0 s, the first and the last of the run")
+        #expect(h.delta(in: "hthost", from: Self.t(0)) == ["Ip.InAddrErrors": 1])
+        // Starting inside the run: nothing moved since (its first sample is at or before the start).
+        #expect(h.delta(in: "hthost", from: Self.t(500)) == [:])
+        h.record(Self.sample(["Ip.InAddrErrors": 7]), netns: "hthost", at: Self.t(1001))
+        #expect(h.delta(in: "hthost", from: Self.t(500)) == ["Ip.InAddrErrors": 5])
+    }
+
     @Test func twoHundredFiftySixSamplesAreAllKept() {
         var h = CounterHistory()
         for i in 0..<256 { h.record(Self.sample(["Ip.InAddrErrors": UInt64(i)]), netns: "hthost", at: Self.t(Int64(i))) }

@@ -1204,6 +1204,9 @@ enum RecordingFuzz {
             return s
         }
 
+        private var counters = CounterHistory()
+        private var reasons = DropReasonHistory()
+
         private func handle(_ event: RecordingDecoder.Event) {
             outcome.events += 1
             switch event {
@@ -1235,6 +1238,13 @@ enum RecordingFuzz {
                 s.correlator.captureLost(at: r.point, dropped: r.dropped, from: r.from, to: r.to)
                 json(EventJSON.notice("capture-loss", netns: r.point.netns, seconds: r.to.seconds, micros: r.to.microsOfSecond,
                                       message: "\(r.point.iface): the kernel dropped \(r.dropped) packets"), "capture-loss")
+            case .kernelCounters(let netns, let values, let time, _):
+                // What a replay keeps of them: the history a verdict's count is taken from.
+                counters.record(values: values, netns: netns, at: time)
+                _ = counters.delta(in: netns, from: time.adding(seconds: -1))
+            case .dropReasons(let entries, _):
+                for e in entries { reasons.append(e) }
+                text(reasons.window(from: EventTime(micros: 0), to: EventTime(micros: EventTime.limit)).text, "drop reasons")
             }
             checkBounds()
         }

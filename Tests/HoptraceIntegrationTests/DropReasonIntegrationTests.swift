@@ -56,6 +56,28 @@ struct DropReasonIntegrationTests {
         }
     }
 
+    /// Counters and reasons go into the recording (issue 17, point 4): the replay judges as the live run did.
+    @Test func aReplayCitesTheCountsAndReasonsTheLiveRunCited() throws {
+        try withLab("kw", scenario: "S2") { p throws in
+            #expect(try Hoptrace.run(["lab", "set", "ip-forward", "off", "--prefix", p]).status == 0)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("ht-counted-\(UUID().uuidString).pcapng").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let live = try verdict(try watch(["--lab", "--prefix", p, "--flows", "-w", file, "--", "icmp"], during: { try forwardOffAndPing(p) }))
+            let why = live["why"] as? String ?? ""
+            #expect(live["evidence"] as? String == "counted" && why.contains("counted: Ip.InAddrErrors +") && why.contains("IP_INADDRERRORS ×"), "\(live)")
+            let r = try Hoptrace.run(["watch", "-r", file, "--flows"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let replayed = try verdict(r.stdout.split(separator: "\n").map(String.init))
+            let replayedWhy = replayed["why"] as? String ?? ""
+            // The count is the namespace's and the same; the reasons are machine-wide, and a replay judges
+            // when its events' clock says, so drops of other tests may fall into its window differently.
+            let reasons = "; the kernel's drop reasons meanwhile"
+            #expect(replayedWhy.components(separatedBy: reasons).first == why.components(separatedBy: reasons).first, "replayed: \(replayed)")
+            #expect(replayedWhy.contains("IP_INADDRERRORS ×"), "\(replayedWhy)")
+            #expect(replayed["evidence"] as? String == "counted")
+        }
+    }
+
     @Test func withoutTracefsTheVerdictCitesTheCountersAlone() throws {
         try withLab("ku", scenario: "S2") { p throws in
             #expect(try Hoptrace.run(["lab", "set", "ip-forward", "off", "--prefix", p]).status == 0)

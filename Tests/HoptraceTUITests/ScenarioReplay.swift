@@ -51,7 +51,7 @@ enum Scenario: String, CaseIterable {
                 _ = session.conntrack(e, netns: netns, time: time)
             case .captureLoss(let r):
                 session.correlator.captureLost(at: r.point, dropped: r.dropped, from: r.from, to: r.to)
-            case .interfaces, .topology:
+            case .interfaces, .topology, .kernelCounters, .dropReasons:
                 break
             }
         }

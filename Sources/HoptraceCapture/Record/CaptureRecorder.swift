@@ -8,6 +8,10 @@ public final class CaptureRecorder {
     private let file: RecordingFile
     private var index: [CapturePoint: Int] = [:]
     public private(set) var failure: RecordingError?
+    /// Each namespace's counters as last written: the next record carries what moved.
+    private var lastCounters: [String?: [String: UInt64]] = [:]
+    /// A batch of drop reasons was written (the first, even empty, says they were traced).
+    private var hasReasons = false
     public var path: String { file.path }
 
     /// `replace` is `--force`: see `RecordingFile.create` for what is refused even then.
@@ -51,6 +55,22 @@ public final class CaptureRecorder {
             let record = CaptureLossRecord(point: point, dropped: dropped, from: EventTime(seconds: from.seconds, micros: from.micros),
                                            to: EventTime(seconds: to.seconds, micros: to.micros))
             write(PcapngWriter.custom(record.encoded))
+        case .kernelCounters(let netns, let values, let time, let forDiagnosis):
+            // Only what moved; a still sample only when a verdict took it ("nothing moved" is its finding).
+            let moved = KernelCounterRecord.changes(from: lastCounters[netns], to: values)
+            guard !moved.isEmpty || forDiagnosis || lastCounters[netns] == nil else { return }
+            lastCounters[netns] = values
+            write(PcapngWriter.custom(KernelCounterRecord(netns: netns, time: time, forDiagnosis: forDiagnosis, values: moved).encoded))
+        case .dropReasons(let entries, let forDiagnosis):
+            // An empty batch only at the start (hasReasons false): it says the run traced them.
+            guard !entries.isEmpty || !hasReasons else { return }
+            hasReasons = true
+            var rest = entries[...]
+            repeat {
+                let batch = Array(rest.prefix(DropReasonRecord.limit))
+                rest = rest.dropFirst(batch.count)
+                write(PcapngWriter.custom(DropReasonRecord(entries: batch, forDiagnosis: forDiagnosis).encoded))
+            } while !rest.isEmpty
         case .conntrackLost, .stats, .pointLost:
             break
         }

@@ -25,35 +25,67 @@ public struct ReplaySource {
         var decoder = RecordingDecoder()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var packets = 0
+        // The event before the one just decoded: a sample the live run took for a diagnosis
+        // was taken while that event was handled (and written after it), so it goes first.
+        var held: CaptureLoop.Event?
+        /// false: the run ends here (--count reached, or `stop`).
+        func deliver(_ event: CaptureLoop.Event) -> Bool {
+            handle(event)
+            if case .packet = event {
+                packets += 1
+                if let limit, packets >= limit { return false }
+            }
+            return !stop()
+        }
         do {
             while true {
                 let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
                 if n > 0 { decoder.feed(Array(chunk[0..<n])) }
-                while let event = try decoder.next() {
-                    switch event {
-                    case .interfaces(let list): interfaces(list)
-                    case .topology(let sources): topology(sources)
+                while let decoded = try decoder.next() {
+                    let event: CaptureLoop.Event
+                    switch decoded {
+                    case .interfaces(let list): interfaces(list); continue
+                    case .topology(let sources): topology(sources); continue
                     case .packet(let point, let time, let bytes, let wire, let decoded):
-                        let pkt = PcapPacket(seconds: Int(time.seconds), micros: Int(time.microsOfSecond), bytes: bytes, wireLength: wire)
-                        handle(.packet(point, pkt, decoded))
-                        packets += 1
-                        if let limit, packets >= limit { return }
+                        event = .packet(point, PcapPacket(seconds: Int(time.seconds), micros: Int(time.microsOfSecond), bytes: bytes, wireLength: wire), decoded)
                     case .conntrack(let netns, let e, let time):
-                        handle(.conntrack(netns: netns, e, seconds: Int(time.seconds), micros: Int(time.microsOfSecond)))
+                        event = .conntrack(netns: netns, e, seconds: Int(time.seconds), micros: Int(time.microsOfSecond))
                     case .captureLoss(let r):
-                        handle(.captureLoss(r.point, dropped: r.dropped, from: (Int(r.from.seconds), Int(r.from.microsOfSecond)),
-                                            to: (Int(r.to.seconds), Int(r.to.microsOfSecond))))
+                        event = .captureLoss(r.point, dropped: r.dropped, from: (Int(r.from.seconds), Int(r.from.microsOfSecond)),
+                                             to: (Int(r.to.seconds), Int(r.to.microsOfSecond)))
+                    case .kernelCounters(let netns, let values, let time, let forDiagnosis):
+                        event = .kernelCounters(netns: netns, values: values, time: time, forDiagnosis: forDiagnosis)
+                    case .dropReasons(let entries, let forDiagnosis):
+                        event = .dropReasons(entries, forDiagnosis: forDiagnosis)
                     }
-                    if stop() { return }
+                    if event.isForDiagnosis, held != nil {
+                        guard deliver(event) else { return }
+                        continue
+                    }
+                    if let previous = held { guard deliver(previous) else { return } }
+                    held = event
                 }
                 if n == 0 {
                     if ferror(file) != 0 { throw CaptureError.file(path: path, errno: errno) }
                     try decoder.finish()
+                    if let previous = held { _ = deliver(previous) }
                     return
                 }
             }
         } catch let e as PcapngReader.FormatError {
+            // What came before the fault is handed on first.
+            if let previous = held { _ = deliver(previous) }
             throw CaptureError.replay(path: path, message: e.description, packetsBefore: packets)
+        }
+    }
+}
+
+extension CaptureLoop.Event {
+    /// A counter sample or reason batch a verdict took as it was being reached.
+    var isForDiagnosis: Bool {
+        switch self {
+        case .kernelCounters(_, _, _, let d), .dropReasons(_, let d): d
+        default: false
         }
     }
 }

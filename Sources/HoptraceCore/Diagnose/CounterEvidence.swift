@@ -21,13 +21,16 @@ public enum CounterEvidence {
 
     /// What moved while the requests vanished: deltas per namespace over their window, and how many vanished.
     public struct Window: Sendable {
+        /// When the first request of the window was sent (nil: not known, in tests).
+        public var start: EventTime?
         public var deltas: [String?: [String: Int64]]
         public var vanished: Int
         /// Requests of the window still in flight: dropped maybe, and counted, but not judged yet.
         public var inFlight: Int
         /// The kernel's drop reasons over the window, machine-wide; nil when they are not traced.
         public var reasons: DropReasonWindow?
-        public init(deltas: [String?: [String: Int64]], vanished: Int, inFlight: Int = 0, reasons: DropReasonWindow? = nil) {
+        public init(start: EventTime? = nil, deltas: [String?: [String: Int64]], vanished: Int, inFlight: Int = 0, reasons: DropReasonWindow? = nil) {
+            self.start = start
             self.deltas = deltas
             self.vanished = vanished
             self.inFlight = inFlight
@@ -48,8 +51,13 @@ public enum CounterEvidence {
 
     /// `d` with the counters' word added (only for inferred diagnoses this table covers, and
     /// only when some namespace was sampled through the window).
+    /// Whether `apply` would say anything of `d`: only then is a window worth sampling for.
+    public static func covers(_ d: Diagnosis) -> Bool {
+        d.evidence == .inferred && (open.contains(d.id) || confirming[d.id] != nil)
+    }
+
     public static func apply(_ d: Diagnosis, _ w: Window) -> Diagnosis {
-        guard d.evidence == .inferred, open.contains(d.id) || confirming[d.id] != nil else { return d }
+        guard covers(d) else { return d }
         var out = w.deltas.isEmpty ? d : open.contains(d.id) ? named(d, w) : counted(d, w)
         // The tracepoint names no namespace or address: it corroborates, it does not attribute.
         if let reasons = w.reasons {

@@ -3,10 +3,14 @@
 ///
 /// Only the counters `KernelCounters.meanings` explains are kept, as one array per sample,
 /// and each namespace keeps at most `capacity` samples (the oldest go): at 10 samples a second
-/// that is ~25 s of history in ~70 KiB per namespace.
+/// that is ~25 s of history in ~70 KiB per namespace, and longer while the counters stand
+/// still (a run of equal samples keeps only its ends).
 public struct CounterHistory: Sendable {
     public static let keys = KernelCounters.meanings.map(\.key)
+    public static let keySet = Set(keys)
     public static let capacity = 256
+    /// Namespaces kept at most (a crafted recording could name any number).
+    public static let namespaceLimit = 256
 
     struct Sample: Sendable {
         var time: EventTime
@@ -20,11 +24,31 @@ public struct CounterHistory: Sendable {
     /// Samples held for `netns`.
     public func count(in netns: String?) -> Int { samples[netns]?.count ?? 0 }
 
+    /// The kept counters of a sample, by name (a counter the kernel does not have is left out).
+    public static func values(_ c: KernelCounters) -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        for key in keys { if let v = c[key] { out[key] = v } }
+        return out
+    }
+
     public mutating func record(_ c: KernelCounters, netns: String?, at time: EventTime) {
+        record(values: Self.values(c), netns: netns, at: time)
+    }
+
+    /// A sample as a recording carries it (or `values(_:)` made it).
+    public mutating func record(values: [String: UInt64], netns: String?, at time: EventTime) {
+        guard samples[netns] != nil || samples.count < Self.namespaceLimit else { return }
         var list = samples[netns] ?? []
         // Samples arrive in time order; one out of order (a clock step) starts the list again.
         if let last = list.last, last.time > time { list.removeAll() }
-        list.append(Sample(time: time, values: Self.keys.map { c[$0] }))
+        let sample = Sample(time: time, values: Self.keys.map { values[$0] })
+        // A run of equal samples keeps its first and its last (a window needs one at or before its
+        // start, and one after): idle time does not push older changes out.
+        if list.count >= 2, list[list.count - 1].values == sample.values, list[list.count - 2].values == sample.values {
+            list[list.count - 1] = sample
+        } else {
+            list.append(sample)
+        }
         if list.count > Self.capacity { list.removeFirst(list.count - Self.capacity) }
         samples[netns] = list
     }

@@ -14,6 +14,10 @@ public struct RecordingDecoder {
         case conntrack(netns: String?, ConntrackEvent, time: EventTime)
         /// The live run's capture dropped packets at a point.
         case captureLoss(CaptureLossRecord)
+        /// A namespace's drop counters, whole (the record's changes applied to the ones before).
+        case kernelCounters(netns: String?, values: [String: UInt64], time: EventTime, forDiagnosis: Bool)
+        /// Drops the kernel traced with a reason.
+        case dropReasons([DropReasonHistory.Entry], forDiagnosis: Bool)
     }
 
     private var reader: PcapngReader
@@ -25,6 +29,8 @@ public struct RecordingDecoder {
     /// Set once the pending blocks went past a limit: the first block refused.
     private var refusedTopology: PcapngReader.FormatError?
     private var queue: [Event] = []
+    /// Each namespace's counters as of its last record (at most `CounterHistory.namespaceLimit`).
+    private var counters: [String?: [String: UInt64]] = [:]
 
     public init(classicPoint: CapturePoint = CapturePoint(netns: nil, iface: "file")) {
         reader = PcapngReader(classicPoint: classicPoint)
@@ -54,6 +60,23 @@ public struct RecordingDecoder {
                 }
                 flushPreamble()
                 // A custom block hoptrace cannot read is skipped, not fatal: a newer version may have written it.
+                if KernelCounterRecord.isCounterRecord(payload) {
+                    if let r = try? KernelCounterRecord(decoding: payload) {
+                        try checkTime(r.time.micros, of: "counter record")
+                        guard counters[r.netns] != nil || counters.count < CounterHistory.namespaceLimit else { continue }
+                        let values = (counters[r.netns] ?? [:]).merging(r.values) { $1 }
+                        counters[r.netns] = values
+                        queue.append(.kernelCounters(netns: r.netns, values: values, time: r.time, forDiagnosis: r.forDiagnosis))
+                    }
+                    continue
+                }
+                if DropReasonRecord.isReasonRecord(payload) {
+                    if let r = try? DropReasonRecord(decoding: payload) {
+                        for e in r.entries { try checkTime(e.time.micros, of: "drop reason record") }
+                        queue.append(.dropReasons(r.entries, forDiagnosis: r.forDiagnosis))
+                    }
+                    continue
+                }
                 if CaptureLossRecord.isLossRecord(payload) {
                     if let loss = try? CaptureLossRecord(decoding: payload) {
                         try checkTime(loss.from.micros, of: "capture loss record")

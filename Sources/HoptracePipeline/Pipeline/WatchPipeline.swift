@@ -24,6 +24,15 @@ final class WatchPipeline {
     /// The kernel's drop reasons (machine-wide), when a tracefs instance could be made.
     var dropReasons: DropReasonTrace?
     private(set) var reasons = DropReasonHistory()
+    /// A counter sample / a reason batch was handled (read live, or replayed from a recording):
+    /// verdicts then cite them, as the live run did.
+    private var countersKnown = false
+    private var reasonsTraced = false
+    /// Flows whose counted window still had requests in flight, with the window's start: once
+    /// those are judged the flow is diagnosed again, so its count covers every request it names
+    /// (the oldest go past `openWindowLimit`).
+    private var openWindows: [(flow: Int, start: EventTime)] = []
+    static let openWindowLimit = 1024
     private var lastCounterSample = -Double.infinity
     /// A packet or conntrack event came since the last sample: sample at the fast pace.
     private var active = false
@@ -95,6 +104,12 @@ final class WatchPipeline {
         case .pointLost(let point, let reason):
             session.pointLost(point, reason: reason)
             send(.pointLost(point, reason: reason, now: Timestamp.now))
+        case .kernelCounters(let netns, let values, let time, _):
+            counters.record(values: values, netns: netns, at: time)
+            countersKnown = true
+        case .dropReasons(let entries, _):
+            reasonsTraced = true
+            for e in entries { reasons.append(e) }
         }
     }
 
@@ -135,7 +150,18 @@ final class WatchPipeline {
         guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem,
               let inferred = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts)
         else { return nil }
-        let d = counterWindow(flow).map { CounterEvidence.apply(inferred, $0) } ?? inferred
+        // Sampled only for a diagnosis the counters can speak to: each window samples the kernel afresh.
+        let window = CounterEvidence.covers(inferred) ? counterWindow(flow) : nil
+        if let window, let start = window.start, window.inFlight > 0, !openWindows.contains(where: { $0.flow == id }) {
+            if openWindows.count >= Self.openWindowLimit { openWindows.removeFirst() }
+            openWindows.append((id, start))
+        }
+        // A window the history no longer reaches back to measures nothing: it must not erase a
+        // count an earlier diagnosis of the same cause made.
+        if window?.deltas.isEmpty ?? true, let old = flow.diagnosis, old.id == inferred.id, old.reason.contains("; counted: ") {
+            return nil
+        }
+        let d = window.map { CounterEvidence.apply(inferred, $0) } ?? inferred
         guard d != flow.diagnosis, let f = session.correlator.annotate(id, with: d) else { return nil }
         return FlowChange(kind: change?.kind ?? .updated, flowID: id, what: (change?.what ?? []).union(.verdict),
                           mergedInto: change?.mergedInto, changedFrom: change?.changedFrom, flow: f)
@@ -145,7 +171,21 @@ final class WatchPipeline {
     /// collected are traced (at most one nft transaction per namespace per 100 ms).
     func advance(to time: EventTime) {
         write(session.advance(to: time), time: time)
+        diagnoseClosedWindows(time: time)
         flushTraces()
+    }
+
+    /// The flows of `openWindows` whose requests of the window are all judged now: diagnosed again.
+    private func diagnoseClosedWindows(time: EventTime) {
+        guard !openWindows.isEmpty else { return }
+        var closed: [Int] = []
+        openWindows.removeAll { w in
+            guard let f = session.correlator.flow(w.flow) else { return true }
+            let open = f.journeys.contains { $0.leg == .request && $0.verdict.state == .inFlight && $0.firstTime >= w.start }
+            if !open { closed.append(w.flow) }
+            return !open
+        }
+        for id in closed { if let change = diagnose(id) { write([change], time: time) } }
     }
 
     /// The new flows `--explain` collected go into the trace tables, if due (see `Explainer.flushIfDue`).
@@ -194,10 +234,13 @@ final class WatchPipeline {
         guard !counterFiles.isEmpty || dropReasons != nil, monotonic - lastCounterSample >= (atMost ?? (active ? 0.1 : 1.0)) else { return }
         lastCounterSample = monotonic
         if atMost == nil { active = false }
+        // Through `handle`, so a recording carries them (a replay cites what this run cited).
         for files in counterFiles {
-            if let c = files.sample() { counters.record(c, netns: files.netns, at: now) }
+            if let c = files.sample() {
+                handle(.kernelCounters(netns: files.netns, values: CounterHistory.values(c), time: now, forDiagnosis: atMost != nil))
+            }
         }
-        for drop in dropReasons?.drain() ?? [] { reasons.append(drop) }
+        if let drained = dropReasons?.drain(), !drained.isEmpty { handle(.dropReasons(drained, forDiagnosis: atMost != nil)) }
     }
 
     /// What the counters did while the flow's failing requests went unanswered: from just before
@@ -205,7 +248,7 @@ final class WatchPipeline {
     /// is every request since then not through: the newest may be dropped and counted already
     /// while its loss timeout runs (and an ICMP error is diagnosed the moment it arrives).
     private func counterWindow(_ f: Flow) -> CounterEvidence.Window? {
-        guard !counterFiles.isEmpty || dropReasons != nil else { return nil }
+        guard countersKnown || reasonsTraced else { return nil }
         let requests = f.journeys.filter { $0.leg == .request }
         let failed = requests.filter { [.vanished, .unreplied, .icmpError].contains($0.verdict.state) }
         let open = requests.filter { $0.verdict.state == .inFlight }
@@ -217,15 +260,16 @@ final class WatchPipeline {
         guard let start = judged.map(\.firstTime).min() else { return nil }
         // The count as of now (a sample at most 10 ms old): the drop is counted before its error is sent.
         let t = Timestamp.now
-        let now = EventTime(seconds: t.seconds, micros: t.micros)
-        sampleCounters(now: now, atMost: 0.01)
+        sampleCounters(now: EventTime(seconds: t.seconds, micros: t.micros), atMost: 0.01)
         var namespaces: [String?] = []
         for j in judged { for h in j.hops where !namespaces.contains(h.point.netns) { namespaces.append(h.point.netns) } }
         let from = EventTime(micros: start.micros - 50_000)
         var deltas: [String?: [String: Int64]] = [:]
-        for ns in namespaces { if let d = counters.delta(in: ns, from: from) { deltas[ns] = d } }
+        // The first sample may be younger than the margin (traffic sent just after "watching"):
+        // then the last one before the first request is the baseline.
+        for ns in namespaces { if let d = counters.delta(in: ns, from: from) ?? counters.delta(in: ns, from: start) { deltas[ns] = d } }
         let lost = failed.isEmpty && f.verdict.state != .icmpError ? judged.count : failed.count
-        return CounterEvidence.Window(deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count,
-                                      reasons: dropReasons == nil ? nil : reasons.window(from: from, to: now))
+        return CounterEvidence.Window(start: start, deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count,
+                                      reasons: reasonsTraced ? reasons.window(from: from, to: EventTime(micros: EventTime.limit)) : nil)
     }
 }

@@ -32,9 +32,6 @@ extension WatchRun {
         defer {
             if let left = pipeline.dropReasons?.close() { Console.err("hoptrace: warning: \(left)") }
         }
-        // The first sample before "watching": a drop right after it has a baseline to count from.
-        let start = Timestamp.now
-        pipeline.sampleCounters(now: EventTime(seconds: start.seconds, micros: start.micros))
         pipeline.refreshFacts()
         // Without the topology flows still form, but nothing can be called vanished: say so, carry on.
         var topology: [NamespaceSources] = []
@@ -52,6 +49,11 @@ extension WatchRun {
         }
         recorder?.record(topology: topology)
         if let recorder { pipeline.sinks.append(RecorderSink(recorder)) }
+        // Said once, so a recording knows the reasons were traced (a replay then says "none" as this run does).
+        if pipeline.dropReasons != nil { pipeline.handle(.dropReasons([], forDiagnosis: false)) }
+        // The first sample before "watching" (and into the recording): a drop right after it has a baseline.
+        let start = Timestamp.now
+        pipeline.sampleCounters(now: EventTime(seconds: start.seconds, micros: start.micros))
         // Everything privileged is open: keep only what the run still needs (reopening a capture
         // handle, nft, entering namespaces) and pass it on to the programs it starts.
         if c.dropsPrivileges { report(Privileges.keepOnly(Capability.watchKeeps)) }
