@@ -26,6 +26,8 @@ public final class CaptureLoop {
     }
 
     public var statsInterval: Double = 5
+    /// Dumped conntrack entries handed on per turn at most.
+    static let backlogPerTurn = 1024
     /// Conntrack events read so far (all namespaces).
     public private(set) var conntrackEvents = 0
 
@@ -68,11 +70,23 @@ public final class CaptureLoop {
         defer { turnEnded() }
         StopSignal.install()
         let start = Timestamp.now
-        for source in conntrack {
-            for event in source.existing {
-                handle(.conntrack(netns: source.netns, event, seconds: start.seconds, micros: start.micros))
+        // Dumped entries not handed on yet (the table at start, or after an overrun): at most
+        // `backlogPerTurn` a turn, so a big table does not keep the loop from packets and signals.
+        var backlog: [(netns: String?, events: [ConntrackEvent], next: Int, time: (seconds: Int, micros: Int))] = []
+        for source in conntrack { backlog.append((source.netns, source.takeExisting(), 0, start)) }
+        func handBacklogOn() {
+            var budget = Self.backlogPerTurn
+            while budget > 0, !backlog.isEmpty {
+                let end = min(backlog[0].events.count, backlog[0].next + budget)
+                for event in backlog[0].events[backlog[0].next..<end] {
+                    handle(.conntrack(netns: backlog[0].netns, event, seconds: backlog[0].time.seconds, micros: backlog[0].time.micros))
+                }
+                budget -= end - backlog[0].next
+                backlog[0].next = end
+                if end == backlog[0].events.count { backlog.removeFirst() }
             }
         }
+        handBacklogOn()
         var seen = 0
         var lastHandedOn: (seconds: Int, micros: Int)?
         var merge = TimeOrderedMerge<Item>(streams: sources.count) { Int64($0.packet.seconds) * 1_000_000 + Int64($0.packet.micros) }
@@ -161,10 +175,13 @@ public final class CaptureLoop {
                 }
                 if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
                 if let entries = source.resynchroniseIfDue(now: Monotonic.now) {
+                    // A newer dump supersedes what is left of an older one of the same namespace.
+                    backlog.removeAll { $0.netns == source.netns }
                     let now = Timestamp.now
-                    for event in entries { handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros)) }
+                    backlog.append((source.netns, entries, 0, (now.seconds, now.micros)))
                 }
             }
+            handBacklogOn()
             for i in lost.reversed() {
                 // What it captured before it went is still handed on.
                 merge.remove(stream: i, emit)

@@ -201,4 +201,54 @@ struct CountedEvidenceIntegrationTests {
             #expect(traced("IP_INNOROUTES", in: why), "the kernel's reason beside the count: \(why)")
         }
     }
+
+    /// Fills a namespace's conntrack table (nf_conntrack_max is the machine's and read-only
+    /// inside a namespace, but the count is per namespace): assured UDP entries created over
+    /// ctnetlink, which early_drop cannot evict, as many as the limit allows.
+    static let fillConntrack = """
+        import socket, struct
+        def attr(t, payload):
+            l = 4 + len(payload)
+            return struct.pack('=HH', l, t) + payload + b'\\0' * ((4 - l % 4) % 4)
+        def nest(t, *children): return attr(t | 0x8000, b''.join(children))
+        def tup(t, src, dst, sport, dport):
+            return nest(t, nest(1, attr(1, src), attr(2, dst)),
+                        nest(2, attr(1, bytes([17])), attr(2, struct.pack('!H', sport)), attr(3, struct.pack('!H', dport))))
+        def msg(seq, src, dst, sport, dport):
+            # status SEEN_REPLY | ASSURED | CONFIRMED, timeout 600 s
+            body = struct.pack('=BBH', socket.AF_INET, 0, 0) + tup(1, src, dst, sport, dport) + tup(2, dst, src, dport, sport) \\
+                + attr(3, struct.pack('!I', 0x2 | 0x4 | 0x8)) + attr(7, struct.pack('!I', 600))
+            # IPCTNL_MSG_CT_NEW, NLM_F_REQUEST | NLM_F_EXCL | NLM_F_CREATE
+            return struct.pack('=IHHII', 16 + len(body), 1 << 8, 0x1 | 0x200 | 0x400, seq, 0) + body
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)
+        s.bind((0, 0))
+        need = int(open('/proc/sys/net/netfilter/nf_conntrack_max').read()) - int(open('/proc/sys/net/netfilter/nf_conntrack_count').read())
+        dst, batch = socket.inet_aton('10.251.0.1'), []
+        for i in range(need + 64):
+            batch.append(msg(i, struct.pack('!I', 0x0AFA0000 + (i & 0xFFFF)), dst, 1024 + (i >> 16), 9))
+            if len(batch) == 128:
+                s.send(b''.join(batch)); batch = []
+                try:
+                    while s.recv(65536, socket.MSG_DONTWAIT): pass
+                except BlockingIOError: pass
+        if batch: s.send(b''.join(batch))
+        """
+
+    @Test func aFullConntrackTableIsCountedByItsDrops() throws {
+        try withLab("kc", scenario: "S2") { p throws in
+            let fill = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "python3", "-c", Self.fillConntrack])
+            #expect(fill.status == 0, "\(fill.stderr)")
+            let sysctl = "/proc/sys/net/netfilter/"
+            let levels = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "cat", sysctl + "nf_conntrack_count", sysctl + "nf_conntrack_max"])
+            let numbers = levels.stdout.split(separator: "\n").compactMap { Int($0) }
+            try #require(numbers.count == 2 && numbers[0] == numbers[1], "the table is full: \(levels.stdout)")
+            let f = try icmpFlow(p) { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "3"]) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(why.hasPrefix("dropped because \(p)host's conntrack table is full (\(numbers[1]) of \(numbers[1]) entries)"), "the rule's 'likely' went: \(v)")
+            #expect(v["evidence"] as? String == "counted", "\(v)")
+            #expect((1...3).contains(cited("nf_conntrack.drop", in: why) ?? 0), "\(why)")
+            #expect(v["fix"] as? String == "sysctl -w net.netfilter.nf_conntrack_max=\(numbers[1] * 2)", "machine-wide, so on the host: \(v)")
+        }
+    }
 }

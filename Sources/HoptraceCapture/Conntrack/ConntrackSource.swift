@@ -20,7 +20,9 @@ public final class ConntrackSource: @unchecked Sendable {
     public static func open(in namespace: NetworkNamespace?, receiveBuffer: Int32 = 64 << 20) throws -> ConntrackSource {
         try NetnsThread.run(in: namespace) {
             let source = try ConntrackSource(namespace: namespace, receiveBuffer: receiveBuffer)
-            source.existing = ConntrackSource.dumpTable()
+            let dump = ConntrackSource.dumpTable()
+            source.existing = dump.events
+            source.existingCut = dump.cut
             return source
         }
     }
@@ -28,6 +30,17 @@ public final class ConntrackSource: @unchecked Sendable {
     /// Entries that were already in the table when the subscription started, so
     /// long-lived flows appear; taken after subscribing, so nothing falls between.
     public private(set) var existing: [ConntrackEvent] = []
+
+    /// The dump's entries, handed over once (the source keeps no copy).
+    func takeExisting() -> [ConntrackEvent] {
+        defer { existing = [] }
+        return existing
+    }
+    /// The dump stopped at `dumpLimit` entries: the table held more (the others appear as they change).
+    public private(set) var existingCut = false
+    /// Entries read from one dump at most: a full table (262,144 entries by default, millions on
+    /// big hosts) must not stall the start or hold its copy in memory.
+    public static let dumpLimit = 8192
 
     /// Set by ENOBUFS; cleared by the next resynchronisation.
     public private(set) var resyncPending = false
@@ -41,26 +54,33 @@ public final class ConntrackSource: @unchecked Sendable {
         guard resyncPending, now - lastResync >= 1 else { return nil }
         resyncPending = false
         lastResync = now
-        return (try? NetnsThread.run(in: namespace) { ConntrackSource.dumpTable() }) ?? []
+        return (try? NetnsThread.run(in: namespace) { ConntrackSource.dumpTable().events }) ?? []
     }
 
-    static func dumpTable() -> [ConntrackEvent] {
-        guard let h = nfct_open(UInt8(CONNTRACK), 0) else { return [] }
+    /// The table's entries, at most `dumpLimit` (`cut`: it held more).
+    static func dumpTable() -> (events: [ConntrackEvent], cut: Bool) {
+        guard let h = nfct_open(UInt8(CONNTRACK), 0) else { return ([], false) }
         defer { nfct_close(h) }
         var box = DumpBox()
         withUnsafeMutablePointer(to: &box) { ptr in
             nfct_callback_register(h, NFCT_T_ALL, { _, ct, data in
                 guard let ct, let data else { return Int32(NFCT_CB_CONTINUE) }
+                let box = data.assumingMemoryBound(to: DumpBox.self)
+                // Stopping here ends the dump; the handle (and what the kernel still had) is closed with it.
+                guard box.pointee.events.count < ConntrackSource.dumpLimit else {
+                    box.pointee.cut = true
+                    return Int32(NFCT_CB_STOP)
+                }
                 if var e = ConntrackSource.event(NFCT_T_NEW, ct) {
                     e.kind = .existing
-                    data.assumingMemoryBound(to: DumpBox.self).pointee.events.append(e)
+                    box.pointee.events.append(e)
                 }
                 return Int32(NFCT_CB_CONTINUE)
             }, ptr)
             var family = UInt32(AF_UNSPEC)  // IPv4 and IPv6 entries
             _ = nfct_query(h, NFCT_Q_DUMP, &family)
         }
-        return box.events
+        return (box.events, box.cut)
     }
 
     private init(namespace: NetworkNamespace?, receiveBuffer: Int32) throws {
@@ -183,4 +203,5 @@ private struct EventBox {
 
 private struct DumpBox {
     var events: [ConntrackEvent] = []
+    var cut = false
 }

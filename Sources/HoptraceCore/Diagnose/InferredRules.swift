@@ -89,10 +89,13 @@ public struct ConntrackFullRule: DiagnosisRule {
         let candidates = [c.input.lastSeen?.netns] + c.input.failedHops.map { $0.point.netns }
         guard let netns = candidates.first(where: { c.facts[$0]?.conntrackFull ?? false }),
               let f = c.facts[netns], let count = f.conntrackCount, let max = f.conntrackMax else { return nil }
+        // nf_conntrack_max is read-only inside a namespace: the machine's own value is every
+        // namespace's limit, so the fix runs on the host (no namespace prefix), and says so.
         return Diagnosis(
             id: id,
-            reason: "likely dropped because \(TopologyError.name(netns))'s conntrack table is full (\(count) of \(max) entries): new connections are dropped, and this flow never got an entry",
-            fix: SuggestedCommand.sysctl(["net", "netfilter", "nf_conntrack_max"], max > Int.max / 2 ? max : max * 2, netns: netns).description, evidence: .inferred)
+            reason: "likely dropped because \(TopologyError.name(netns))'s conntrack table is full (\(count) of \(max) entries): new connections are dropped, and this flow never got an entry"
+                + (netns == nil ? "" : "; the limit is the machine's net.netfilter.nf_conntrack_max (read-only inside a namespace), so it is raised on the host"),
+            fix: SuggestedCommand.sysctl(["net", "netfilter", "nf_conntrack_max"], max > Int.max / 2 ? max : max * 2, netns: nil).description, evidence: .inferred)
     }
 }
 

@@ -58,6 +58,10 @@ extension WatchRun {
         // handle, nft, entering namespaces) and pass it on to the programs it starts.
         if c.dropsPrivileges { report(Privileges.keepOnly(Capability.watchKeeps)) }
         // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
+        for source in opened.conntrack where source.existingCut {
+            Console.err("hoptrace: note: the conntrack table in \(source.netns ?? "this namespace") holds more than \(ConntrackSource.dumpLimit) entries: "
+                + "the first \(ConntrackSource.dumpLimit) are shown as existing flows, the others once they change")
+        }
         let ct = opened.conntrack.map { $0.netns ?? "(current)" }
         Console.err("hoptrace: watching \(c.points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
