@@ -294,4 +294,10 @@ import Testing
         #expect(CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": ["Ip.InHdrErrors": 9]], vanished: 2)) == Self.forwardVanished)
         #expect(CounterEvidence.apply(Self.forwardVanished, .init(deltas: ["hthost": [:]], vanished: 2)) == Self.forwardVanished)
     }
+
+    @Test func requestsAnsweredWithAnErrorAreSaidSo() {
+        var w = CounterEvidence.Window(deltas: ["hthost": ["TcpExt.IPReversePathFilter": 2]], vanished: 2)
+        w.lost = "got an ICMP error"
+        #expect(CounterEvidence.apply(Self.rpFilter, w).reason.hasSuffix("; counted: TcpExt.IPReversePathFilter +2 in hthost while 2 requests got an ICMP error"))
+    }
 }

@@ -37,10 +37,13 @@ public enum CounterEvidence {
             self.reasons = reasons
         }
 
+        /// What became of the lost requests: "vanished", or "got an ICMP error" (dropped and answered).
+        public var lost = "vanished"
+
         /// "3 requests vanished", "1 request vanished and 1 was in flight", "2 requests were in flight".
         var requests: String {
             if vanished == 0 { return "\(inFlight) request\(inFlight == 1 ? " was" : "s were") in flight" }
-            return "\(vanished) request\(vanished == 1 ? "" : "s") vanished" + (inFlight > 0 ? " and \(inFlight) \(inFlight == 1 ? "was" : "were") in flight" : "")
+            return "\(vanished) request\(vanished == 1 ? "" : "s") \(lost)" + (inFlight > 0 ? " and \(inFlight) \(inFlight == 1 ? "was" : "were") in flight" : "")
         }
     }
 

@@ -269,7 +269,9 @@ final class WatchPipeline {
         // then the last one before the first request is the baseline.
         for ns in namespaces { if let d = counters.delta(in: ns, from: from) ?? counters.delta(in: ns, from: start) { deltas[ns] = d } }
         let lost = failed.isEmpty && f.verdict.state != .icmpError ? judged.count : failed.count
-        return CounterEvidence.Window(start: start, deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count,
-                                      reasons: reasonsTraced ? reasons.window(from: from, to: EventTime(micros: EventTime.limit)) : nil)
+        var window = CounterEvidence.Window(start: start, deltas: deltas, vanished: lost, inFlight: open.filter { $0.firstTime >= start }.count,
+                                            reasons: reasonsTraced ? reasons.window(from: from, to: EventTime(micros: EventTime.limit)) : nil)
+        if !failed.isEmpty, failed.allSatisfy({ $0.verdict.state == .icmpError }) { window.lost = "got an ICMP error" }
+        return window
     }
 }
