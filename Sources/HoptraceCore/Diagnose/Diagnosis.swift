@@ -13,15 +13,18 @@ public struct Diagnosis: Sendable, Equatable {
     /// Other commands that would also fix it (S5: the sysctl as well as the FORWARD rule), rendered the same way.
     public var alternatives: [String]
     public var evidence: Evidence
+    /// The rule that almost applied (issue 18), when the ruleset has one.
+    public var nearMiss: NearMissReport?
 
     public init(id: String, reason: String, rule: String? = nil, fix: String? = nil,
-                alternatives: [String] = [], evidence: Evidence) {
+                alternatives: [String] = [], evidence: Evidence, nearMiss: NearMissReport? = nil) {
         self.id = id
         self.reason = reason
         self.rule = rule
         self.fix = fix
         self.alternatives = alternatives
         self.evidence = evidence
+        self.nearMiss = nearMiss
     }
 }
 

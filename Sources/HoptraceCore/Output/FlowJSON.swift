@@ -102,9 +102,23 @@ public enum FlowJSON {
         if let why = v.why { j.add("why", why) }
         if let rule = v.rule { j.add("rule", rule) }
         if let e = v.evidence { j.add("evidence", e.rawValue) }
+        if let m = f.diagnosis?.nearMiss { j.add("near_miss", nearMiss(m)) }
         if let s = f.verdictSince { j.add("since", s.description) } else { j.addNull("since") }
         if let p = f.pendingText { j.add("pending", p) } else { j.addNull("pending") }
         j.add("window", window(f.window))
+        return j
+    }
+
+    static func nearMiss(_ m: NearMissReport) -> JSONLine {
+        var j = JSONLine()
+        if let ns = m.netns { j.add("netns", ns) } else { j.addNull("netns") }
+        j.add("table", m.table)
+        j.add("chain", m.chain)
+        if let r = m.rule { j.add("rule", r) } else { j.addNull("rule") }
+        j.add("handle", Int(clamping: m.handle))
+        j.add("field", m.field)
+        j.add("rule_value", m.ruleValue)
+        j.add("packet_value", m.packetValue)
         return j
     }
 

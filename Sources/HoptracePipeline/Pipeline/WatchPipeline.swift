@@ -17,6 +17,8 @@ final class WatchPipeline {
     var traceNewFlows = false
     /// Pairs the flows a userland proxy (docker-proxy) relays; nil when none was found.
     var proxyLinker: ProxyLinker?
+    /// The watched namespaces' rulesets, read for near misses (live runs only: a recording has none).
+    var rulesets: RulesetCache?
     /// The watched namespaces' drop counters (read where they were opened) and their history:
     /// what an inferred verdict cites as the kernel's count.
     var counterFiles: [CounterFiles] = []
@@ -147,8 +149,14 @@ final class WatchPipeline {
     }
 
     private func diagnose(_ id: Int, change: FlowChange? = nil) -> FlowChange? {
-        guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem,
-              let inferred = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts)
+        guard let flow = change?.flow ?? session.correlator.flow(id), flow.verdict.isProblem else { return nil }
+        let diagnosed = Diagnoser.diagnose(flow: flow, topology: topology, traces: explainer?.paths ?? [], facts: facts)
+        // The rule or route that almost applied, where the live ruleset can be read.
+        let sources = rulesets.map { cache in
+            NearMissAnalysis.Sources(ruleset: { cache.ruleset($0) },
+                                     iptablesRules: { cache.iptablesRules($0, table: $1, chain: $2, v6: $3) }, watched: watched)
+        }
+        guard let inferred = sources.map({ NearMissAnalysis.apply(diagnosed, input: DiagnosisInput(flow: flow), topology: topology, sources: $0) }) ?? diagnosed
         else { return nil }
         // Sampled only for a diagnosis the counters can speak to: each window samples the kernel afresh.
         let window = CounterEvidence.covers(inferred) ? counterWindow(flow) : nil

@@ -19,6 +19,7 @@ extension WatchRun {
         pipeline.session.correlator.capturingSince = opened.capturingSince
         if !c.proxies.isEmpty { pipeline.proxyLinker = ProxyLinker(proxies: c.proxies) }
         pipeline.readFacts = { NamespaceFactsReader.read(namespaces: namespaces) }
+        pipeline.rulesets = RulesetCache(namespaces: namespaces)
         // Opened inside each namespace now, while entering them is still allowed; read all run long.
         pipeline.counterFiles = CounterFiles.open(namespaces: namespaces)
         if c.dropReasons {

@@ -1,0 +1,50 @@
+import Foundation
+import HoptraceCore
+
+/// Each watched namespace's ruleset (and iptables' listing of a chain), read when a near miss is
+/// looked for and kept for `maxAge` seconds: a rule the user just corrected is seen within that,
+/// and a burst of failing flows costs one `nft -j list ruleset` per namespace, not one each.
+public final class RulesetCache: @unchecked Sendable {
+    public static let maxAge = 2.0
+    /// Chains whose rule texts are read at most per dump (a kube-proxy ruleset has thousands).
+    static let textedChains = 64
+
+    private var rulesets: [String?: (time: Double, ruleset: NFTRuleset?)] = [:]
+    private var listings: [String: (time: Double, lines: [String]?)] = [:]
+    private let namespaces: Set<String?>
+
+    /// Only these namespaces are read (the watched ones): a name from elsewhere is never run.
+    public init(namespaces: [String?]) { self.namespaces = Set(namespaces) }
+
+    public func ruleset(_ netns: String?, now: Double = Monotonic.now) -> NFTRuleset? {
+        guard namespaces.contains(netns) else { return nil }
+        if let cached = rulesets[netns], now - cached.time < Self.maxAge { return cached.ruleset }
+        let read = try? Self.read(in: netns.map { NetworkNamespace($0) })
+        rulesets[netns] = (now, read)
+        return read
+    }
+
+    public func iptablesRules(_ netns: String?, table: String, chain: String, v6: Bool, now: Double = Monotonic.now) -> [String]? {
+        guard namespaces.contains(netns) else { return nil }
+        let key = "\(netns ?? "")\u{0}\(table)\u{0}\(chain)\u{0}\(v6)"
+        if let cached = listings[key], now - cached.time < Self.maxAge { return cached.lines }
+        let r = try? NamespaceCommand.run([v6 ? "ip6tables" : "iptables", "-t", table, "-S", chain], in: netns.map { NetworkNamespace($0) })
+        let lines = r.flatMap { $0.status == 0 ? $0.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A ") } : nil }
+        if listings.count > 256 { listings.removeAll() }
+        listings[key] = (now, lines)
+        return lines
+    }
+
+    /// `nft -j list ruleset`, with the texts of the chains that have rules (iptables-nft's `xt`
+    /// parts are only in them), the chains needing them first.
+    static func read(in namespace: NetworkNamespace?) throws -> NFTRuleset {
+        var ruleset = try TraceSession.dumpRuleset(in: namespace)
+        let awaiting = RuleEvaluator.chainsAwaitingRuleTexts(in: ruleset)
+        let rest = ruleset.chains.filter { c in !c.rules.isEmpty && !awaiting.contains { $0.family == c.family && $0.table == c.table && $0.name == c.name } }
+        for chain in (awaiting + rest).prefix(textedChains) {
+            let listing = (try? TraceSession.listChain(chain, in: namespace)) ?? nil
+            ruleset.setRuleTexts(listing.map { NFTListing.ruleTexts(in: $0) } ?? [:], family: chain.family, table: chain.table, chain: chain.name)
+        }
+        return ruleset
+    }
+}

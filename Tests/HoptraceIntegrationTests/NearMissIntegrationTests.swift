@@ -1,0 +1,124 @@
+import Foundation
+import HoptraceSystem
+import Testing
+
+/// Issue 18 on the live lab: a rule written almost right (the wrong interface, port, subnet or
+/// DNAT port) and a host route that sends the remote elsewhere. Each verdict names the rule or
+/// route and the field that differs; its fix corrects it in place, and after the fix the same
+/// traffic goes through.
+@Suite(.serialized, .enabled(if: Privilege.isRoot, Privilege.reason))
+struct NearMissIntegrationTests {
+    init() { Privilege.ciRequiresRoot() }
+
+    func sh(_ ns: String, _ command: String) throws {
+        let r = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "/bin/sh", "-c", command])
+        #expect(r.status == 0, "\(command): \(r.stderr)")
+    }
+
+    /// The final line of the flow of `proto` with a problem verdict.
+    func failedFlow(_ p: String, proto: String, during action: () throws -> Void) throws -> [String: Any] {
+        let lines = try watch(["--lab", "--prefix", p, "--flows", "--", proto], during: action)
+        return try #require(try finalFlowObjects(lines).last {
+            $0["proto"] as? String == proto && ["vanished", "unreplied", "icmp-error"].contains(($0["verdict"] as? [String: Any])?["state"] as? String ?? "")
+        }, "\(lines)")
+    }
+
+    /// Runs the fix as a user pastes it (it is shell-quoted and enters its namespace).
+    func apply(_ fix: String) throws {
+        let r = try Hoptrace.exec(["/bin/sh", "-c", fix])
+        #expect(r.status == 0, "\(fix): \(r.stderr)")
+    }
+
+    func pingSucceeds(_ p: String) throws -> Bool {
+        try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "1", "-W", "2", "172.31.45.174"]).status == 0
+    }
+
+    /// A TCP connection from `ns` to `address:port` within 2 s.
+    func connects(_ ns: String, _ address: String, _ port: Int) throws -> Bool {
+        let code = "import socket,sys\ns=socket.socket();s.settimeout(2)\ntry:\n s.connect(('\(address)',\(port)));sys.exit(0)\nexcept Exception:\n sys.exit(1)"
+        return try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "python3", "-c", code]).status == 0
+    }
+
+    func nearMiss(_ f: [String: Any]) -> [String: Any] { ((f["verdict"] as? [String: Any])?["near_miss"] as? [String: Any]) ?? [:] }
+
+    @Test func aMasqueradeForTheWrongOutputInterface() throws {
+        try withLab("na", scenario: "S1") { p throws in
+            try sh(p + "host", "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 -o eth0 -j MASQUERADE")
+            let f = try failedFlow(p, proto: "icmp") { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "2"]) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let m = nearMiss(f)
+            #expect(m["table"] as? String == "ip nat" && m["chain"] as? String == "POSTROUTING", "\(v)")
+            #expect(m["field"] as? String == "oifname" && m["rule_value"] as? String == "eth0" && m["packet_value"] as? String == "enX0", "\(v)")
+            #expect((v["why"] as? String ?? "").contains("is for oifname eth0, but the packet's oifname is enX0"), "\(v)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix == "ip netns exec \(p)host iptables -t nat -R POSTROUTING 1 -s 172.18.0.0/24 -o enX0 -j MASQUERADE", "corrects the rule, adds none: \(v)")
+            try apply(fix)
+            #expect(try pingSucceeds(p), "after the fix the ping goes through")
+        }
+    }
+
+    @Test func aForwardAcceptForTheWrongPort() throws {
+        try withLab("nb", scenario: "S3") { p throws in
+            try sh(p + "host", "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && iptables -A FORWARD -p tcp --dport 8080 -j ACCEPT")
+            let server = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "remote", "python3", "-c",
+                                                "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',80));s.listen(8)\nwhile True: s.accept()[0].close()"],
+                                               stdin: .inherit)
+            defer { kill(server.pid, SIGTERM); server.wait() }
+            let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "ns1", "172.31.45.174", 80) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let m = nearMiss(f)
+            #expect(m["chain"] as? String == "FORWARD" && m["field"] as? String == "tcp dport", "\(v)")
+            #expect(m["rule_value"] as? String == "8080" && m["packet_value"] as? String == "80", "\(v)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -p tcp -m tcp --dport 80 -j ACCEPT", "\(v)")
+            try apply(fix)
+            #expect(try connects(p + "ns1", "172.31.45.174", 80), "after the fix the connection is made")
+        }
+    }
+
+    @Test func aDNATForTheWrongDestinationPort() throws {
+        try withLab("nc", scenario: "S7") { p throws in
+            // Docker's DNAT written for 8000, the client connects to 80; INPUT drops what is not forwarded.
+            try sh(p + "host", "iptables -t nat -R DOCKER 1 ! -i docker1 -p tcp --dport 8000 -j DNAT --to-destination 172.18.0.3:80 && iptables -P INPUT DROP")
+            let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "remote", "172.31.39.53", 80) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let m = nearMiss(f)
+            #expect(m["chain"] as? String == "DOCKER" && m["field"] as? String == "tcp dport", "\(v)")
+            #expect(m["rule_value"] as? String == "8000" && m["packet_value"] as? String == "80", "\(v)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix.hasPrefix("ip netns exec \(p)host iptables -t nat -R DOCKER 1 ") && fix.contains("--dport 80 "), "\(v)")
+            try apply(fix)
+            #expect(try connects(p + "remote", "172.31.39.53", 80), "after the fix the connection reaches the server in ns1")
+        }
+    }
+
+    @Test func aForwardAcceptLimitedToTheWrongSourceSubnet() throws {
+        try withLab("nd", scenario: "S3") { p throws in
+            try sh(p + "host", "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && iptables -A FORWARD -s 172.18.1.0/24 -o enX0 -j ACCEPT")
+            let f = try failedFlow(p, proto: "icmp") { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "2"]) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let m = nearMiss(f)
+            #expect(m["chain"] as? String == "FORWARD" && m["field"] as? String == "ip saddr", "\(v)")
+            #expect(m["rule_value"] as? String == "172.18.1.0/24" && m["packet_value"] as? String == "172.18.0.3", "\(v)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -s 172.18.0.0/24 -o enX0 -j ACCEPT", "\(v)")
+            try apply(fix)
+            #expect(try pingSucceeds(p))
+        }
+    }
+
+    @Test func aHostRouteThatSendsTheRemoteOutAnotherInterface() throws {
+        try withLab("ne", scenario: "S2") { p throws in
+            try sh(p + "host", "ip link add enX2 type veth peer name enX2p && ip addr add 10.77.0.1/24 dev enX2 && ip link set enX2p up && ip link set enX2 up && ip route add 172.31.45.174/32 via 10.77.0.2 dev enX2")
+            let f = try failedFlow(p, proto: "icmp") { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "2"]) }
+            let v = f["verdict"] as? [String: Any] ?? [:]
+            let why = v["why"] as? String ?? ""
+            #expect(why.hasPrefix("routed out enX2 (not watched) in \(p)host by 172.31.45.174/32 via 10.77.0.2, a more specific route than 172.31.32.0/20 via enX0"), "\(v)")
+            #expect(why.contains("watch it too: -i \(p)host:enX2"), "\(why)")
+            let fix = try #require(v["fix"] as? String, "\(v)")
+            #expect(fix == "ip -n \(p)host route del 172.31.45.174/32 via 10.77.0.2 dev enX2", "\(v)")
+            try apply(fix)
+            #expect(try pingSucceeds(p))
+        }
+    }
+}
