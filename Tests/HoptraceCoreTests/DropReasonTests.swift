@@ -75,8 +75,8 @@ import Testing
         #expect(w.counts == [DropReasonCount(reason: "IP_RPFILTER", location: "ip_rcv_finish_core", count: 3),
                              DropReasonCount(reason: "NO_SOCKET", location: "udp_queue_rcv_one_skb", count: 1)])
         #expect(!w.atLeast)
-        #expect(w.text == "IP_RPFILTER ×3 in ip_rcv_finish_core, NO_SOCKET ×1 in udp_queue_rcv_one_skb")
-        #expect(h.window(from: Self.at(200), to: Self.at(300)).text == "none")
+        #expect(w.text() == "IP_RPFILTER ×3 in ip_rcv_finish_core, NO_SOCKET ×1 in udp_queue_rcv_one_skb")
+        #expect(h.window(from: Self.at(200), to: Self.at(300)).text() == "none")
     }
 
     @Test func theHistoryIsBoundedAndSaysWhenAWindowLostSome() {
@@ -85,9 +85,17 @@ import Testing
         for i in 0..<n { h.append(.init(time: Self.at(Int64(i)), reason: "NETFILTER_DROP", location: nil)) }
         let all = h.window(from: Self.at(0), to: Self.at(Int64(n)))
         #expect(all.counts == [DropReasonCount(reason: "NETFILTER_DROP", location: nil, count: DropReasonHistory.capacity)])
-        #expect(all.atLeast && all.text == "NETFILTER_DROP ×≥\(DropReasonHistory.capacity)")
+        #expect(all.atLeast && all.text() == "NETFILTER_DROP ×≥\(DropReasonHistory.capacity)")
         // A window after what was overwritten is whole.
         #expect(!h.window(from: Self.at(100), to: Self.at(Int64(n))).atLeast)
+    }
+
+    @Test func theReasonsTheCauseGivesLead() {
+        var h = DropReasonHistory()
+        for _ in 0..<5 { h.append(.init(time: Self.at(1), reason: "IPV6DISABLED", location: "ip6_rcv_core")) }
+        for _ in 0..<3 { h.append(.init(time: Self.at(1), reason: "IP_INADDRERRORS", location: "ip_error")) }
+        #expect(h.window(from: Self.at(0), to: Self.at(2)).text(first: ["IP_INADDRERRORS"])
+            == "IP_INADDRERRORS ×3 in ip_error, IPV6DISABLED ×5 in ip6_rcv_core")
     }
 
     @Test func moreThanThreeReasonsAreSummed() {
@@ -95,7 +103,7 @@ import Testing
         for (i, r) in ["A", "B", "C", "D", "E"].enumerated() {
             for _ in 0...i { h.append(.init(time: Self.at(1), reason: r, location: nil)) }
         }
-        #expect(h.window(from: Self.at(0), to: Self.at(2)).text == "E ×5, D ×4, C ×3 and 2 other reasons")
+        #expect(h.window(from: Self.at(0), to: Self.at(2)).text() == "E ×5, D ×4, C ×3 and 2 other reasons")
     }
 
     // MARK: - In a verdict

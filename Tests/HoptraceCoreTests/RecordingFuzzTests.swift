@@ -1244,7 +1244,7 @@ enum RecordingFuzz {
                 _ = counters.delta(in: netns, from: time.adding(seconds: -1))
             case .dropReasons(let entries, _):
                 for e in entries { reasons.append(e) }
-                text(reasons.window(from: EventTime(micros: 0), to: EventTime(micros: EventTime.limit)).text, "drop reasons")
+                text(reasons.window(from: EventTime(micros: 0), to: EventTime(micros: EventTime.limit)).text(), "drop reasons")
             }
             checkBounds()
         }

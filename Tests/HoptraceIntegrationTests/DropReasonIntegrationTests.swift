@@ -52,6 +52,7 @@ struct DropReasonIntegrationTests {
             let v = try verdict(lines)
             let why = v["why"] as? String ?? ""
             #expect(v["evidence"] as? String == "counted", "\(v)")
+            // The cause's own reason leads; other drops on the machine may follow it.
             #expect(why.contains("; the kernel's drop reasons meanwhile (machine-wide, not tied to this flow): IP_INADDRERRORS ×"), "\(why)")
         }
     }

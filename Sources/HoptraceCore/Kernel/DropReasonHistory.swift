@@ -76,10 +76,12 @@ public struct DropReasonWindow: Sendable, Equatable {
         self.atLeast = atLeast
     }
 
-    /// "IP_RPFILTER ×3 in ip_rcv_finish_core, NO_SOCKET ×1": the three most frequent, then how many more.
-    public var text: String {
+    /// "IP_RPFILTER ×3 in ip_rcv_finish_core, NO_SOCKET ×1": the three most frequent, then how
+    /// many more; the reasons in `first` (what the diagnosed cause makes the kernel say) lead.
+    public func text(first: Set<String> = []) -> String {
         guard !counts.isEmpty else { return "none" }
-        let shown = counts.prefix(3).map { c in
+        let ordered = counts.filter { first.contains($0.reason) } + counts.filter { !first.contains($0.reason) }
+        let shown = ordered.prefix(3).map { c in
             "\(c.reason) ×\(atLeast ? "≥" : "")\(c.count)" + (c.location.map { " in \($0)" } ?? "")
         }
         let more = counts.count - shown.count
