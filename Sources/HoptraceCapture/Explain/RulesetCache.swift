@@ -6,10 +6,13 @@ import HoptraceCore
 /// and a burst of failing flows costs one `nft -j list ruleset` per namespace, not one each.
 public final class RulesetCache: @unchecked Sendable {
     public static let maxAge = 2.0
-    /// Chains whose rule texts are read at most per dump (a kube-proxy ruleset has thousands).
+    /// Chains listed for their rule texts at most per dump (a kube-proxy ruleset has thousands).
     static let textedChains = 64
 
     private var rulesets: [String?: (time: Double, ruleset: NFTRuleset?)] = [:]
+    /// Each chain's texts as last listed, with the rules they were listed for: a chain whose rules
+    /// (handles and statements) are unchanged is not listed again, so a refresh is one nft run.
+    private var texts: [String: (rules: [NFTRuleset.Rule], texts: [UInt64: String])] = [:]
     private var listings: [String: (time: Double, lines: [String]?)] = [:]
     private let namespaces: Set<String?>
 
@@ -19,7 +22,7 @@ public final class RulesetCache: @unchecked Sendable {
     public func ruleset(_ netns: String?, now: Double = Monotonic.now) -> NFTRuleset? {
         guard namespaces.contains(netns) else { return nil }
         if let cached = rulesets[netns], now - cached.time < Self.maxAge { return cached.ruleset }
-        let read = try? Self.read(in: netns.map { NetworkNamespace($0) })
+        let read = try? read(in: netns.map { NetworkNamespace($0) }, netns: netns)
         rulesets[netns] = (now, read)
         return read
     }
@@ -37,14 +40,29 @@ public final class RulesetCache: @unchecked Sendable {
 
     /// `nft -j list ruleset`, with the texts of the chains that have rules (iptables-nft's `xt`
     /// parts are only in them), the chains needing them first.
-    static func read(in namespace: NetworkNamespace?) throws -> NFTRuleset {
+    func read(in namespace: NetworkNamespace?, netns: String?) throws -> NFTRuleset {
         var ruleset = try TraceSession.dumpRuleset(in: namespace)
         let awaiting = RuleEvaluator.chainsAwaitingRuleTexts(in: ruleset)
         let rest = ruleset.chains.filter { c in !c.rules.isEmpty && !awaiting.contains { $0.family == c.family && $0.table == c.table && $0.name == c.name } }
-        for chain in (awaiting + rest).prefix(textedChains) {
-            let listing = (try? TraceSession.listChain(chain, in: namespace)) ?? nil
-            ruleset.setRuleTexts(listing.map { NFTListing.ruleTexts(in: $0) } ?? [:], family: chain.family, table: chain.table, chain: chain.name)
+        var listed = 0
+        for chain in awaiting + rest {
+            let key = "\(netns ?? "")\u{0}\(chain.family)\u{0}\(chain.table)\u{0}\(chain.name)"
+            var found = texts[key].flatMap { $0.rules == chain.rules.map(Self.withoutText) ? $0.texts : nil }
+            if found == nil, listed < Self.textedChains {
+                listed += 1
+                let listing = (try? TraceSession.listChain(chain, in: namespace)) ?? nil
+                found = listing.map { NFTListing.ruleTexts(in: $0) } ?? [:]
+                if texts.count > 4096 { texts.removeAll() }
+                texts[key] = (chain.rules.map(Self.withoutText), found ?? [:])
+            }
+            if let found { ruleset.setRuleTexts(found, family: chain.family, table: chain.table, chain: chain.name) }
         }
         return ruleset
+    }
+
+    static func withoutText(_ r: NFTRuleset.Rule) -> NFTRuleset.Rule {
+        var r = r
+        r.text = nil
+        return r
     }
 }

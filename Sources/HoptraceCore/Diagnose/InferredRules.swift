@@ -31,7 +31,12 @@ public struct PathProblemRule: DiagnosisRule {
             let sender = source.map { s in topology.namespace(stop.netns)?.interfaces.contains { $0.owns(s) } ?? false } ?? true
             let what = sender ? "the sender gets \"Network is unreachable\"; nothing reaches a wire"
                 : "it drops what it is handed and answers ICMP network unreachable, rate-limited"
-            return Diagnosis(id: "no-route", reason: "\(stop) (\(what))", fix: fix, evidence: .inferred)
+            // What is missing, said as a route: the main table is the one read (policy rules are not).
+            var missing = ""
+            if case .noRoute(let dst) = stop.reason {
+                missing = "; nothing in its main table matches: a default route, or a route to a prefix holding \(dst), would"
+            }
+            return Diagnosis(id: "no-route", reason: "\(stop) (\(what))\(missing)", fix: fix, evidence: .inferred)
         case .rejectedByRoute(let route, _):
             let fix = SuggestedCommand.deleteRoute(route, netns: stop.netns).description
             return Diagnosis(id: "reject-route", reason: "\(stop)", fix: fix, evidence: .inferred)
