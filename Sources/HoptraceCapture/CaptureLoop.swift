@@ -40,6 +40,14 @@ public final class CaptureLoop {
 
     var sources: [PcapSource]
     var conntrack: [ConntrackSource]
+    /// Points added while running (`add`): they join at the start of the next turn.
+    private var joining: [PcapSource] = []
+
+    /// A capture point opened mid-run (the live view's `w`): captured from the next turn on.
+    public func add(_ source: PcapSource) { joining.append(source) }
+
+    /// Every point captured or about to be.
+    public var points: [CapturePoint] { (sources + joining).map(\.point) }
     public init(sources: [PcapSource], conntrack: [ConntrackSource] = []) {
         self.sources = sources
         self.conntrack = conntrack
@@ -126,6 +134,12 @@ public final class CaptureLoop {
                 nextStats += statsInterval
                 handle(.stats(stats))
             }
+            for source in joining {
+                sources.append(source)
+                drops.append(Int(source.stats.dropped))
+                merge.addStream()
+            }
+            joining.removeAll()
             let woken = wake()
             var fds = (sources.map(\.fd) + conntrack.map(\.fd) + woken).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             // A point read only up to the chunk has more waiting: no sleeping then; packets

@@ -1,3 +1,5 @@
+import HoptraceCore
+
 /// What the terminal backend reads, already decoded: the pure layer never sees
 /// ncurses key codes.
 public enum KeyInput: Sendable, Equatable {
@@ -30,6 +32,8 @@ public enum Action: Sendable, Equatable {
     case lab(LabAction)
     /// `x`: explain mode on/off — trace the selected flow's packets with nftables.
     case explain
+    /// `w`: capture at the point the selected flow's route leads to, unwatched until now.
+    case watch(CapturePoint)
 }
 
 /// The lab's knobs the TUI can flip (`hoptrace lab set ...`).

@@ -219,6 +219,7 @@ enum JourneyPane {
         if let rule = Format.rule(v) { add("  rule: \(rule)", ScreenBuffer.Style(color: .red)) }
         if let why = v.why ?? v.hint { add("  why:  \(why)", ScreenBuffer.Style(color: .yellow)) }
         for (line, style) in NearMissLines.lines(f, label: "  near: ", g) { add(line, style) }
+        if let p = f.diagnosis?.unwatched { add("  w:    watch \(p) too", ScreenBuffer.Style(color: .magenta)) }
         if let fix = v.fix { add("  fix:  \(fix)", ScreenBuffer.Style(color: .cyan)) }
         for r in unplaced {
             add("  \(r.kind.rawValue.uppercased()) \(r.field) \(r.from)\(g.right)\(r.to) (conntrack; not seen between hops)",

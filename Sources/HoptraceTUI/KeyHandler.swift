@@ -54,6 +54,9 @@ extension TUI {
             state.packetsBack = 0
         case .char("x"):
             return .action(.explain)
+        case .char("w"):
+            guard let point = TUI.selectedFlow(session: session, state: state)?.diagnosis?.unwatched else { return .ignored }
+            return .action(.watch(point))
         case .char("n"), .char("d"), .char("r"):
             guard context.labKeys else { return .ignored }
             let action: LabAction = input == .char("n") ? .toggleNAT : input == .char("d") ? .toggleForwardDrop : .toggleReturnRule

@@ -53,7 +53,7 @@ enum HelpOverlay {
             ("s           sort: newest, oldest, problems first, protocol, packets", key),
             ("a           list / fold link-local control (ND, MLD, IGMP, DHCP)", key),
             ("click       select the flow under the mouse", key),
-            ("x           explain the selected flow: the nftables rule path", key),
+            ("x           explain (nft rule path)   w  watch where its route leads", key),
             ("?           this help        q  quit", key),
             ("Lab keys" + (context.labKeys ? " (lab attached)" : " (inactive: no lab attached)"), head),
         ]

@@ -24,6 +24,16 @@ struct TimeOrderedMergeTests {
         #expect(m.heldCount == 0)
     }
 
+    @Test func aStreamAddedLaterJoinsTheTimeOrder() {
+        var m = merge(1)
+        m.add(("a10", 10), stream: 0)
+        m.addStream()
+        #expect(m.streams == 2)
+        m.add(("b5", 5), stream: 1)
+        m.add(("a20", 20), stream: 0)
+        #expect(drain(&m, more: [false, false]) == ["b5", "a10", "a20"])
+    }
+
     @Test func aStreamThatMayHaveMoreHoldsBackWhatItCouldStillOvertake() {
         var m = merge(2)
         // Stream 0 was cut short at t=20: its next packets may be older than stream 1's 25 and 40.

@@ -100,6 +100,32 @@ struct LiveViewEndToEndTests {
         }
     }
 
+    /// Issue 18: a host route sends the remote out enX2, which nobody watches. The journey says
+    /// so and offers `w`; pressed, enX2 is captured from then on and the next ping is seen there.
+    @Test func wWatchesTheInterfaceAStrayRouteLeadsTo() throws {
+        try withLab("tw", scenario: "S2") { p throws in
+            let setup = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "/bin/sh", "-c",
+                                           "ip link add enX2 type veth peer name enX2p && ip addr add 10.77.0.1/24 dev enX2 && ip link set enX2p up "
+                                           + "&& ip link set enX2 up && ip route add 172.31.45.174/32 via 10.77.0.2 dev enX2"])
+            try #require(setup.status == 0, "\(setup.stderr)")
+            // arp too: the gateway 10.77.0.2 never answers, so what enX2 carries is the host asking for it.
+            let term = try Terminal("\(Hoptrace.binary) watch --lab --prefix \(p) -- icmp or arp")
+            try term.wait { $0.contains("Flows") }
+            _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "1", "-W", "1", "172.31.45.174"])
+            let offered = try term.wait(12) { $0.contains("watch \(p)host:enX2 too") }
+            #expect(offered.contains("routed out enX2 (not watched)"), "\(offered)")
+            try term.keys("w")
+            let watching = try term.wait { $0.contains("watching \(p)host:enX2 too") }
+            #expect(watching.contains("watching \(p)host:enX2 too"), "\(watching)")
+            _ = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "ns1", "ping", "-n", "-c", "2", "-W", "1", "172.31.45.174"])
+            let seen = try term.wait { $0.range(of: #"enX2 [1-9]"#, options: .regularExpression) != nil }
+            #expect(seen.range(of: #"enX2 [1-9]"#, options: .regularExpression) != nil, "packets counted at the new point:\n\(seen)")
+            #expect(seen.contains("\(p)host:enX2"), "its packets in the packets pane:\n\(seen)")
+            try term.keys("q")
+            #expect(term.waitForExit() == "0")
+        }
+    }
+
     /// `x`, `x`, `x` (explain on, off, on again): each time the status line says explain is on,
     /// `inet hoptrace_<pid>` is in every watched namespace; off, it is in none; and after the
     /// second `x` on, the kernel's traces still name the rule that drops the flow (issue 13, item 6:

@@ -39,18 +39,25 @@ struct NearMissIntegrationTests {
         return try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "python3", "-c", code]).status == 0
     }
 
-    func nearMiss(_ f: [String: Any]) -> [String: Any] { ((f["verdict"] as? [String: Any])?["near_miss"] as? [String: Any]) ?? [:] }
+    /// The verdict's near miss is `chain`'s rule with `field` differing, `rule` against `packet`;
+    /// returns the verdict's fix.
+    func expectNearMiss(_ f: [String: Any], chain: String, field: String, rule: String, packet: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let v = f["verdict"] as? [String: Any] ?? [:]
+        let m = v["near_miss"] as? [String: Any] ?? [:]
+        #expect(m["chain"] as? String == chain && m["field"] as? String == field, "\(v)", sourceLocation: sourceLocation)
+        #expect(m["rule_value"] as? String == rule && m["packet_value"] as? String == packet, "\(v)", sourceLocation: sourceLocation)
+        return try #require(v["fix"] as? String, "\(v)", sourceLocation: sourceLocation)
+    }
 
     @Test func aMasqueradeForTheWrongOutputInterface() throws {
         try withLab("na", scenario: "S1") { p throws in
             try sh(p + "host", "iptables -t nat -A POSTROUTING -s 172.18.0.0/24 -o eth0 -j MASQUERADE")
             let f = try failedFlow(p, proto: "icmp") { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "2"]) }
             let v = f["verdict"] as? [String: Any] ?? [:]
-            let m = nearMiss(f)
-            #expect(m["table"] as? String == "ip nat" && m["chain"] as? String == "POSTROUTING", "\(v)")
-            #expect(m["field"] as? String == "oifname" && m["rule_value"] as? String == "eth0" && m["packet_value"] as? String == "enX0", "\(v)")
+            let fix = try expectNearMiss(f, chain: "POSTROUTING", field: "oifname", rule: "eth0", packet: "enX0")
+            #expect((v["near_miss"] as? [String: Any])?["table"] as? String == "ip nat", "\(v)")
             #expect((v["why"] as? String ?? "").contains("is for oifname eth0, but the packet's oifname is enX0"), "\(v)")
-            let fix = try #require(v["fix"] as? String, "\(v)")
             #expect(fix == "ip netns exec \(p)host iptables -t nat -R POSTROUTING 1 -s 172.18.0.0/24 -o enX0 -j MASQUERADE", "corrects the rule, adds none: \(v)")
             try apply(fix)
             #expect(try pingSucceeds(p), "after the fix the ping goes through")
@@ -65,12 +72,8 @@ struct NearMissIntegrationTests {
                                                stdin: .inherit)
             defer { kill(server.pid, SIGTERM); server.wait() }
             let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "ns1", "172.31.45.174", 80) }
-            let v = f["verdict"] as? [String: Any] ?? [:]
-            let m = nearMiss(f)
-            #expect(m["chain"] as? String == "FORWARD" && m["field"] as? String == "tcp dport", "\(v)")
-            #expect(m["rule_value"] as? String == "8080" && m["packet_value"] as? String == "80", "\(v)")
-            let fix = try #require(v["fix"] as? String, "\(v)")
-            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -p tcp -m tcp --dport 80 -j ACCEPT", "\(v)")
+            let fix = try expectNearMiss(f, chain: "FORWARD", field: "tcp dport", rule: "8080", packet: "80")
+            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -p tcp -m tcp --dport 80 -j ACCEPT")
             try apply(fix)
             #expect(try connects(p + "ns1", "172.31.45.174", 80), "after the fix the connection is made")
         }
@@ -81,12 +84,8 @@ struct NearMissIntegrationTests {
             // Docker's DNAT written for 8000, the client connects to 80; INPUT drops what is not forwarded.
             try sh(p + "host", "iptables -t nat -R DOCKER 1 ! -i docker1 -p tcp --dport 8000 -j DNAT --to-destination 172.18.0.3:80 && iptables -P INPUT DROP")
             let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "remote", "172.31.39.53", 80) }
-            let v = f["verdict"] as? [String: Any] ?? [:]
-            let m = nearMiss(f)
-            #expect(m["chain"] as? String == "DOCKER" && m["field"] as? String == "tcp dport", "\(v)")
-            #expect(m["rule_value"] as? String == "8000" && m["packet_value"] as? String == "80", "\(v)")
-            let fix = try #require(v["fix"] as? String, "\(v)")
-            #expect(fix.hasPrefix("ip netns exec \(p)host iptables -t nat -R DOCKER 1 ") && fix.contains("--dport 80 "), "\(v)")
+            let fix = try expectNearMiss(f, chain: "DOCKER", field: "tcp dport", rule: "8000", packet: "80")
+            #expect(fix.hasPrefix("ip netns exec \(p)host iptables -t nat -R DOCKER 1 ") && fix.contains("--dport 80 "), "\(fix)")
             try apply(fix)
             #expect(try connects(p + "remote", "172.31.39.53", 80), "after the fix the connection reaches the server in ns1")
         }
@@ -96,12 +95,8 @@ struct NearMissIntegrationTests {
         try withLab("nd", scenario: "S3") { p throws in
             try sh(p + "host", "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && iptables -A FORWARD -s 172.18.1.0/24 -o enX0 -j ACCEPT")
             let f = try failedFlow(p, proto: "icmp") { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "2"]) }
-            let v = f["verdict"] as? [String: Any] ?? [:]
-            let m = nearMiss(f)
-            #expect(m["chain"] as? String == "FORWARD" && m["field"] as? String == "ip saddr", "\(v)")
-            #expect(m["rule_value"] as? String == "172.18.1.0/24" && m["packet_value"] as? String == "172.18.0.3", "\(v)")
-            let fix = try #require(v["fix"] as? String, "\(v)")
-            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -s 172.18.0.0/24 -o enX0 -j ACCEPT", "\(v)")
+            let fix = try expectNearMiss(f, chain: "FORWARD", field: "ip saddr", rule: "172.18.1.0/24", packet: "172.18.0.3")
+            #expect(fix == "ip netns exec \(p)host iptables -t filter -R FORWARD 2 -s 172.18.0.0/24 -o enX0 -j ACCEPT")
             try apply(fix)
             #expect(try pingSucceeds(p))
         }

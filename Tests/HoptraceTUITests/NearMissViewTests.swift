@@ -43,4 +43,19 @@ import Testing
         let flow = try #require(session.correlator.allFlows.first)
         #expect(NearMissLines.lines(flow, label: "  near: ", Glyphs.unicode).isEmpty)
     }
+
+    @Test func wWatchesWhereTheRouteLedOnlyWhenThereIsSuchAPlace() throws {
+        let context = RenderContext(width: 120, height: 40)
+        var state = UIState()
+        let plain = try Scenario.s1.session()
+        #expect(TUI.handle(.char("w"), state: &state, session: plain, context: context) == .ignored, "no route near miss: nothing to watch")
+        let session = try Scenario.s1.session()
+        let flow = try #require(session.correlator.allFlows.first)
+        var d = Diagnosis(id: "route-near-miss", reason: "routed out enX2 (not watched) in hthost", evidence: .inferred)
+        d.unwatched = CapturePoint(netns: "hthost", iface: "enX2")
+        session.correlator.annotate(flow.id, with: d)
+        #expect(TUI.handle(.char("w"), state: &state, session: session, context: context) == .action(.watch(CapturePoint(netns: "hthost", iface: "enX2"))))
+        let text = TUI.render(session: session, state: state, context: context).text
+        #expect(text.contains("w:    watch hthost:enX2 too"), "\(text)")
+    }
 }

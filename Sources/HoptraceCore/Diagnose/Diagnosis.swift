@@ -15,6 +15,8 @@ public struct Diagnosis: Sendable, Equatable {
     public var evidence: Evidence
     /// The rule that almost applied (issue 18), when the ruleset has one.
     public var nearMiss: NearMissReport?
+    /// Where the packet went that nobody watches (a route near miss): the live view offers to watch it.
+    public var unwatched: CapturePoint?
 
     public init(id: String, reason: String, rule: String? = nil, fix: String? = nil,
                 alternatives: [String] = [], evidence: Evidence, nearMiss: NearMissReport? = nil) {

@@ -19,8 +19,10 @@ enum RouteNearMiss {
         let reason = "routed out \(dev) (not watched) in \(name) by \(route.destination)\(via), a more specific route than "
             + "\(beaten.destination.isDefault ? "the default" : "\(beaten.destination)") via \(watchedDev): the request left the watched path there "
             + "(watch it too: -i \(CapturePoint(netns: hop.point.netns, iface: dev)))"
-        return Diagnosis(id: "route-near-miss", reason: reason,
-                         fix: SuggestedCommand(netns: hop.point.netns, ["ip", "route", "del"] + route.words).description,
-                         evidence: .inferred)
+        var d = Diagnosis(id: "route-near-miss", reason: reason,
+                          fix: SuggestedCommand(netns: hop.point.netns, ["ip", "route", "del"] + route.words).description,
+                          evidence: .inferred)
+        d.unwatched = CapturePoint(netns: hop.point.netns, iface: dev)
+        return d
     }
 }

@@ -35,6 +35,14 @@ public struct TimeOrderedMerge<Item> {
     }
 
     @inlinable public var streams: Int { held.count }
+
+    /// A stream that joins later (a capture point added mid-run): the next index.
+    @inlinable public mutating func addStream() {
+        held.append([])
+        times.append([])
+        heads.append(0)
+        newest.append(.min)
+    }
     @inlinable public func heldCount(_ stream: Int) -> Int { held[stream].count - heads[stream] }
     @inlinable public var heldCount: Int { held.indices.reduce(0) { $0 + heldCount($1) } }
 

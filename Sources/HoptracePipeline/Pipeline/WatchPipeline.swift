@@ -57,6 +57,13 @@ final class WatchPipeline {
         for sink in sinks { sink.write(output) }
     }
 
+    /// A point captured from now on (the live view's `w`): journeys expect it on their paths.
+    func watch(_ point: CapturePoint) {
+        watched.insert(point)
+        if let topology { paths.current = TopologyPaths(topology, watched: watched) }
+        session.correlator.topologyChanged()
+    }
+
     /// The namespaces' topology, read at start (or from a recording): paths through the watched points.
     func use(topology: Topology, watching points: [CapturePoint]? = nil) {
         if let points { watched.formUnion(points) }

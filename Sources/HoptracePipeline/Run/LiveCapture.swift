@@ -124,6 +124,20 @@ extension WatchRun {
             let view = LiveView(terminal: terminal, pipeline: pipeline, lab: c.lab.map { Lab(topology: $0) }, filterExpression: c.filter,
                                 refresh: c.refresh, showControl: c.showControl, openExplainer: openExplainer)
             defer { view.restore() }
+            view.watchPoint = { point in
+                guard !loop.points.contains(point) else { return "watch: \(point) is watched already" }
+                do {
+                    try CaptureBudget.check(points: loop.points.count + 1, bufferMiB: Int(c.bufferSizeMiB))
+                    var options = PcapSource.Options()
+                    options.filter = c.filter
+                    options.bufferSize = c.bufferSizeMiB << 20
+                    loop.add(try PcapSource.open(point, options: options))
+                    pipeline.watch(point)
+                    return "watching \(point) too" + (recorder == nil ? "" : " (not in the recording: it has the points it started with)")
+                } catch {
+                    return "watch: \(error)"
+                }
+            }
             pipeline.sinks.append(LiveViewSink(view))
             loop.run(limit: c.count, duration: c.duration, wake: { [terminal.inputFD] + wakeFDs() },
                      readable: { fd in fd == terminal.inputFD ? view.readInput() : readable(fd) },

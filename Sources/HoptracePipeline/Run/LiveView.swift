@@ -18,6 +18,8 @@ final class LiveView {
     let refresh: Double
     var explain: Explainer?
     let openExplainer: () throws -> Explainer
+    /// `w`: opens a capture point mid-run; returns what the status line says.
+    var watchPoint: ((CapturePoint) -> String)?
     private var state = UIState()
     private var quit = false
     private var dirty = true
@@ -53,6 +55,7 @@ final class LiveView {
             case .handled, .redraw: break
             case .action(.lab(let action)): apply(action)
             case .action(.explain): toggleExplain()
+            case .action(.watch(let point)): state.message = watchPoint?(point) ?? "watch: not while replaying"
             }
             dirty = true
         }
