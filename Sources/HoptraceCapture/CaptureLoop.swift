@@ -22,7 +22,7 @@ public final class CaptureLoop {
         /// `forDiagnosis`: taken because a verdict needed the count as of now.
         case kernelCounters(netns: String?, values: [String: UInt64], time: EventTime, forDiagnosis: Bool)
         /// Drops the kernel traced with a reason since the last read (machine-wide).
-        case dropReasons([DropReasonHistory.Entry], forDiagnosis: Bool)
+        case dropReasons(DropReasonRecord)
     }
 
     public var statsInterval: Double = 5

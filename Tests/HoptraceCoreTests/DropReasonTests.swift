@@ -98,6 +98,14 @@ import Testing
             == "IP_INADDRERRORS ×3 in ip_error, IPV6DISABLED ×5 in ip6_rcv_core")
     }
 
+    @Test func dropsTheKernelLostMakeEarlierWindowsLowerBounds() {
+        var h = DropReasonHistory()
+        h.append(.init(time: Self.at(10), reason: "NO_SOCKET", location: nil))
+        h.lost(before: Self.at(50))
+        #expect(h.window(from: Self.at(0), to: Self.at(100)).text() == "NO_SOCKET ×≥1")
+        #expect(!h.window(from: Self.at(60), to: Self.at(100)).atLeast)
+    }
+
     @Test func moreThanThreeReasonsAreSummed() {
         var h = DropReasonHistory()
         for (i, r) in ["A", "B", "C", "D", "E"].enumerated() {

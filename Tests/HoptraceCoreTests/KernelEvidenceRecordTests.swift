@@ -52,6 +52,8 @@ import Testing
                                  forDiagnosis: true)
         #expect(try DropReasonRecord(decoding: r.encoded) == r)
         #expect(try DropReasonRecord(decoding: DropReasonRecord(entries: [], forDiagnosis: false).encoded).entries.isEmpty)
+        let lost = DropReasonRecord(entries: r.entries, forDiagnosis: false, lostBefore: Self.t0.adding(seconds: 1))
+        #expect(try DropReasonRecord(decoding: lost.encoded) == lost)
         for n in 0..<r.encoded.count {
             #expect(throws: DecodeError.self) { try DropReasonRecord(decoding: Array(r.encoded.prefix(n))) }
         }

@@ -1242,8 +1242,9 @@ enum RecordingFuzz {
                 // What a replay keeps of them: the history a verdict's count is taken from.
                 counters.record(values: values, netns: netns, at: time)
                 _ = counters.delta(in: netns, from: time.adding(seconds: -1))
-            case .dropReasons(let entries, _):
-                for e in entries { reasons.append(e) }
+            case .dropReasons(let r):
+                for e in r.entries { reasons.append(e) }
+                if let t = r.lostBefore { reasons.lost(before: t) }
                 text(reasons.window(from: EventTime(micros: 0), to: EventTime(micros: EventTime.limit)).text(), "drop reasons")
             }
             checkBounds()

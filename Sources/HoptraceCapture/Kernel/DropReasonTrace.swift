@@ -33,6 +33,8 @@ public final class DropReasonTrace: @unchecked Sendable {
     /// CLOCK_REALTIME − CLOCK_MONOTONIC at start, in µs: the instance's clock is `mono`.
     private let clockOffset: Int64
     private var partial: [UInt8] = []
+    /// The kernel's overrun count across CPUs as last read: a rise means drops were lost.
+    private var overruns = 0
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
 
     private init(instanceName: String, source: String, instances: Int32, pipe: Int32, enable: Int32) {
@@ -113,6 +115,23 @@ public final class DropReasonTrace: @unchecked Sendable {
         }
         return (pipe, enable)
     }
+
+    /// Whether the kernel's buffer overflowed since the last call (drops traced but lost):
+    /// the counts of a window reaching back past now are then lower bounds.
+    public func lostSome() -> Bool {
+        var total = 0
+        for cpu in 0..<Self.cpus {
+            guard let stats = Self.readFile(instances, "\(instanceName)/per_cpu/cpu\(cpu)/stats") else { break }
+            for line in stats.split(separator: "\n") {
+                if line.hasPrefix("overrun:") { total += Int(line.dropFirst("overrun:".count).trimmingCharacters(in: .whitespaces)) ?? 0 }
+                if line.hasPrefix("dropped events:") { total += Int(line.dropFirst("dropped events:".count).trimmingCharacters(in: .whitespaces)) ?? 0 }
+            }
+        }
+        defer { overruns = total }
+        return total > overruns
+    }
+
+    static let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_CONF)))
 
     /// The drops traced since the last call, at most `readLimit` bytes of them.
     public func drain() -> [DropReasonHistory.Entry] {

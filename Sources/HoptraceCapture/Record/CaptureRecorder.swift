@@ -61,15 +61,15 @@ public final class CaptureRecorder {
             guard !moved.isEmpty || forDiagnosis || lastCounters[netns] == nil else { return }
             lastCounters[netns] = values
             write(PcapngWriter.custom(KernelCounterRecord(netns: netns, time: time, forDiagnosis: forDiagnosis, values: moved).encoded))
-        case .dropReasons(let entries, let forDiagnosis):
+        case .dropReasons(let r):
             // An empty batch only at the start (hasReasons false): it says the run traced them.
-            guard !entries.isEmpty || !hasReasons else { return }
+            guard !r.entries.isEmpty || r.lostBefore != nil || !hasReasons else { return }
             hasReasons = true
-            var rest = entries[...]
+            var rest = r.entries[...]
             repeat {
                 let batch = Array(rest.prefix(DropReasonRecord.limit))
                 rest = rest.dropFirst(batch.count)
-                write(PcapngWriter.custom(DropReasonRecord(entries: batch, forDiagnosis: forDiagnosis).encoded))
+                write(PcapngWriter.custom(DropReasonRecord(entries: batch, forDiagnosis: r.forDiagnosis, lostBefore: r.lostBefore).encoded))
             } while !rest.isEmpty
         case .conntrackLost, .stats, .pointLost:
             break

@@ -55,8 +55,8 @@ public struct ReplaySource {
                                              to: (Int(r.to.seconds), Int(r.to.microsOfSecond)))
                     case .kernelCounters(let netns, let values, let time, let forDiagnosis):
                         event = .kernelCounters(netns: netns, values: values, time: time, forDiagnosis: forDiagnosis)
-                    case .dropReasons(let entries, let forDiagnosis):
-                        event = .dropReasons(entries, forDiagnosis: forDiagnosis)
+                    case .dropReasons(let r):
+                        event = .dropReasons(r)
                     }
                     if event.isForDiagnosis, held != nil {
                         guard deliver(event) else { return }
@@ -84,7 +84,8 @@ extension CaptureLoop.Event {
     /// A counter sample or reason batch a verdict took as it was being reached.
     var isForDiagnosis: Bool {
         switch self {
-        case .kernelCounters(_, _, _, let d), .dropReasons(_, let d): d
+        case .kernelCounters(_, _, _, let d): d
+        case .dropReasons(let r): r.forDiagnosis
         default: false
         }
     }

@@ -36,6 +36,12 @@ public struct DropReasonHistory: Sendable {
         next = (next + 1) % Self.capacity
     }
 
+    /// The kernel lost traced drops before `time` (its buffer overflowed): windows starting
+    /// before it are lower bounds.
+    public mutating func lost(before time: EventTime) {
+        overwrittenUpTo = max(overwrittenUpTo ?? time, time)
+    }
+
     /// The drops from `from` to `to`, by reason and the function that freed them, most first.
     public func window(from: EventTime, to: EventTime) -> DropReasonWindow {
         var counts: [DropReasonCount.Key: Int] = [:]

@@ -1,15 +1,19 @@
 /// A batch of the kernel's traced drop reasons as a recording carries it (a pcapng Custom
 /// Block). A run that traced them writes an empty batch at its start, so a replay knows they
 /// were traced (and says "none meanwhile" as the live run did).
-/// Layout: 0x52 ('R'), version u8 (1), flags u8 (1: read for a diagnosis), count u16, then per
-/// drop: time µs i64, reason (u8 length, ASCII), location (u8 length, 0 = none, ASCII).
+/// Layout: 0x52 ('R'), version u8 (1), flags u8 (1: read for a diagnosis; 2: the kernel lost
+/// drops before the time that follows), [lost-before µs i64], count u16, then per drop: time µs
+/// i64, reason (u8 length, ASCII), location (u8 length, 0 = none, ASCII).
 public struct DropReasonRecord: Sendable, Equatable {
     public var entries: [DropReasonHistory.Entry]
     public var forDiagnosis: Bool
+    /// The kernel's buffer overflowed before this time: windows reaching back past it are lower bounds.
+    public var lostBefore: EventTime?
 
-    public init(entries: [DropReasonHistory.Entry], forDiagnosis: Bool) {
+    public init(entries: [DropReasonHistory.Entry], forDiagnosis: Bool, lostBefore: EventTime? = nil) {
         self.entries = entries
         self.forDiagnosis = forDiagnosis
+        self.lostBefore = lostBefore
     }
 
     static let marker: UInt8 = 0x52
@@ -23,7 +27,8 @@ public struct DropReasonRecord: Sendable, Equatable {
         var b = BigEndianBytes()
         b.u8(Self.marker)
         b.u8(Self.version)
-        b.u8(forDiagnosis ? 1 : 0)
+        b.u8((forDiagnosis ? 1 : 0) | (lostBefore != nil ? 2 : 0))
+        if let lostBefore { b.u64(UInt64(bitPattern: lostBefore.micros)) }
         let kept = entries.prefix(Self.limit)
         b.u16(UInt16(kept.count))
         for e in kept {
@@ -46,7 +51,9 @@ public struct DropReasonRecord: Sendable, Equatable {
         guard try c.u8(layer) == Self.marker else { throw .unsupported("not a drop reason record") }
         let version = try c.u8(layer)
         guard version == Self.version else { throw .unsupported("drop reason record version \(version)") }
-        forDiagnosis = try c.u8(layer) & 1 == 1
+        let flags = try c.u8(layer)
+        forDiagnosis = flags & 1 == 1
+        lostBefore = flags & 2 == 2 ? EventTime(micros: Int64(bitPattern: try c.u64(layer))) : nil
         let count = Int(try c.u16(layer))
         entries = []
         entries.reserveCapacity(min(count, 4096))

@@ -17,7 +17,7 @@ public struct RecordingDecoder {
         /// A namespace's drop counters, whole (the record's changes applied to the ones before).
         case kernelCounters(netns: String?, values: [String: UInt64], time: EventTime, forDiagnosis: Bool)
         /// Drops the kernel traced with a reason.
-        case dropReasons([DropReasonHistory.Entry], forDiagnosis: Bool)
+        case dropReasons(DropReasonRecord)
     }
 
     private var reader: PcapngReader
@@ -73,7 +73,8 @@ public struct RecordingDecoder {
                 if DropReasonRecord.isReasonRecord(payload) {
                     if let r = try? DropReasonRecord(decoding: payload) {
                         for e in r.entries { try checkTime(e.time.micros, of: "drop reason record") }
-                        queue.append(.dropReasons(r.entries, forDiagnosis: r.forDiagnosis))
+                        if let t = r.lostBefore { try checkTime(t.micros, of: "drop reason record") }
+                        queue.append(.dropReasons(r))
                     }
                     continue
                 }

@@ -116,9 +116,10 @@ final class WatchPipeline {
         case .kernelCounters(let netns, let values, let time, _):
             counters.record(values: values, netns: netns, at: time)
             countersKnown = true
-        case .dropReasons(let entries, _):
+        case .dropReasons(let r):
             reasonsTraced = true
-            for e in entries { reasons.append(e) }
+            for e in r.entries { reasons.append(e) }
+            if let t = r.lostBefore { reasons.lost(before: t) }
         }
     }
 
@@ -255,7 +256,13 @@ final class WatchPipeline {
                 handle(.kernelCounters(netns: files.netns, values: CounterHistory.values(c), time: now, forDiagnosis: atMost != nil))
             }
         }
-        if let drained = dropReasons?.drain(), !drained.isEmpty { handle(.dropReasons(drained, forDiagnosis: atMost != nil)) }
+        if let trace = dropReasons {
+            let drained = trace.drain()
+            let lost = trace.lostSome()
+            if !drained.isEmpty || lost {
+                handle(.dropReasons(DropReasonRecord(entries: drained, forDiagnosis: atMost != nil, lostBefore: lost ? now : nil)))
+            }
+        }
     }
 
     /// What the counters did while the flow's failing requests went unanswered: from just before

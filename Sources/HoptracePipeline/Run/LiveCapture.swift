@@ -51,7 +51,7 @@ extension WatchRun {
         recorder?.record(topology: topology)
         if let recorder { pipeline.sinks.append(RecorderSink(recorder)) }
         // Said once, so a recording knows the reasons were traced (a replay then says "none" as this run does).
-        if pipeline.dropReasons != nil { pipeline.handle(.dropReasons([], forDiagnosis: false)) }
+        if pipeline.dropReasons != nil { pipeline.handle(.dropReasons(DropReasonRecord(entries: [], forDiagnosis: false))) }
         // The first sample before "watching" (and into the recording): a drop right after it has a baseline.
         let start = Timestamp.now
         pipeline.sampleCounters(now: EventTime(seconds: start.seconds, micros: start.micros))
