@@ -102,6 +102,26 @@ struct NearMissIntegrationTests {
         }
     }
 
+    /// A rule nft wrote (not iptables): corrected with `nft replace rule … handle N`, which keeps its place.
+    @Test func anNftAcceptForTheWrongPortIsReplacedByHandle() throws {
+        try withLab("nf", scenario: "S2") { p throws in
+            try sh(p + "host", """
+                nft add table inet gate && nft add chain inet gate forward_gate '{ type filter hook forward priority 10; policy drop; }' \
+                && nft add rule inet gate forward_gate ct state established,related accept \
+                && nft add rule inet gate forward_gate tcp dport 8443 accept
+                """)
+            let server = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "remote", "python3", "-c",
+                                                "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',443));s.listen(8)\nwhile True: s.accept()[0].close()"],
+                                               stdin: .inherit)
+            defer { kill(server.pid, SIGTERM); server.wait() }
+            let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "ns1", "172.31.45.174", 443) }
+            let fix = try expectNearMiss(f, chain: "forward_gate", field: "tcp dport", rule: "8443", packet: "443")
+            #expect(fix.hasPrefix("ip netns exec \(p)host nft replace rule inet gate forward_gate handle ") && fix.hasSuffix(" 'tcp dport 443 accept'"), "\(fix)")
+            try apply(fix)
+            #expect(try connects(p + "ns1", "172.31.45.174", 443), "after the fix the connection is made")
+        }
+    }
+
     @Test func aHostRouteThatSendsTheRemoteOutAnotherInterface() throws {
         try withLab("ne", scenario: "S2") { p throws in
             try sh(p + "host", "ip link add enX2 type veth peer name enX2p && ip addr add 10.77.0.1/24 dev enX2 && ip link set enX2p up && ip link set enX2 up && ip route add 172.31.45.174/32 via 10.77.0.2 dev enX2")
