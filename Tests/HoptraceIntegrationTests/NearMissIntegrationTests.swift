@@ -39,6 +39,13 @@ struct NearMissIntegrationTests {
         return try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", ns, "python3", "-c", code]).status == 0
     }
 
+    /// A TCP server in `ns` that accepts and closes every connection, until killed.
+    func listener(_ ns: String, port: Int) throws -> Child {
+        try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", ns, "python3", "-c",
+                               "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',\(port)));s.listen(8)\nwhile True: s.accept()[0].close()"],
+                              stdin: .inherit)
+    }
+
     /// The verdict's near miss is `chain`'s rule with `field` differing, `rule` against `packet`;
     /// returns the verdict's fix.
     func expectNearMiss(_ f: [String: Any], chain: String, field: String, rule: String, packet: String,
@@ -67,9 +74,7 @@ struct NearMissIntegrationTests {
     @Test func aForwardAcceptForTheWrongPort() throws {
         try withLab("nb", scenario: "S3") { p throws in
             try sh(p + "host", "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && iptables -A FORWARD -p tcp --dport 8080 -j ACCEPT")
-            let server = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "remote", "python3", "-c",
-                                                "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',80));s.listen(8)\nwhile True: s.accept()[0].close()"],
-                                               stdin: .inherit)
+            let server = try listener(p + "remote", port: 80)
             defer { kill(server.pid, SIGTERM); server.wait() }
             let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "ns1", "172.31.45.174", 80) }
             let fix = try expectNearMiss(f, chain: "FORWARD", field: "tcp dport", rule: "8080", packet: "80")
@@ -110,9 +115,7 @@ struct NearMissIntegrationTests {
                 && nft add rule inet gate forward_gate ct state established,related accept \
                 && nft add rule inet gate forward_gate tcp dport 8443 accept
                 """)
-            let server = try Subprocess.launch(["/usr/sbin/ip", "netns", "exec", p + "remote", "python3", "-c",
-                                                "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',443));s.listen(8)\nwhile True: s.accept()[0].close()"],
-                                               stdin: .inherit)
+            let server = try listener(p + "remote", port: 443)
             defer { kill(server.pid, SIGTERM); server.wait() }
             let f = try failedFlow(p, proto: "tcp") { _ = try connects(p + "ns1", "172.31.45.174", 443) }
             let fix = try expectNearMiss(f, chain: "forward_gate", field: "tcp dport", rule: "8443", packet: "443")
