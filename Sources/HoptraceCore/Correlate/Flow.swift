@@ -66,7 +66,12 @@ public struct Flow: Sendable {
     /// newly set, or the reply counters grew): evidence of an answer only for requests older than it.
     public internal(set) var replySeenAt: EventTime?
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
-    public internal(set) var diagnosis: Diagnosis?
+    /// Boxed: most flows never have one, and inline it would cost every flow its ~200 bytes.
+    public internal(set) var diagnosis: Diagnosis? {
+        get { diagnosisBox?.value }
+        set { diagnosisBox = newValue.map(DiagnosisBox.init) }
+    }
+    private var diagnosisBox: DiagnosisBox?
     public internal(set) var lastError: RelatedError?
     /// A userland proxy (docker-proxy) relayed this connection: the pair it makes (`ProxyLinker`).
     public internal(set) var proxy: ProxyLink?
@@ -192,4 +197,10 @@ public struct FlowChange: Sendable {
         self.changedFrom = changedFrom
         self.flow = flow
     }
+}
+
+/// A diagnosis held by reference: immutable, so flows copied from one another may share it.
+final class DiagnosisBox: Sendable {
+    let value: Diagnosis
+    init(_ value: Diagnosis) { self.value = value }
 }
