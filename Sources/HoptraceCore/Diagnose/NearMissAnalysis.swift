@@ -153,14 +153,16 @@ public enum NearMissAnalysis {
     static func correction(_ miss: NearMiss, ruleset: NFTRuleset, netns: String?, packet: RulePacket, sources: Sources) -> SuggestedCommand? {
         guard let chain = ruleset.chains.first(where: { $0.family == miss.chain.family && $0.table == miss.chain.table && $0.name == miss.chain.chain }),
               let index = chain.rules.firstIndex(where: { $0.handle == miss.handle }) else { return nil }
-        let iptablesWritten = chain.rules[index].expr.contains { $0["xt"] != nil }
-            || (IptablesRule.tables.contains(chain.table) && chain.name.uppercased() == chain.name)
-        if iptablesWritten, [.ip, .ip6].contains(chain.family),
-           let lines = sources.iptablesRules(netns, chain.table, chain.name, chain.family == .ip6), lines.count == chain.rules.count,
-           let spec = IptablesRule.corrected(lines[index], differences: miss.differences, packet: packet) {
+        // xt statements only iptables can write back; an iptables-style table (ip filter FORWARD)
+        // is corrected the iptables way when iptables can list it, else the nft way.
+        let hasXt = chain.rules[index].expr.contains { $0["xt"] != nil }
+        let iptablesStyle = hasXt || (IptablesRule.tables.contains(chain.table) && chain.name.uppercased() == chain.name)
+        if iptablesStyle, [.ip, .ip6].contains(chain.family),
+           let lines = sources.iptablesRules(netns, chain.table, chain.name, chain.family == .ip6), lines.count == chain.rules.count {
+            guard let spec = IptablesRule.corrected(lines[index], differences: miss.differences, packet: packet) else { return nil }
             return SuggestedCommand(netns: netns, [chain.family == .ip6 ? "ip6tables" : "iptables", "-t", chain.table, "-R", chain.name, "\(index + 1)"] + spec)
         }
-        guard !iptablesWritten, let corrected = miss.correctedRule else { return nil }
+        guard !hasXt, let corrected = miss.correctedRule else { return nil }
         return SuggestedCommand(netns: netns, ["nft", "replace", "rule", "\(chain.family)", chain.table, chain.name, "handle", "\(miss.handle)", corrected])
     }
 }
