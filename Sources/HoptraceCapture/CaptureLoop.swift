@@ -82,17 +82,22 @@ public final class CaptureLoop {
         // `backlogPerTurn` a turn, so a big table does not keep the loop from packets and signals.
         var backlog: [(netns: String?, events: [ConntrackEvent], next: Int, time: (seconds: Int, micros: Int))] = []
         for source in conntrack { backlog.append((source.netns, source.takeExisting(), 0, start)) }
+        // Entries live events spoke of while their dump waited (a DESTROY among them): the dump's
+        // older word must not bring them back as flows that never end.
+        var liveWhileBacklogged: Set<ConntrackKey> = []
         func handBacklogOn() {
             var budget = Self.backlogPerTurn
             while budget > 0, !backlog.isEmpty {
                 let end = min(backlog[0].events.count, backlog[0].next + budget)
-                for event in backlog[0].events[backlog[0].next..<end] {
+                for event in backlog[0].events[backlog[0].next..<end]
+                where !liveWhileBacklogged.contains(ConntrackKey(netns: backlog[0].netns, id: event.id)) {
                     handle(.conntrack(netns: backlog[0].netns, event, seconds: backlog[0].time.seconds, micros: backlog[0].time.micros))
                 }
                 budget -= end - backlog[0].next
                 backlog[0].next = end
                 if end == backlog[0].events.count { backlog.removeFirst() }
             }
+            if backlog.isEmpty { liveWhileBacklogged.removeAll() }
         }
         handBacklogOn()
         var seen = 0
@@ -185,6 +190,11 @@ public final class CaptureLoop {
                 let now = Timestamp.now
                 _ = source.drain { event in
                     conntrackEvents += 1
+                    if !backlog.isEmpty, event.id != 0 {
+                        // Bounded: a flood that keeps a backlog alive must not grow it without end.
+                        if liveWhileBacklogged.count >= 65_536 { liveWhileBacklogged.removeAll() }
+                        liveWhileBacklogged.insert(ConntrackKey(netns: source.netns, id: event.id))
+                    }
                     handle(.conntrack(netns: source.netns, event, seconds: now.seconds, micros: now.micros))
                 }
                 if source.overruns != before { handle(.conntrackLost(netns: source.netns, overruns: source.overruns)) }
@@ -254,4 +264,10 @@ public struct CaptureStats {
     public var points: [(point: CapturePoint, received: UInt32, dropped: UInt32)]
     public var conntrackEvents: Int
     public var conntrackOverruns: Int
+}
+
+/// A conntrack entry by namespace and id: what a dump and the live events both name.
+struct ConntrackKey: Hashable {
+    var netns: String?
+    var id: UInt32
 }

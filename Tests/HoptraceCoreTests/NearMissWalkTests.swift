@@ -184,7 +184,8 @@ import Testing
             return
         }
         #expect(elements.count == 3)
-        #expect(set[1] == .noEffect("log prefix \"a \\\"b\\\"\""))
+        // nft strings have no escapes: a prefix holding a quote is read, but cannot be written back.
+        #expect(set[1] == .noEffect(nil))
         #expect(set[3] == .noEffect(""))
     }
 

@@ -60,9 +60,15 @@ public final class RulesetCache: @unchecked Sendable {
         return ruleset
     }
 
+    /// The rule as its text depends on it: not its text, nor its counter's values (which move
+    /// with every packet and would have every active chain listed again at each refresh).
     static func withoutText(_ r: NFTRuleset.Rule) -> NFTRuleset.Rule {
         var r = r
         r.text = nil
+        r.expr = r.expr.map { e in
+            if case .object(let o) = e, o["counter"] != nil { return .object(["counter": .null]) }
+            return e
+        }
         return r
     }
 }

@@ -35,6 +35,7 @@ public final class DropReasonTrace: @unchecked Sendable {
     private var partial: [UInt8] = []
     /// The kernel's overrun count across CPUs as last read: a rise means drops were lost.
     private var overruns = 0
+    private var lastLossCheck = -Double.infinity
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
 
     private init(instanceName: String, source: String, instances: Int32, pipe: Int32, enable: Int32) {
@@ -72,11 +73,13 @@ public final class DropReasonTrace: @unchecked Sendable {
         }
     }
 
-    /// The machine's tracefs when it is mounted; else one mounted privately.
+    /// The machine's tracefs when it is mounted anywhere (tracefs is one superblock: mounting it
+    /// again, even privately, would reconfigure the machine's); else one mounted privately.
     static func tracefsRoot() throws(Unavailable) -> (Int32, String) {
-        if Glibc.access(mountpoint + "/instances", F_OK) == 0 {
-            let fd = CHoptraceShims_open_path_dir(AT_FDCWD, mountpoint)
-            if fd >= 0 { return (fd, "the machine's tracefs at \(mountpoint)") }
+        if let existing = mountedTracefs() {
+            let fd = CHoptraceShims_open_path_dir(AT_FDCWD, existing)
+            guard fd >= 0 else { throw Unavailable("cannot open the machine's tracefs at \(existing) (\(errnoText()))") }
+            return (fd, "the machine's tracefs at \(existing)")
         }
         let result = PrivateMount.run()
         guard result.fd >= 0 else {
@@ -85,6 +88,20 @@ public final class DropReasonTrace: @unchecked Sendable {
             throw Unavailable("\(what) (\(String(cString: strerror(result.errno))))")
         }
         return (result.fd, "tracefs mounted in hoptrace's own mount namespace")
+    }
+
+    /// Where /proc/self/mountinfo shows a tracefs mounted (`/sys/kernel/tracing`, or
+    /// `/sys/kernel/debug/tracing`); nil when none is.
+    static func mountedTracefs(mountinfo: String? = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) -> String? {
+        for line in (mountinfo ?? "").split(separator: "\n") {
+            let halves = line.components(separatedBy: " - ")
+            guard halves.count >= 2, halves[1].hasPrefix("tracefs ") else { continue }
+            let fields = halves[0].split(separator: " ")
+            guard fields.count >= 5 else { continue }
+            // Spaces and the like are octal escapes there (`\040`).
+            return String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+        }
+        return nil
     }
 
     /// The kfree_skb event of the new instance, filtered and enabled; returns trace_pipe and enable.
@@ -118,10 +135,14 @@ public final class DropReasonTrace: @unchecked Sendable {
 
     /// Whether the kernel's buffer overflowed since the last call (drops traced but lost):
     /// the counts of a window reaching back past now are then lower bounds.
-    public func lostSome() -> Bool {
+    public func lostSome(now: Double = Monotonic.now) -> Bool {
+        // One file per CPU: read once a second at most.
+        guard now - lastLossCheck >= 1 else { return false }
+        lastLossCheck = now
         var total = 0
         for cpu in 0..<Self.cpus {
-            guard let stats = Self.readFile(instances, "\(instanceName)/per_cpu/cpu\(cpu)/stats") else { break }
+            // A CPU that cannot be read leaves the last total: a partial sum would look like a loss later.
+            guard let stats = Self.readFile(instances, "\(instanceName)/per_cpu/cpu\(cpu)/stats") else { return false }
             for line in stats.split(separator: "\n") {
                 if line.hasPrefix("overrun:") { total += Int(line.dropFirst("overrun:".count).trimmingCharacters(in: .whitespaces)) ?? 0 }
                 if line.hasPrefix("dropped events:") { total += Int(line.dropFirst("dropped events:".count).trimmingCharacters(in: .whitespaces)) ?? 0 }
@@ -147,7 +168,8 @@ public final class DropReasonTrace: @unchecked Sendable {
             var start = 0
             while let nl = partial[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let drop = partial.withUnsafeBufferPointer { KernelDrop.parse(UnsafeBufferPointer(rebasing: $0[start..<nl])) }
-                if let drop, let t = drop.timestamp {
+                // A timestamp Int64 microseconds cannot hold is not the kernel's (and would trap).
+                if let drop, let t = drop.timestamp, t.isFinite, abs(t) < 1e12 {
                     out.append(.init(time: EventTime(micros: Int64(t * 1_000_000) + clockOffset), reason: drop.reason, location: drop.location))
                 }
                 start = nl + 1
@@ -175,7 +197,11 @@ public final class DropReasonTrace: @unchecked Sendable {
     /// Removes the instances of hoptraces no longer running (and one of this pid, left by a dead one).
     static func sweep(instances: Int32, root: Int32, own pid: Int32) {
         let listing = openat(root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard listing >= 0, let dir = fdopendir(listing) else { return }
+        guard listing >= 0 else { return }
+        guard let dir = fdopendir(listing) else {
+            Glibc.close(listing)
+            return
+        }
         defer { closedir(dir) }
         var stale: [String] = []
         while let entry = readdir(dir) {
@@ -183,7 +209,9 @@ public final class DropReasonTrace: @unchecked Sendable {
             guard name.hasPrefix(prefix), let owner = Int32(name.dropFirst(prefix.count)) else { continue }
             if owner == pid || (kill(owner, 0) != 0 && errno == ESRCH) { stale.append(name) }
         }
-        for name in stale { remove(name, in: instances) }
+        // rmdir alone: an instance in use (another pid namespace's hoptrace with the same number)
+        // keeps its trace_pipe open, and the kernel refuses it as busy; its tracing is not touched.
+        for name in stale { _ = unlinkat(instances, name, AT_REMOVEDIR) }
     }
 
     /// nil, or why the instance stayed.

@@ -58,7 +58,8 @@ public struct ReplaySource {
                     case .dropReasons(let r):
                         event = .dropReasons(r)
                     }
-                    if event.isForDiagnosis, held != nil {
+                    // Never ahead of a held counter sample or reason batch: their order is their time.
+                    if event.isForDiagnosis, let h = held, !h.isKernelEvidence {
                         guard deliver(event) else { return }
                         continue
                     }
@@ -81,6 +82,13 @@ public struct ReplaySource {
 }
 
 extension CaptureLoop.Event {
+    var isKernelEvidence: Bool {
+        switch self {
+        case .kernelCounters, .dropReasons: true
+        default: false
+        }
+    }
+
     /// A counter sample or reason batch a verdict took as it was being reached.
     var isForDiagnosis: Bool {
         switch self {

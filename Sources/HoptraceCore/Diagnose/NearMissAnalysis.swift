@@ -142,10 +142,27 @@ public enum NearMissAnalysis {
         out.nearMiss = NearMissReport(netns: netns, table: table, chain: miss.chain.chain, rule: miss.ruleText, handle: miss.handle,
                                       field: first.field, ruleValue: first.ruleValue, packetValue: first.packetValue ?? "")
         if let fix = correction(miss, ruleset: ruleset, netns: netns, packet: packet, sources: sources) {
-            if let old = out.fix { out.alternatives = [old] + out.alternatives }
-            out.fix = fix.description
+            let used = packetsMatched(miss, ruleset: ruleset)
+            if let used, used > 0, out.fix != nil {
+                // Other traffic goes through this rule: correcting it would take that away.
+                out.reason += "; it has matched \(used) packets, so other traffic may rely on it: the fix adds a rule, correcting it in place is the alternative"
+                out.alternatives = [fix.description] + out.alternatives
+            } else {
+                if let old = out.fix { out.alternatives = [old] + out.alternatives }
+                out.fix = fix.description
+            }
         }
         return out
+    }
+
+    /// The rule's counter (`counter packets N`), nil when it has none.
+    static func packetsMatched(_ miss: NearMiss, ruleset: NFTRuleset) -> Int64? {
+        guard let rule = ruleset.chains.first(where: { $0.family == miss.chain.family && $0.table == miss.chain.table && $0.name == miss.chain.chain })?
+            .rule(handle: miss.handle) else { return nil }
+        for e in rule.expr {
+            if case .object(let o) = e, case .object(let c)? = o["counter"], case .integer(let n)? = c["packets"] { return n }
+        }
+        return nil
     }
 
     /// The command that corrects the rule in place: `iptables -R` for a rule iptables-nft wrote

@@ -19,8 +19,12 @@ enum RouteNearMiss {
         let reason = "routed out \(dev) (not watched) in \(name) by \(route.destination)\(via), a more specific route than "
             + "\(beaten.destination.isDefault ? "the default" : "\(beaten.destination)") via \(watchedDev): the request left the watched path there "
             + "(watch it too: -i \(CapturePoint(netns: hop.point.netns, iface: dev)))"
+        // Only a route someone added is offered for deletion: one via a gateway, or a host route.
+        // A connected subnet's route (no gateway) is the kernel's: deleting it would cut the subnet
+        // off, when all that happened may be that nobody watches that interface.
+        let added = route.gateway != nil || route.destination.length == route.destination.network.bitWidth
         var d = Diagnosis(id: "route-near-miss", reason: reason,
-                          fix: SuggestedCommand(netns: hop.point.netns, ["ip", "route", "del"] + route.words).description,
+                          fix: added ? SuggestedCommand(netns: hop.point.netns, ["ip", "route", "del"] + route.words).description : nil,
                           evidence: .inferred)
         d.unwatched = CapturePoint(netns: hop.point.netns, iface: dev)
         return d

@@ -153,7 +153,11 @@ enum RuleJSON {
         if body == .null { return "log" }
         guard case .object(let o) = body, Set(o.keys).isSubset(of: ["prefix", "level"]) else { return nil }
         var s = "log"
-        if let p = o["prefix"]?.stringValue { s += " prefix \(RuleText.quoted(p))" }
+        if let p = o["prefix"]?.stringValue {
+            // nft strings have no escapes: a prefix holding a quote cannot be written back.
+            guard RuleText.writable(p) else { return nil }
+            s += " prefix \(RuleText.quoted(p))"
+        }
         if let l = o["level"]?.stringValue { s += " level \(l)" }
         return s
     }

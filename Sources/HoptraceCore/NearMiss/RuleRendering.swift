@@ -8,7 +8,9 @@ public enum RuleRendering {
         for s in statements {
             switch s {
             case .test(let t) where t.isImplied: continue
-            case .test(let t): words.append(RuleText.test(t))
+            case .test(let t):
+                guard RuleText.writable(t.value) else { return nil }
+                words.append(RuleText.test(t))
             case .verdict(let v):
                 guard let text = v.text else { return nil }
                 words.append(text)
@@ -18,7 +20,10 @@ public enum RuleRendering {
             case .notModeled: return nil
             }
         }
-        if let comment { words.append("comment \(RuleText.quoted(comment))") }
+        if let comment {
+            guard RuleText.writable(comment) else { return nil }
+            words.append("comment \(RuleText.quoted(comment))")
+        }
         return words.joined(separator: " ")
     }
 

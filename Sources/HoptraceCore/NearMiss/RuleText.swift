@@ -1,13 +1,18 @@
 /// Values as nft prints them in a rule (`nft` form, names quoted) and as a verdict shows them
 /// to a person (names bare): "10.0.1.0/24", "{ 80, 443 }", "established,related", "@allowed".
 enum RuleText {
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s {
-            if c == "\"" || c == "\\" { out.append("\\") }
-            out.append(c)
+    /// nft's scanner reads a quoted string up to the next quote, with no escapes: a name holding
+    /// a quote cannot be written back, and `RuleRendering` gives no text for such a rule.
+    static func quoted(_ s: String) -> String { "\"" + s + "\"" }
+
+    static func writable(_ s: String) -> Bool { !s.contains("\"") && !s.contains(where: { $0.isNewline }) }
+
+    static func writable(_ v: MatchValue) -> Bool {
+        switch v {
+        case .name(let s): writable(s)
+        case .set(let elements): elements.allSatisfy(writable)
+        default: true
         }
-        return out + "\""
     }
 
     static func value(_ v: MatchValue, field: RuleField, quoteNames: Bool) -> String {

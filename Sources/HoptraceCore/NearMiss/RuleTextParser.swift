@@ -127,16 +127,20 @@ enum RuleTextParser {
                 return true
             case "log":
                 var s = "log"
+                var writable = true
                 while let option = peekWord, option == "prefix" || option == "level" {
                     i += 1
                     switch peek {
-                    case .quoted(let q)?: s += " \(option) \(RuleText.quoted(q))"
+                    case .quoted(let q)?:
+                        writable = writable && RuleText.writable(q)
+                        s += " \(option) \(RuleText.quoted(q))"
                     case .word(let v)?: s += " \(option) \(v)"
                     default: return false
                     }
                     i += 1
                 }
-                out.append(.noEffect(s))
+                // A prefix holding a quote has no nft spelling (no escapes): the rule cannot be written back.
+                out.append(.noEffect(writable ? s : nil))
                 return true
             case "comment":
                 // The rule's comment: `RuleRendering` prints it from the rule.

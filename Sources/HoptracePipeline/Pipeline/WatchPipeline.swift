@@ -59,6 +59,10 @@ final class WatchPipeline {
 
     /// A point captured from now on (the live view's `w`): journeys expect it on their paths.
     func watch(_ point: CapturePoint) {
+        // Journeys from before it opened were not seen whole there: they must not vanish at it.
+        let now = Timestamp.now
+        let opened = EventTime(seconds: now.seconds, micros: now.micros)
+        session.correlator.capturingSince = max(session.correlator.capturingSince ?? opened, opened)
         watched.insert(point)
         if let topology { paths.current = TopologyPaths(topology, watched: watched) }
         session.correlator.topologyChanged()

@@ -23,6 +23,8 @@ extension WatchRun {
         // Opened inside each namespace now, while entering them is still allowed; read all run long.
         pipeline.counterFiles = CounterFiles.open(namespaces: namespaces)
         if c.dropReasons {
+            // From the instance on, Ctrl-C / SIGTERM only set the flag: the loop ends and the defer removes it.
+            StopSignal.install()
             do {
                 pipeline.dropReasons = try DropReasonTrace.open()
             } catch {
