@@ -10,13 +10,18 @@ public enum NetnsThread {
     /// Runs `body` inside `namespace`; nil is this process's own namespace, where it runs at once.
     public static func run<T: Sendable>(in namespace: NetworkNamespace?, _ body: @escaping @Sendable () throws -> T) throws -> T {
         guard let path = namespace?.path else { return try body() }
+        return try onThreadOfItsOwn {
+            guard CHoptraceShims_setns_net(path) == 0 else { throw CaptureError.namespace(path: path, errno: errno) }
+            return try body()
+        }
+    }
+
+    /// Runs `body` on a thread that ends right after it: what the thread changed of itself
+    /// (its network or mount namespace) ends with it, while what it opened stays open.
+    static func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
         let box = ResultBox<T>()
         let thread = Thread {
-            if CHoptraceShims_setns_net(path) != 0 {
-                box.result = .failure(CaptureError.namespace(path: path, errno: errno))
-            } else {
-                box.result = Result { try body() }
-            }
+            box.result = Result { try body() }
             box.done.signal()
         }
         thread.start()

@@ -26,7 +26,7 @@ enum DetailView {
             Format.rule(v) == nil ? ScreenBuffer.Style(color: .dim) : ScreenBuffer.Style(color: .red))
         if let h = v.hint { add("  why     \(h)", ScreenBuffer.Style(color: .yellow)) }
         if let why = v.why, why != v.hint { add("  cause   \(why)", ScreenBuffer.Style(color: .yellow)) }
-        for (line, style) in NearMissLines.lines(f, label: "  near    ", g) { add(line, style) }
+        for (line, style) in NearMissLines.lines(f, label: "  near    ") { add(line, style) }
         if let fix = v.fix { add("  fix     \(fix)", ScreenBuffer.Style(color: .cyan)) }
         if let p = f.proxy { add("  proxy   \(p.text)", ScreenBuffer.Style(color: .cyan)) }
         if let e = f.lastError {

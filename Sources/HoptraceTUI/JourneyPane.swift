@@ -218,7 +218,7 @@ enum JourneyPane {
         if let p = f.pendingText { add("  now:  \(p)", ScreenBuffer.Style(color: .dim)) }
         if let rule = Format.rule(v) { add("  rule: \(rule)", ScreenBuffer.Style(color: .red)) }
         if let why = v.why ?? v.hint { add("  why:  \(why)", ScreenBuffer.Style(color: .yellow)) }
-        for (line, style) in NearMissLines.lines(f, label: "  near: ", g) { add(line, style) }
+        for (line, style) in NearMissLines.lines(f, label: "  near: ") { add(line, style) }
         if let p = f.diagnosis?.unwatched { add("  w:    watch \(p) too", ScreenBuffer.Style(color: .magenta)) }
         if let fix = v.fix { add("  fix:  \(fix)", ScreenBuffer.Style(color: .cyan)) }
         for r in unplaced {

@@ -4,7 +4,7 @@ import HoptraceCore
 /// where it is, its text, and the differing field on a line of its own in red, so the one
 /// thing to change stands out.
 enum NearMissLines {
-    static func lines(_ f: Flow, label: String, _ g: Glyphs) -> [(String, ScreenBuffer.Style)] {
+    static func lines(_ f: Flow, label: String) -> [(String, ScreenBuffer.Style)] {
         guard let m = f.diagnosis?.nearMiss else { return [] }
         var out: [(String, ScreenBuffer.Style)] = []
         out.append(("\(label)\(m.chain) (\(m.table), handle \(m.handle))" + (m.rule.map { ": \($0)" } ?? ""), ScreenBuffer.Style(color: .magenta)))

@@ -29,7 +29,7 @@ struct DropReasonIntegrationTests {
         return f["verdict"] as? [String: Any] ?? [:]
     }
 
-    func forwardOffAndPing(_ p: String) throws {
+    func pingRemote(_ p: String) throws {
         _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "3"])
     }
 
@@ -43,7 +43,7 @@ struct DropReasonIntegrationTests {
             let lines = try watch(["--lab", "--prefix", p, "--flows", "--", "icmp"], during: {
                 tableDuring = try mountTable()
                 during = try instances()
-                try forwardOffAndPing(p)
+                try pingRemote(p)
             }, started: { pid = $0 })
             #expect(during.contains("hoptrace_\(pid)"), "its own instance while it runs: \(during)")
             #expect(tableDuring == before, "tracefs was mounted in hoptrace's own mount namespace only")
@@ -63,7 +63,7 @@ struct DropReasonIntegrationTests {
             #expect(try Hoptrace.run(["lab", "set", "ip-forward", "off", "--prefix", p]).status == 0)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("ht-counted-\(UUID().uuidString).pcapng").path
             defer { try? FileManager.default.removeItem(atPath: file) }
-            let live = try verdict(try watch(["--lab", "--prefix", p, "--flows", "-w", file, "--", "icmp"], during: { try forwardOffAndPing(p) }))
+            let live = try verdict(try watch(["--lab", "--prefix", p, "--flows", "-w", file, "--", "icmp"], during: { try pingRemote(p) }))
             let why = live["why"] as? String ?? ""
             #expect(live["evidence"] as? String == "counted" && why.contains("counted: Ip.InAddrErrors +") && why.contains("IP_INADDRERRORS ×"), "\(live)")
             let r = try Hoptrace.run(["watch", "-r", file, "--flows"])
@@ -85,7 +85,7 @@ struct DropReasonIntegrationTests {
             // A mount namespace whose /sys/kernel is an empty tmpfs: nowhere to mount tracefs.
             let hidden = ["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
                           "mount -t tmpfs none /sys/kernel && exec \"$@\"", "sh"]
-            let lines = try watch(["--lab", "--prefix", p, "--flows", "--", "icmp"], wrapper: hidden, during: { try forwardOffAndPing(p) })
+            let lines = try watch(["--lab", "--prefix", p, "--flows", "--", "icmp"], wrapper: hidden, during: { try pingRemote(p) })
             #expect(lines.contains { $0.hasPrefix("hoptrace: note: kernel drop reasons unavailable: cannot mount tracefs at /sys/kernel/tracing privately (No such file or directory)") },
                     "\(lines.filter { $0.hasPrefix("hoptrace:") })")
             let v = try verdict(lines)
@@ -102,7 +102,7 @@ struct DropReasonIntegrationTests {
             var during: [String] = []
             let lines = try watch(["--lab", "--prefix", p, "--flows", "--no-drop-reasons", "--", "icmp"], during: {
                 during = try instances()
-                try forwardOffAndPing(p)
+                try pingRemote(p)
             }, started: { pid = $0 })
             #expect(!during.contains("hoptrace_\(pid)"), "\(during)")
             #expect(!lines.contains { $0.contains("drop reasons unavailable") }, "asked for none: no note")

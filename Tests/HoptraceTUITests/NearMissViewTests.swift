@@ -41,7 +41,7 @@ import Testing
     @Test func aFlowWithoutANearMissHasNoSuchLines() throws {
         let session = try Scenario.s1.session()
         let flow = try #require(session.correlator.allFlows.first)
-        #expect(NearMissLines.lines(flow, label: "  near: ", Glyphs.unicode).isEmpty)
+        #expect(NearMissLines.lines(flow, label: "  near: ").isEmpty)
     }
 
     @Test func wWatchesWhereTheRouteLedOnlyWhenThereIsSuchAPlace() throws {

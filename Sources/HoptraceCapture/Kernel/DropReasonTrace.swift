@@ -259,27 +259,15 @@ public final class DropReasonTrace: @unchecked Sendable {
     }
 }
 
-/// Runs the private tracefs mount on a thread of its own: unshare(CLONE_NEWNS) changes only
-/// the calling thread, and that thread ends right after, taking its mount namespace with it.
+/// The private tracefs mount, on a thread of its own: unshare(CLONE_NEWNS) changes only the
+/// calling thread, and that thread ends right after, taking its mount namespace with it.
 private enum PrivateMount {
-    final class Box: @unchecked Sendable {
-        var fd: Int32 = -1
-        var step: Int32 = 0
-        var errno: Int32 = 0
-        let done = DispatchSemaphore(value: 0)
-    }
-
     static func run() -> (fd: Int32, step: Int, errno: Int32) {
-        let box = Box()
-        let thread = Thread {
+        let result = try? NetnsThread.onThreadOfItsOwn { () -> (fd: Int32, step: Int, errno: Int32) in
             var step: Int32 = 0
-            box.fd = CHoptraceShims_private_tracefs(DropReasonTrace.mountpoint, &step)
-            box.errno = Glibc.errno
-            box.step = step
-            box.done.signal()
+            let fd = CHoptraceShims_private_tracefs(DropReasonTrace.mountpoint, &step)
+            return (fd, Int(step), Glibc.errno)
         }
-        thread.start()
-        box.done.wait()
-        return (box.fd, Int(box.step), box.errno)
+        return result ?? (-1, 0, EAGAIN)
     }
 }
