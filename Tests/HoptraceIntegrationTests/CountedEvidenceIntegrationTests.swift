@@ -9,8 +9,9 @@ import Testing
 struct CountedEvidenceIntegrationTests {
     init() { Privilege.ciRequiresRoot() }
 
-    func icmpFlow(_ p: String, state: String = "vanished", proto: String = "icmp", during action: () throws -> Void) throws -> [String: Any] {
-        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", proto], during: action)
+    func icmpFlow(_ p: String, state: String = "vanished", proto: String = "icmp", duration: Int = 6,
+                  during action: () throws -> Void) throws -> [String: Any] {
+        let lines = try watch(["--lab", "--prefix", p, "--flows", "--stats-interval", "60", "--", proto], duration: duration, during: action)
         return try #require(try finalFlowObjects(lines).last { $0["proto"] as? String == proto && ($0["verdict"] as? [String: Any])?["state"] as? String == state },
                             "\(lines)")
     }
@@ -242,7 +243,9 @@ struct CountedEvidenceIntegrationTests {
             let levels = try Hoptrace.exec(["/usr/sbin/ip", "netns", "exec", p + "host", "cat", sysctl + "nf_conntrack_count", sysctl + "nf_conntrack_max"])
             let numbers = levels.stdout.split(separator: "\n").compactMap { Int($0) }
             try #require(numbers.count == 2 && numbers[0] == numbers[1], "the table is full: \(levels.stdout)")
-            let f = try icmpFlow(p) { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "3"]) }
+            // Longer than the others: the start hands on the table's first 8192 entries as flows,
+            // which a debug build on a loaded CI machine takes seconds for.
+            let f = try icmpFlow(p, duration: 15) { _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "3"]) }
             let v = f["verdict"] as? [String: Any] ?? [:]
             let why = v["why"] as? String ?? ""
             #expect(why.hasPrefix("dropped because \(p)host's conntrack table is full (\(numbers[1]) of \(numbers[1]) entries)"), "the rule's 'likely' went: \(v)")

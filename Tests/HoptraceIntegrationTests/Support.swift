@@ -93,7 +93,7 @@ enum RootNamespace {
 /// Runs `hoptrace watch --duration 6 ARGS` while `action` generates traffic; returns its lines.
 /// `wrapper`: a command hoptrace runs under (its argv goes after it); `started` gets the pid of
 /// what was started (hoptrace's own without a wrapper).
-func watch(_ args: [String], wrapper: [String] = [], during action: () throws -> Void, announced: (String) -> Void = { _ in },
+func watch(_ args: [String], wrapper: [String] = [], duration: Int = 6, during action: () throws -> Void, announced: (String) -> Void = { _ in },
            started: (Int32) -> Void = { _ in }) throws -> [String] {
     guard FileManager.default.isExecutableFile(atPath: Hoptrace.binary) else {
         throw TestFailure("\(Hoptrace.binary) not found: build it first ('swift build'; scripts/test does)")
@@ -102,7 +102,7 @@ func watch(_ args: [String], wrapper: [String] = [], during action: () throws ->
     defer { try? FileManager.default.removeItem(at: out) }
     // stdout and stderr in one file, in the order written: one open file (sh's 2>&1), not two
     // `.file` streams that would each write from offset 0. sh execs hoptrace: the pid is its.
-    let watcher = try Subprocess.launch(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"] + wrapper + [Hoptrace.binary, "watch", "--duration", "6"] + args,
+    let watcher = try Subprocess.launch(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"] + wrapper + [Hoptrace.binary, "watch", "--duration", "\(duration)"] + args,
                                         stdin: .inherit, stdout: .file(out.path))
     started(watcher.pid)
     // Send traffic only once every handle is open: watch says so on stderr.
