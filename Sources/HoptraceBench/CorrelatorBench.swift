@@ -39,6 +39,11 @@ struct CorrelatorBench {
         var t = EventTime(seconds: 1_795_000_000, micros: 0)
         func src(_ i: Int) -> IPAddress { .v4(IPv4Address(0xAC12_0000 | UInt32(2 + i % 60000 / 250) << 8 | UInt32(2 + i % 250))) }
         func sport(_ i: Int) -> UInt16 { UInt16(1024 + i / 60000) }
+        // MASQUERADE gives every flow a tuple of its own on the uplink: a port per flow
+        // (and a remote port per 60000 of them). A shared one would hand each flow's
+        // translated sightings to the flow before it, as a second journey.
+        func natSport(_ i: Int) -> UInt16 { UInt16(1024 + i % 60000) }
+        func dport(_ i: Int) -> UInt16 { UInt16(9000 + i / 60000) }
         var ipid: UInt16 = 0
         /// One UDP packet of flow i seen at the five hops, SNAT from enX0 on.
         func packet(_ i: Int) -> Int {
@@ -47,7 +52,7 @@ struct CorrelatorBench {
             for (hop, point) in Self.path.enumerated() {
                 let p = DecodedPacket(direction: hop == 0 ? .outbound : .inbound, etherType: 0x0800,
                                       src: hop >= 3 ? Self.natIP : src(i), dst: Self.remoteIP, ipID: ipid, ttl: hop >= 3 ? 63 : 64,
-                                      length: 46, transport: .udp(sport: sport(i), dport: 9000))
+                                      length: 46, transport: .udp(sport: hop >= 3 ? natSport(i) : sport(i), dport: dport(i)))
                 t = EventTime(micros: t.micros + 1)
                 changes += c.ingest(packet: p, at: point, time: t).count
             }
@@ -56,8 +61,8 @@ struct CorrelatorBench {
         for i in 0..<n {
             _ = packet(i)
             let e = ConntrackEvent(kind: .new, proto: 17,
-                                   orig: .init(src: src(i), dst: Self.remoteIP, sport: sport(i), dport: 9000),
-                                   reply: .init(src: Self.remoteIP, dst: Self.natIP, sport: 9000, dport: sport(i)), status: 1 << 3 | 1 << 4)
+                                   orig: .init(src: src(i), dst: Self.remoteIP, sport: sport(i), dport: dport(i)),
+                                   reply: .init(src: Self.remoteIP, dst: Self.natIP, sport: dport(i), dport: natSport(i)), status: 1 << 3 | 1 << 4)
             _ = c.ingest(conntrack: e, netns: "hthost", time: t)
         }
         let rss = Self.residentMiB()

@@ -73,8 +73,10 @@ import Testing
         var evicted: [Int] = []
         let a = add(&table, key(1), evicted: &evicted)
         let b = add(&table, key(2), evicted: &evicted)
-        // b takes a's key (conntrack showed them to be one connection).
-        table.index(b.flow.id, under: [key(1)])
+        // b takes a's key: conntrack names b's reply tuple with it (a flow is filed only under its own keys).
+        table.unindex(b.flow.id)
+        b.flow.reply = key(1).reversed()
+        table.index(b.flow.id, under: [key(2), key(1).reversed()])
         table.unindex(a.flow.id)
         #expect(table.id(for: key(1)) == b.flow.id)
         // Removing a forgets it everywhere but takes nothing of b's.

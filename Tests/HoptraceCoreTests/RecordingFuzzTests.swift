@@ -1353,7 +1353,7 @@ enum RecordingFuzz {
             for b in bounds where b.size > b.limit {
                 problem("Correlator.sizes.\(b.name) is \(b.size), over its bound \(b.limit) (maxFlows \(c.maxFlows))")
             }
-            // Tighter: a flow's keys are its orig and reply tuples (Flow.allKeys, a key and its reverse
+            // Tighter: a flow's keys are its orig and reply tuples (a key and its reverse
             // sharing an entry), so an index with nothing stale holds at most two entries per flow.
             outcome.staleKeys = max(outcome.staleKeys, s.keyIndex - 2 * s.flows)
         }

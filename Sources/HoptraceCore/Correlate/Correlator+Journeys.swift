@@ -30,6 +30,8 @@ extension Correlator {
                                                           knowsPaths: paths.knowsPaths, in: &f),
                               progressOnly: progressOnly, unfinishedRequest: unfinished && i == f.journeys.count - 1 ? f.journeys[i].id : nil)
             }
+            var hop = hop
+            if let last = f.journeys[i].hops.last { hop.shareOverflow(with: last) }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
             f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
@@ -62,6 +64,7 @@ extension Correlator {
         let wasInFlight = !f.journeys[i].settled && f.journeys[i].verdict.state == .inFlight && f.journeys[i].leg != .error
         var hop = hop
         hop.deltaMicros = Self.delta(hop.time, after: last.time)
+        hop.shareOverflow(with: last)
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false
@@ -176,6 +179,8 @@ extension Correlator {
         }
         j.path = path
         j.pathEpoch = pathEpoch
+        // Room for the whole path at once: appending to a one-hop array grows it 1, 2, 4, 8.
+        if j.hops.capacity < path.count { j.hops.reserveCapacity(path.count) }
         guard !j.hops.isEmpty else {
             j.verdict = journeyVerdict(j)
             return

@@ -452,14 +452,11 @@ public final class Correlator {
             if let before = f.replyPacketsCounted, c.replyPackets > before { f.replySeenAt = time }
             f.replyPacketsCounted = c.replyPackets
         }
-        f.events.append(Flow.ConntrackRecord(time: time, event: e))
+        let event = Boxed(e)
+        f.events.append(Flow.ConntrackRecord(time: time, box: event))
         if f.events.count > maxEventsPerFlow { f.events.removeFirst(f.events.count - maxEventsPerFlow) }
-        f.conntrackOrig = e.orig
-        f.conntrackReply = e.reply
+        f.latestConntrack = event
         f.conntrackNetns = netns
-        f.conntrackStatus = e.status
-        f.conntrackState = e.stateName
-        f.conntrackID = e.id
         if replied { f.seenReply = true }
         f.lastSeen = max(f.lastSeen, time)
     }
@@ -539,7 +536,7 @@ public final class Correlator {
     static func changeNote(_ v: Verdict, why: String?, flow f: Flow) -> String {
         var note = v.reason
         if v.state == .unreplied, v.hint?.hasPrefix("no SNAT") == true,
-           f.nat.contains(where: { $0.kind == .snat && $0.field == "src" }) {
+           f.nat.contains(where: { $0.kind == .snat && $0.fieldKind == .src }) {
             note = "SNAT stopped (MASQUERADE removed?): " + note
         }
         if let why { note += "; why: \(why)" }

@@ -1,10 +1,12 @@
 /// A connection as hoptrace follows it: one per conntrack entry, or per 5-tuple where
 /// nothing tracks it. A value: what the correlator hands out is a snapshot.
 public struct Flow: Sendable {
-    /// A conntrack event as it arrived for this flow.
+    /// A conntrack event as it arrived for this flow. The event is held by reference, shared
+    /// with the flow's latest-event fields (it is ~200 bytes, and stored once per flow).
     public struct ConntrackRecord: Sendable {
         public var time: EventTime
-        public var event: ConntrackEvent
+        let box: Boxed<ConntrackEvent>
+        public var event: ConntrackEvent { box.value }
     }
 
     /// The ICMP error most recently seen about this flow.
@@ -23,15 +25,17 @@ public struct Flow: Sendable {
     public internal(set) var orig: FlowKey
     /// conntrack's reply tuple; nil before any conntrack event.
     public internal(set) var reply: FlowKey?
+    /// The last conntrack event (shared with its record in `events`): the fields below read it.
+    var latestConntrack: Boxed<ConntrackEvent>?
     /// conntrack's own tuples (ICMP type/code/id), for output.
-    public internal(set) var conntrackOrig: ConntrackEvent.Tuple?
-    public internal(set) var conntrackReply: ConntrackEvent.Tuple?
+    public var conntrackOrig: ConntrackEvent.Tuple? { latestConntrack?.value.orig }
+    public var conntrackReply: ConntrackEvent.Tuple? { latestConntrack?.value.reply }
     /// The namespace whose conntrack reported this flow.
     public internal(set) var conntrackNetns: String?
     /// Status, TCP state and id of the last conntrack event.
-    public internal(set) var conntrackStatus: ConntrackStatus = []
-    public internal(set) var conntrackState: String?
-    public internal(set) var conntrackID: UInt32?
+    public var conntrackStatus: ConntrackStatus { latestConntrack?.value.status ?? [] }
+    public var conntrackState: String? { latestConntrack?.value.stateName }
+    public var conntrackID: UInt32? { latestConntrack?.value.id }
     public internal(set) var seenReply = false
     // The small fields together (they would each pad out a word elsewhere).
     public internal(set) var proto: UInt8
@@ -59,20 +63,33 @@ public struct Flow: Sendable {
     public internal(set) var nat: [NATRewrite] = []
     public internal(set) var verdict: Verdict
     /// When the verdict's state last changed (nil: it never has, since the flow began).
-    public internal(set) var verdictSince: EventTime?
+    public internal(set) var verdictSince: EventTime? {
+        get { verdictSinceValue.value }
+        set { verdictSinceValue.value = newValue }
+    }
+    private var verdictSinceValue = PackedTime()
     /// The verdict's state changes, oldest first (bounded).
     public internal(set) var history: [VerdictChange] = []
     /// The time of the latest conntrack event showing a reply going through (SEEN_REPLY
     /// newly set, or the reply counters grew): evidence of an answer only for requests older than it.
-    public internal(set) var replySeenAt: EventTime?
+    public internal(set) var replySeenAt: EventTime? {
+        get { replySeenAtValue.value }
+        set { replySeenAtValue.value = newValue }
+    }
+    private var replySeenAtValue = PackedTime()
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
     /// Boxed: most flows never have one, and inline it would cost every flow its ~200 bytes.
     public internal(set) var diagnosis: Diagnosis? {
         get { diagnosisBox?.value }
-        set { diagnosisBox = newValue.map(DiagnosisBox.init) }
+        set { diagnosisBox = newValue.map(Boxed.init) }
     }
-    private var diagnosisBox: DiagnosisBox?
-    public internal(set) var lastError: RelatedError?
+    private var diagnosisBox: Boxed<Diagnosis>?
+    /// Boxed too: only flows that drew an ICMP error have one.
+    public internal(set) var lastError: RelatedError? {
+        get { lastErrorBox?.value }
+        set { lastErrorBox = newValue.map(Boxed.init) }
+    }
+    private var lastErrorBox: Boxed<RelatedError>?
     /// A userland proxy (docker-proxy) relayed this connection: the pair it makes (`ProxyLinker`).
     public internal(set) var proxy: ProxyLink?
 
@@ -89,15 +106,22 @@ public struct Flow: Sendable {
     var journeyIndexCount: Int { journeys.reduce(0) { $0 + ($1.indexed ? 1 : 0) } }
     var nextJourneyID = 1
     /// The deadline of this flow's authoritative entry in `FlowTable`'s deadline heap.
-    var scheduled: EventTime?
+    var scheduled: EventTime? {
+        get { scheduledValue.value }
+        set { scheduledValue.value = newValue }
+    }
+    private var scheduledValue = PackedTime()
     /// The verdict is the latest journey's own (so moving any journey on may change it).
     var verdictByLatest = true
     /// The newest unfinished journey after the one that decided the verdict.
-    var pendingJourneyID: Int?
+    var pendingJourneyID: Int? {
+        get { pendingJourneyValue == 0 ? nil : pendingJourneyValue }
+        set { pendingJourneyValue = newValue ?? 0 }
+    }
+    /// 0 for nil: journey ids start at 1.
+    private var pendingJourneyValue = 0
     /// The reply packet counter of the last conntrack event that had counters.
     var replyPacketsCounted: UInt64?
-    /// Rewrites in `nat` already placed between two points, as raw values (bounded).
-    var natPlaced: [RawRewrite] = []
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id
@@ -148,12 +172,7 @@ public struct Flow: Sendable {
         return (request.map { [$0] } ?? []) + [last]
     }
 
-    /// Keys of packets going the original way: before NAT (orig) and after (reply reversed).
-    var requestKeys: [FlowKey] { [orig, reply?.reversed() ?? orig] }
-    /// Keys of packets going the reply way.
-    var replyKeys: [FlowKey] { [reply ?? orig.reversed(), orig.reversed()] }
-    var allKeys: [FlowKey] { requestKeys + replyKeys }
-    /// `requestKeys.contains(k)` without building the list.
+    /// A key of packets going the original way: before NAT (orig) or after (reply reversed).
     func isRequestKey(_ k: FlowKey) -> Bool { k == orig || k == (reply?.reversed() ?? orig) }
 }
 
@@ -199,8 +218,18 @@ public struct FlowChange: Sendable {
     }
 }
 
-/// A diagnosis held by reference: immutable, so flows copied from one another may share it.
-final class DiagnosisBox: Sendable {
-    let value: Diagnosis
-    init(_ value: Diagnosis) { self.value = value }
+/// A value held by reference: immutable, so flows copied from one another share it. For a
+/// flow's big or rare parts, which inline would cost every flow their size.
+final class Boxed<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// An optional time in one word: `EventTime` stays within ±`limit`, so `Int64.min` is free for nil.
+struct PackedTime: Sendable {
+    private var micros = Int64.min
+    var value: EventTime? {
+        get { micros == .min ? nil : EventTime(micros: micros) }
+        set { micros = newValue?.micros ?? .min }
+    }
 }

@@ -34,13 +34,10 @@ struct FlowTable {
     func box(_ id: Int) -> FlowBox? { flows[id] }
 
     /// The id filed under a key (or its reverse).
-    func id(for key: FlowKey) -> Int? { keyIndex[key] }
+    func id(for key: FlowKey) -> Int? { keyIndex[key]?.flow.id }
 
-    /// `box(id(for:))` as one call: the packet path's lookup.
-    func box(for key: FlowKey) -> FlowBox? {
-        guard let id = keyIndex[key] else { return nil }
-        return flows[id]
-    }
+    /// The flow filed under a key (or its reverse): the packet path's lookup.
+    func box(for key: FlowKey) -> FlowBox? { keyIndex[key] }
 
     /// Every flow held, by id.
     /// (Sorting the ids, not the flows: a view asks for this every frame.)
@@ -62,7 +59,7 @@ struct FlowTable {
         nextFlowID += 1
         let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
         flows[id] = box
-        keyIndex[orig] = id
+        keyIndex.file(box, under: orig)
         lru.touch(box)
         return box
     }
@@ -83,16 +80,20 @@ struct FlowTable {
     // MARK: - Keys
 
     /// Removes the flow's keys from the index (only those still pointing at it). Before a
-    /// flow's keys change (conntrack names its tuples): a key it no longer has would
-    /// otherwise stay in the index for good, pointing at it.
+    /// flow's keys change (conntrack names its tuples): the index finds a flow through the
+    /// keys it has, so a key it no longer has would stay filed, unreachable, for good.
     mutating func unindex(_ id: Int) {
-        guard let f = flows[id]?.flow else { return }
-        for k in f.allKeys where keyIndex[k] == id { keyIndex.removeValue(forKey: k) }
+        guard let box = flows[id] else { return }
+        let orig = box.flow.orig, reply = box.flow.reply
+        keyIndex.remove(orig, of: box)
+        if let reply { keyIndex.remove(reply, of: box) }
     }
 
-    /// Files the flow under these keys and their reverses, taking them from any flow that had them.
+    /// Files the flow under these keys (its own: its orig and reply) and their reverses,
+    /// taking them from any flow that had them too.
     mutating func index(_ id: Int, under keys: [FlowKey]) {
-        for k in keys { keyIndex[k] = id }
+        guard let box = flows[id] else { return }
+        for k in keys { keyIndex.file(box, under: k) }
     }
 
     // MARK: - Deadlines

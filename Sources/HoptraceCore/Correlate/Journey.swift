@@ -1,54 +1,71 @@
 /// One sighting of a packet at a capture point.
 ///
-/// Stored packed (64 bytes, not 88): every flow keeps its latest journeys' hops, and at
-/// 100k flows the hops were a third of the correlator's memory. Addresses are kept as two
-/// words each with their family in `bits`; the optionals as values plus a bit each.
+/// Stored packed (40 bytes, not 88): every flow keeps its latest journeys' hops, and at
+/// 100k flows the hops were a third of the correlator's memory. Two IPv4 addresses share
+/// one word; what does not fit (an IPv6 address, a delta beyond ±35 minutes) goes to a
+/// shared `HopOverflow`. The optionals are values plus a bit each.
 public struct Hop: Sendable, Equatable {
-    private var srcHigh: UInt64
-    private var srcLow: UInt64
-    private var dstHigh: UInt64
-    private var dstLow: UInt64
     public var time: EventTime
-    /// `deltaMicros`, with `Self.none` for nil.
-    private var delta: Int64 = Hop.none
+    /// IPv4 source (high half) and destination (low half), when `overflow` is nil.
+    private var v4Pair: UInt64 = 0
+    /// What does not fit inline; nil for the usual IPv4 hop.
+    private var overflow: HopOverflow?
     public var point: CapturePoint
+    /// `deltaMicros` when it fits (`Self.none`: nil, or see `overflow`).
+    private var delta32: Int32 = Hop.none
     private var sportValue: UInt16 = 0
     private var dportValue: UInt16 = 0
     private var icmpIDValue: UInt16 = 0
     public var ttl: UInt8
-    public var dir: PacketDirection
     private var bits: Bits = []
 
     private struct Bits: OptionSet, Sendable, Equatable {
         let rawValue: UInt8
-        static let srcV6 = Bits(rawValue: 1), dstV6 = Bits(rawValue: 2)
-        static let sport = Bits(rawValue: 4), dport = Bits(rawValue: 8), icmpID = Bits(rawValue: 16)
+        static let sport = Bits(rawValue: 1), dport = Bits(rawValue: 2), icmpID = Bits(rawValue: 4)
+        /// The direction (two bits).
+        static let dirShift: UInt8 = 3, dirMask = Bits(rawValue: 3 << 3)
     }
 
-    /// No delta: a value `delta(_:after:)` never yields (it clamps within ±2·EventTime.limit).
-    private static let none = Int64.min
+    private static let none = Int32.min
 
     public init(point: CapturePoint, dir: PacketDirection, time: EventTime, src: IPAddress, dst: IPAddress,
                 sport: UInt16? = nil, dport: UInt16? = nil, icmpID: UInt16? = nil, ttl: UInt8 = 0) {
         self.point = point
-        self.dir = dir
         self.time = time
         self.ttl = ttl
-        (srcHigh, srcLow, dstHigh, dstLow) = (0, 0, 0, 0)
-        self.src = src
-        self.dst = dst
+        setAddresses(src: src, dst: dst)
+        self.dir = dir
         self.sport = sport
         self.dport = dport
         self.icmpID = icmpID
     }
 
     public var src: IPAddress {
-        get { Self.address(srcHigh, srcLow, v6: bits.contains(.srcV6)) }
-        set { (srcHigh, srcLow) = Self.words(newValue); set(.srcV6, newValue.v4 == nil) }
+        get { overflow?.src ?? .v4(IPv4Address(UInt32(truncatingIfNeeded: v4Pair >> 32))) }
+        set { setAddresses(src: newValue, dst: dst) }
     }
     public var dst: IPAddress {
-        get { Self.address(dstHigh, dstLow, v6: bits.contains(.dstV6)) }
-        set { (dstHigh, dstLow) = Self.words(newValue); set(.dstV6, newValue.v4 == nil) }
+        get { overflow?.dst ?? .v4(IPv4Address(UInt32(truncatingIfNeeded: v4Pair))) }
+        set { setAddresses(src: src, dst: newValue) }
+    }
+    public var dir: PacketDirection {
+        get {
+            switch (bits.rawValue & Bits.dirMask.rawValue) >> Bits.dirShift {
+            case 0: .inbound
+            case 1: .outbound
+            case 2: .host
+            default: .other
+            }
+        }
+        set {
+            let i: UInt8 = switch newValue {
+            case .inbound: 0
+            case .outbound: 1
+            case .host: 2
+            case .other: 3
+            }
+            bits = Bits(rawValue: (bits.rawValue & ~Bits.dirMask.rawValue) | i << Bits.dirShift)
+        }
     }
     /// TCP/UDP ports.
     public var sport: UInt16? {
@@ -64,27 +81,69 @@ public struct Hop: Sendable, Equatable {
         get { bits.contains(.icmpID) ? icmpIDValue : nil }
         set { icmpIDValue = newValue ?? 0; set(.icmpID, newValue != nil) }
     }
-    /// Time since the previous hop in path order (nil for the first); negative when
-    /// two capture points' clocks disagree.
+    /// Time since the previous hop in path order (nil for the first; never negative when
+    /// the correlator sets it).
     public var deltaMicros: Int64? {
-        get { delta == Self.none ? nil : delta }
-        set { delta = newValue ?? Self.none }
+        get { delta32 != Self.none ? Int64(delta32) : overflow?.delta }
+        set {
+            if let d = newValue, let small = Int32(exactly: d), small != Self.none {
+                delta32 = small
+                if overflow?.delta != nil { overflow = HopOverflow(src: src, dst: dst, delta: nil) }
+            } else {
+                delta32 = Self.none
+                if newValue != nil || overflow?.delta != nil { overflow = HopOverflow(src: src, dst: dst, delta: newValue) }
+            }
+            normalize()
+        }
+    }
+
+    /// Shares `other`'s overflow when it holds the same (a packet's IPv6 hops then hold one between them).
+    mutating func shareOverflow(with other: Hop) {
+        guard let mine = overflow, let theirs = other.overflow, mine !== theirs, mine == theirs else { return }
+        overflow = theirs
+    }
+
+    public static func == (a: Hop, b: Hop) -> Bool {
+        a.time == b.time && a.point == b.point && a.ttl == b.ttl && a.bits == b.bits && a.sportValue == b.sportValue
+            && a.dportValue == b.dportValue && a.icmpIDValue == b.icmpIDValue && a.src == b.src && a.dst == b.dst
+            && a.deltaMicros == b.deltaMicros
     }
 
     private mutating func set(_ bit: Bits, _ on: Bool) {
         if on { bits.insert(bit) } else { bits.remove(bit) }
     }
 
-    private static func words(_ a: IPAddress) -> (UInt64, UInt64) {
-        switch a {
-        case .v4(let v4): (0, UInt64(v4.raw))
-        case .v6(let v6): (v6.high, v6.low)
+    private mutating func setAddresses(src: IPAddress, dst: IPAddress) {
+        let far = delta32 == Self.none ? overflow?.delta : nil
+        if case .v4(let s) = src, case .v4(let d) = dst, far == nil {
+            v4Pair = UInt64(s.raw) << 32 | UInt64(d.raw)
+            overflow = nil
+        } else {
+            v4Pair = 0
+            overflow = HopOverflow(src: src, dst: dst, delta: far)
         }
     }
 
-    private static func address(_ high: UInt64, _ low: UInt64, v6: Bool) -> IPAddress {
-        v6 ? .v6(IPv6Address(high: high, low: low)) : .v4(IPv4Address(UInt32(truncatingIfNeeded: low)))
+    /// Back inline once nothing needs the overflow.
+    private mutating func normalize() {
+        if let o = overflow, o.delta == nil, case .v4(let s) = o.src, case .v4(let d) = o.dst {
+            v4Pair = UInt64(s.raw) << 32 | UInt64(d.raw)
+            overflow = nil
+        }
     }
+}
+
+/// A hop's parts that do not fit inline. Immutable, so hops copied from one another share it.
+final class HopOverflow: Sendable, Equatable {
+    let src: IPAddress
+    let dst: IPAddress
+    let delta: Int64?
+    init(src: IPAddress, dst: IPAddress, delta: Int64?) {
+        self.src = src
+        self.dst = dst
+        self.delta = delta
+    }
+    static func == (a: HopOverflow, b: HopOverflow) -> Bool { a.src == b.src && a.dst == b.dst && a.delta == b.delta }
 }
 
 /// The same packet seen at successive capture points.

@@ -40,6 +40,13 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
             while count > bound { removeFirst() }
             return count - 1
         }
+        // A flow's first journey gets a slot of its own (an insertion would make two): most
+        // flows of a big table hold one.
+        if slots.isEmpty && bound > 0 {
+            slots = [j]
+            head = 0
+            return 0
+        }
         linearize()
         slots.insert(j, at: i)
         var at = i

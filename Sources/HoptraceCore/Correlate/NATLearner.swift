@@ -4,7 +4,7 @@
 /// ports at two consecutive capture points (it happened between them). And notices when a
 /// placed rewrite stops (`until`: a packet crossed its place untranslated) and resumes.
 ///
-/// Pure: reads and writes only the flow's `nat`, `natPlaced` and `natStopped` (and reads its
+/// Pure: reads and writes only the flow's `nat` and `natStopped` (and reads its
 /// journeys), so it can be tested without a correlator. Rewrites are in the flow's original
 /// direction: a reply's un-SNAT is the same SNAT seen from the other side, recorded once.
 enum NATLearner {
@@ -17,24 +17,20 @@ enum NATLearner {
         let leg = f.journeys[i].leg, count = f.journeys[i].hops.count
         guard leg != .error, count > 1, first >= 1, first < count else { return false }
         var learnt = false
-        let idField = "id"
         // Path positions: each pair's second point is the next pair's first.
         var ib = knowsPaths ? f.journeys[i].path.firstIndex(of: f.journeys[i].hops[first - 1].point) : nil
-        // The raw values are compared before any text is made: a SNAT'd flow repeats the
-        // same rewrite with every packet, and formatting it each time cost more than the rest.
-        func add(_ kind: NATRewrite.Kind, _ field: String, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
-            let raw = RawRewrite(kind: kind, field: field, from: from, to: to)
-            if f.natPlaced.contains(raw) {
+        // A SNAT'd flow repeats the same rewrite with every packet: once recorded with a
+        // place, seeing it again changes nothing (unless it had stopped).
+        func add(_ kind: NATRewrite.Kind, _ field: NATRewrite.Field, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {
+            if f.nat.contains(where: { $0.between != nil && $0.same(kind, field, from, to) }) {
                 // Seen again after it had stopped: it applies once more.
                 if f.natStopped { resume(kind, field, between) }
                 return
             }
-            if record(NATRewrite(kind: kind, field: field, from: from.description, to: to.description, between: between), in: &f) { learnt = true }
-            // Now recorded with a place: the same rewrite again would change nothing.
-            if f.natPlaced.count < 16 { f.natPlaced.append(raw) }
+            if record(NATRewrite(kind: kind, field: field, from: from, to: to, between: between), in: &f) { learnt = true }
         }
-        func resume(_ kind: NATRewrite.Kind, _ field: String, _ between: (CapturePoint, CapturePoint)) {
-            for n in f.nat.indices where f.nat[n].until != nil && f.nat[n].kind == kind && f.nat[n].field == field
+        func resume(_ kind: NATRewrite.Kind, _ field: NATRewrite.Field, _ between: (CapturePoint, CapturePoint)) {
+            for n in f.nat.indices where f.nat[n].until != nil && f.nat[n].kind == kind && f.nat[n].fieldKind == field
                 && f.nat[n].between?.0 == between.0 && f.nat[n].between?.1 == between.1 {
                 f.nat[n].until = nil
                 learnt = true
@@ -57,19 +53,19 @@ enum NATLearner {
                     f.natStopped = true
                     learnt = true
                 }
-                if a.src != b.src { add(.snat, "src", .address(a.src), .address(b.src), between) }
-                if a.dst != b.dst { add(.dnat, "dst", .address(a.dst), .address(b.dst), between) }
-                if let x = a.sport, let y = b.sport, x != y { add(.snat, "sport", .number(x), .number(y), between) }
-                if let x = a.dport, let y = b.dport, x != y { add(.dnat, "dport", .number(x), .number(y), between) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(x), .number(y), between) }
+                if a.src != b.src { add(.snat, .src, .address(a.src), .address(b.src), between) }
+                if a.dst != b.dst { add(.dnat, .dst, .address(a.dst), .address(b.dst), between) }
+                if let x = a.sport, let y = b.sport, x != y { add(.snat, .sport, .number(x), .number(y), between) }
+                if let x = a.dport, let y = b.dport, x != y { add(.dnat, .dport, .number(x), .number(y), between) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, .id, .number(x), .number(y), between) }
             } else {
                 // A reply undoes the rewrites: the original direction crosses b before a.
                 let between = (b.point, a.point)
-                if a.src != b.src { add(.dnat, "dst", .address(b.src), .address(a.src), between) }
-                if a.dst != b.dst { add(.snat, "src", .address(b.dst), .address(a.dst), between) }
-                if let x = a.sport, let y = b.sport, x != y { add(.dnat, "dport", .number(y), .number(x), between) }
-                if let x = a.dport, let y = b.dport, x != y { add(.snat, "sport", .number(y), .number(x), between) }
-                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, idField, .number(y), .number(x), between) }
+                if a.src != b.src { add(.dnat, .dst, .address(b.src), .address(a.src), between) }
+                if a.dst != b.dst { add(.snat, .src, .address(b.dst), .address(a.dst), between) }
+                if let x = a.sport, let y = b.sport, x != y { add(.dnat, .dport, .number(y), .number(x), between) }
+                if let x = a.dport, let y = b.dport, x != y { add(.snat, .sport, .number(y), .number(x), between) }
+                if let x = a.icmpID, let y = b.icmpID, x != y { add(.snat, .id, .number(y), .number(x), between) }
             }
         }
         return learnt
@@ -80,13 +76,13 @@ enum NATLearner {
     static func learn(fromConntrack e: ConntrackEvent, in f: inout Flow) -> Bool {
         let o = e.orig, r = e.reply
         var found: [NATRewrite] = []
-        if o.src != r.dst { found.append(.init(kind: .snat, field: "src", from: "\(o.src)", to: "\(r.dst)")) }
-        if o.dst != r.src { found.append(.init(kind: .dnat, field: "dst", from: "\(o.dst)", to: "\(r.src)")) }
+        if o.src != r.dst { found.append(.init(kind: .snat, field: .src, from: .address(o.src), to: .address(r.dst))) }
+        if o.dst != r.src { found.append(.init(kind: .dnat, field: .dst, from: .address(o.dst), to: .address(r.src))) }
         if let oi = o.icmp, let ri = r.icmp, oi.id != ri.id {
-            found.append(.init(kind: .snat, field: "id", from: "\(oi.id)", to: "\(ri.id)"))
+            found.append(.init(kind: .snat, field: .id, from: .number(oi.id), to: .number(ri.id)))
         }
-        if let x = o.sport, let y = r.dport, x != y { found.append(.init(kind: .snat, field: "sport", from: "\(x)", to: "\(y)")) }
-        if let x = o.dport, let y = r.sport, x != y { found.append(.init(kind: .dnat, field: "dport", from: "\(x)", to: "\(y)")) }
+        if let x = o.sport, let y = r.dport, x != y { found.append(.init(kind: .snat, field: .sport, from: .number(x), to: .number(y))) }
+        if let x = o.dport, let y = r.sport, x != y { found.append(.init(kind: .dnat, field: .dport, from: .number(x), to: .number(y))) }
         var learnt = false
         for n in found where record(n, in: &f) { learnt = true }
         return learnt
@@ -97,7 +93,6 @@ enum NATLearner {
     /// stale `true` costs a look, never a wrong answer.
     static func forget(in f: inout Flow) {
         f.nat = []
-        f.natPlaced = []
     }
 
     /// Records a rewrite once; a sighting's place replaces conntrack's "somewhere".
