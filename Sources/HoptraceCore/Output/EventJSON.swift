@@ -7,7 +7,22 @@ public enum EventJSON {
     /// The packet line as bytes still to be written (`LineWriter.json`): the hot path of
     /// `--json`, one per packet sighting, never turned into a String.
     public static func packetLine(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int? = nil) -> JSONLine {
-        var j = header("packet", netns: point.netns, seconds: seconds, micros: micros)
+        // A packet line is ~200-260 bytes: room for it at once (growing past 128 and 256 copied it twice).
+        var j = JSONLine(capacity: 320)
+        packet(p, at: point, seconds: seconds, micros: micros, flow: flow, into: &j)
+        return j
+    }
+
+    /// The packet line written onto the end of `buffer` (`LineWriter.json`): no line of its own.
+    public static func appendPacketLine(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?,
+                                        to buffer: inout [UInt8]) {
+        var j = JSONLine(appendingTo: &buffer)
+        packet(p, at: point, seconds: seconds, micros: micros, flow: flow, into: &j)
+        j.endLine(into: &buffer)
+    }
+
+    private static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?, into j: inout JSONLine) {
+        header(literal: "packet", netns: point.netns, seconds: seconds, micros: micros, into: &j)
         if let flow { j.add("flow", flow) }
         j.add("iface", point.iface)
         j.add("dir", p.direction.rawValue)
@@ -15,11 +30,11 @@ public enum EventJSON {
         if let arp = p.arp {
             j.add("proto", "arp")
             j.add("arp", Self.arp(arp))
-            return j
+            return
         }
         guard let src = p.src, let dst = p.dst else {
             j.add("proto", "ethertype-0x" + String(p.etherType, radix: 16))
-            return j
+            return
         }
         j.add("src", src)
         j.add("dst", dst)
@@ -28,10 +43,10 @@ public enum EventJSON {
         switch p.transport {
         case .icmp(let type, let code, let id, let seq):
             j.add("proto", IPProtocol.name(IPProtocol.icmp))
-            j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
+            j.addObject("icmp") { icmp(type: type, code: code, id: id, seq: seq, into: &$0) }
         case .icmpv6(let type, let code, let id, let seq):
             j.add("proto", IPProtocol.name(IPProtocol.icmpv6))
-            j.add("icmp", icmp(type: type, code: code, id: id, seq: seq))
+            j.addObject("icmp") { icmp(type: type, code: code, id: id, seq: seq, into: &$0) }
         case .tcp(let sport, let dport, let flags, let seq, let ack, let window):
             j.add("proto", IPProtocol.name(IPProtocol.tcp))
             j.add("sport", Int(sport))
@@ -51,21 +66,18 @@ public enum EventJSON {
         }
         if let q = p.quoted { j.add("quoted", quoted(q)) }
         if let f = p.fragment {
-            var frag = JSONLine()
-            frag.add("offset", f.offset)
-            frag.addRaw("more", f.more ? "true" : "false")
-            j.add("frag", frag)
+            j.addObject("frag") { frag in
+                frag.add("offset", f.offset)
+                frag.add("more", f.more)
+            }
         }
-        return j
     }
 
-    static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?) -> JSONLine {
-        var icmp = JSONLine()
+    static func icmp(type: UInt8, code: UInt8, id: UInt16?, seq: UInt16?, into icmp: inout JSONLine) {
         icmp.add("type", Int(type))
         icmp.add("code", Int(code))
         if let id { icmp.add("id", Int(id)) }
         if let seq { icmp.add("seq", Int(seq)) }
-        return icmp
     }
 
     /// `{"op":"request"|"reply"|N,"sender":ip,"target":ip}`.
@@ -162,12 +174,18 @@ public enum EventJSON {
     }
 
     static func header(_ type: String, netns: String?, seconds: Int, micros: Int) -> JSONLine {
-        // A packet line is ~200-260 bytes: room for it at once (growing past 128 and 256 copied it twice).
         var j = JSONLine(capacity: 320)
         j.add("type", type)
         j.addTime("time", seconds: seconds, micros: micros)
         if let netns { j.add("netns", netns) } else { j.addNull("netns") }
         return j
+    }
+
+    /// `header`'s members written into `j` (the packet line's, built where it is sent from).
+    static func header(literal type: StaticString, netns: String?, seconds: Int, micros: Int, into j: inout JSONLine) {
+        j.add("type", literal: type)
+        j.addTime("time", seconds: seconds, micros: micros)
+        if let netns { j.add("netns", netns) } else { j.addNull("netns") }
     }
 
     static func tuple(_ t: ConntrackEvent.Tuple) -> JSONLine {

@@ -1,99 +1,147 @@
 import Synchronization
 
 /// Builds one NDJSON object by hand: field order is stable and nothing on the
-/// hot path goes through Foundation. UTF-8 bytes, appended in place: nested objects and
-/// arrays of them are copied in, never turned into intermediate strings (a flow line
-/// per new conntrack entry was most of the cost of keeping up with a flood of them).
+/// hot path goes through Foundation. UTF-8 bytes, appended in place: nested objects
+/// are written into their parent's bytes (`addObject`), and a line can be written straight
+/// onto the end of an output buffer (`init(appendingTo:)`), so a packet line under a flood
+/// is built once, where it is sent from, with no copy and no allocation of its own.
 public struct JSONLine {
-    /// The members, without the braces.
-    private var body: [UInt8] = []
+    /// The object so far: `{` at `start`, then the members (the closing brace is added when taken).
+    private var bytes: [UInt8]
+    private let start: Int
+    private var empty = true
 
-    public init() {}
+    public init() {
+        bytes = [0x7B]
+        start = 0
+    }
 
     /// A line expected to hold about `capacity` bytes: one allocation instead of growing.
-    public init(capacity: Int) { body.reserveCapacity(capacity) }
-
-    public mutating func add(_ key: String, _ value: String) {
-        open(key)
-        Self.appendQuoted(value, to: &body)
+    public init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(0x7B)
+        start = 0
     }
-    public mutating func add(_ key: String, _ value: Int) {
+
+    /// An object written onto the end of `buffer`, which it holds (left empty) until
+    /// `endLine(into:)` hands it back with the line appended.
+    public init(appendingTo buffer: inout [UInt8]) {
+        bytes = []
+        swap(&bytes, &buffer)
+        start = bytes.count
+        bytes.append(0x7B)
+    }
+
+    /// Closes the line (`}` and a newline) and hands the buffer back to `buffer`.
+    public mutating func endLine(into buffer: inout [UInt8]) {
+        bytes.append(0x7D)
+        bytes.append(0x0A)
+        swap(&bytes, &buffer)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: String) {
         open(key)
-        Self.appendDecimal(value, to: &body)
+        Self.appendQuoted(value, to: &bytes)
+    }
+    /// A string of hoptrace's own (a literal: plain ASCII, nothing to escape).
+    public mutating func add(_ key: StaticString, literal value: StaticString) {
+        open(key)
+        bytes.append(0x22)
+        Self.append(value, to: &bytes)
+        bytes.append(0x22)
+    }
+    public mutating func add(_ key: StaticString, _ value: Int) {
+        open(key)
+        Self.appendDecimal(value, to: &bytes)
     }
     /// An address as its `description` writes it; an IPv4 one straight into the line.
-    public mutating func add(_ key: String, _ address: IPAddress) {
+    public mutating func add(_ key: StaticString, _ address: IPAddress) {
         guard case .v4(let a) = address else { return add(key, address.description) }
         open(key)
-        body.append(0x22)
-        for shift: UInt32 in [24, 16, 8, 0] {
-            if shift != 24 { body.append(0x2E) }
-            Self.appendDecimal(Int((a.raw >> shift) & 0xFF), to: &body)
-        }
-        body.append(0x22)
+        bytes.append(0x22)
+        Self.appendDecimal(Int(a.raw >> 24), to: &bytes)
+        bytes.append(0x2E)
+        Self.appendDecimal(Int((a.raw >> 16) & 0xFF), to: &bytes)
+        bytes.append(0x2E)
+        Self.appendDecimal(Int((a.raw >> 8) & 0xFF), to: &bytes)
+        bytes.append(0x2E)
+        Self.appendDecimal(Int(a.raw & 0xFF), to: &bytes)
+        bytes.append(0x22)
     }
 
     /// An RFC 3339 time, as `RFC3339.format` writes it, straight into the line.
-    public mutating func addTime(_ key: String, seconds: Int, micros: Int) {
+    public mutating func addTime(_ key: StaticString, seconds: Int, micros: Int) {
         open(key)
-        body.append(0x22)
-        RFC3339.append(seconds: seconds, micros: micros, to: &body)
-        body.append(0x22)
+        bytes.append(0x22)
+        RFC3339.append(seconds: seconds, micros: micros, to: &bytes)
+        bytes.append(0x22)
     }
     /// Unsigned decimal: a kernel counter may pass Int.max, and through Int it would print negative.
-    public mutating func add(_ key: String, _ value: UInt64) {
+    public mutating func add(_ key: StaticString, _ value: UInt64) {
         open(key)
-        body.append(contentsOf: String(value).utf8)
+        bytes.append(contentsOf: String(value).utf8)
     }
-    public mutating func add(_ key: String, _ value: Bool) {
+    public mutating func add(_ key: StaticString, _ value: Bool) {
         open(key)
-        body.append(contentsOf: (value ? "true" : "false").utf8)
+        Self.append(value ? "true" : "false", to: &bytes)
     }
-    public mutating func add(_ key: String, _ value: [String]) {
+    public mutating func add(_ key: StaticString, _ value: [String]) {
         open(key)
-        body.append(0x5B)
+        bytes.append(0x5B)
         for (i, v) in value.enumerated() {
-            if i > 0 { body.append(0x2C) }
-            Self.appendQuoted(v, to: &body)
+            if i > 0 { bytes.append(0x2C) }
+            Self.appendQuoted(v, to: &bytes)
         }
-        body.append(0x5D)
+        bytes.append(0x5D)
     }
-    public mutating func add(_ key: String, _ object: JSONLine) {
+    public mutating func add(_ key: StaticString, _ object: JSONLine) {
         open(key)
-        object.appendObject(to: &body)
+        object.appendObject(to: &bytes)
+    }
+    /// An object written in place (no line of its own to copy in).
+    public mutating func addObject(_ key: StaticString, _ build: (inout JSONLine) -> Void) {
+        open(key)
+        var nested = JSONLine(appendingTo: &bytes)
+        build(&nested)
+        nested.bytes.append(0x7D)
+        swap(&nested.bytes, &bytes)
     }
     /// An array of objects.
-    public mutating func add(_ key: String, _ objects: [JSONLine]) {
+    public mutating func add(_ key: StaticString, _ objects: [JSONLine]) {
         open(key)
-        body.append(0x5B)
+        bytes.append(0x5B)
         for (i, o) in objects.enumerated() {
-            if i > 0 { body.append(0x2C) }
-            o.appendObject(to: &body)
+            if i > 0 { bytes.append(0x2C) }
+            o.appendObject(to: &bytes)
         }
-        body.append(0x5D)
+        bytes.append(0x5D)
     }
-    public mutating func addNull(_ key: String) {
+    public mutating func addNull(_ key: StaticString) {
         open(key)
-        body.append(contentsOf: "null".utf8)
+        Self.append("null", to: &bytes)
     }
     /// `raw` must already be JSON (an array built from JSONLine texts).
-    public mutating func addRaw(_ key: String, _ raw: String) {
+    public mutating func addRaw(_ key: StaticString, _ raw: String) {
         open(key)
-        body.append(contentsOf: raw.utf8)
+        bytes.append(contentsOf: raw.utf8)
     }
 
     /// Keys are string literals in hoptrace's own code: plain ASCII, never escaped.
-    private mutating func open(_ key: String) {
-        if body.isEmpty { body.reserveCapacity(128) } else { body.append(0x2C) }
-        body.append(0x22)
-        body.append(contentsOf: key.utf8)
-        body.append(0x22)
-        body.append(0x3A)
+    private mutating func open(_ key: StaticString) {
+        if empty { empty = false } else { bytes.append(0x2C) }
+        bytes.append(0x22)
+        Self.append(key, to: &bytes)
+        bytes.append(0x22)
+        bytes.append(0x3A)
+    }
+
+    @inline(__always) private static func append(_ s: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     private func appendObject(to out: inout [UInt8]) {
-        out.append(0x7B)
-        out.append(contentsOf: body)
+        out.append(contentsOf: bytes[start...])
         out.append(0x7D)
     }
 
@@ -101,14 +149,17 @@ public struct JSONLine {
     /// in between. The bytes are safe for a terminal as they are (`appendQuoted` escapes
     /// everything `TerminalText` would; keys are hoptrace's own literals).
     public func appendLine(to out: inout [UInt8]) {
-        out.append(0x7B)
-        out.append(contentsOf: body)
-        out.append(0x7D)
+        appendObject(to: &out)
         out.append(0x0A)
     }
 
     /// Decimal digits of `v` (a minus sign first when negative), without a String.
     static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+        // Most numbers in a packet line (ttl, lengths, address bytes, ports) are short.
+        if v >= 0 && v < 10 {
+            out.append(48 + UInt8(v))
+            return
+        }
         if v < 0 { out.append(0x2D) }
         var m = v.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -123,11 +174,11 @@ public struct JSONLine {
     }
 
     public var text: String {
-        String(unsafeUninitializedCapacity: body.count + 2) { buf in
-            buf[0] = 0x7B
-            _ = UnsafeMutableBufferPointer(rebasing: buf[1..<(body.count + 1)]).initialize(from: body)
-            buf[body.count + 1] = 0x7D
-            return body.count + 2
+        let body = bytes[start...]
+        return String(unsafeUninitializedCapacity: body.count + 1) { buf in
+            _ = UnsafeMutableBufferPointer(rebasing: buf[0..<body.count]).initialize(from: body)
+            buf[body.count] = 0x7D
+            return body.count + 1
         }
     }
 

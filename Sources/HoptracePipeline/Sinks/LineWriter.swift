@@ -45,6 +45,12 @@ public final class LineWriter {
         if buffer.count >= Self.flushSize { flush() }
     }
 
+    /// A line `write` appends to the buffer itself (a packet line: built in place, never copied).
+    public func json(appending write: (inout [UInt8]) -> Void) {
+        write(&buffer)
+        if buffer.count >= Self.flushSize { flush() }
+    }
+
     /// Hands the buffered lines to the target (once the reader is gone they are dropped).
     public func flush() {
         guard !buffer.isEmpty else { return }
