@@ -15,10 +15,10 @@ public enum EventJSON {
 
     /// The packet line written onto the end of `buffer` (`LineWriter.json`): no line of its own.
     public static func appendPacketLine(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?,
-                                        to buffer: inout [UInt8]) {
-        var j = JSONLine(appendingTo: &buffer)
+                                        to buffer: ByteBuffer) {
+        var j = JSONLine(appendingTo: buffer)
         packet(p, at: point, seconds: seconds, micros: micros, flow: flow, into: &j)
-        j.endLine(into: &buffer)
+        j.endLine()
     }
 
     private static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?, into j: inout JSONLine) {

@@ -11,7 +11,7 @@ public final class LineWriter {
     public typealias Target = ([UInt8]) -> Bool
 
     private let target: Target
-    private var buffer: [UInt8] = []
+    private let buffer = ByteBuffer(capacity: 2 * (1 << 16))
     /// The size at which `line` writes the buffer out without waiting for `flush`.
     private static let flushSize = 1 << 16
 
@@ -22,7 +22,6 @@ public final class LineWriter {
 
     public init(_ target: @escaping Target) {
         self.target = target
-        buffer.reserveCapacity(2 * Self.flushSize)
     }
 
     /// Writes to a descriptor (stdout for `watch`) with write(2), all of it: a short write is
@@ -41,22 +40,22 @@ public final class LineWriter {
     /// One NDJSON line, its bytes copied straight in: `JSONLine` already escapes every
     /// character `TerminalText.safe` would (the `--json` hot path: no String, no second scan).
     public func json(_ line: JSONLine) {
-        line.appendLine(to: &buffer)
+        line.appendLine(to: buffer)
         if buffer.count >= Self.flushSize { flush() }
     }
 
     /// A line `write` appends to the buffer itself (a packet line: built in place, never copied).
-    public func json(appending write: (inout [UInt8]) -> Void) {
-        write(&buffer)
+    public func json(appending write: (ByteBuffer) -> Void) {
+        write(buffer)
         if buffer.count >= Self.flushSize { flush() }
     }
 
     /// Hands the buffered lines to the target (once the reader is gone they are dropped).
     public func flush() {
         guard !buffer.isEmpty else { return }
-        defer { buffer.removeAll(keepingCapacity: true) }
+        defer { buffer.removeAll() }
         guard !readerGone else { return }
-        if !target(buffer) { readerGone = true }
+        if !target(buffer.bytes()) { readerGone = true }
     }
 
     /// False on EPIPE; on any other failure the rest of the batch is dropped and writing goes on.

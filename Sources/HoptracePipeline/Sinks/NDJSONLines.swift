@@ -9,7 +9,7 @@ enum NDJSONLines {
     static func write(_ output: PipelineOutput, to writer: LineWriter) {
         switch output {
         case .packet(let p, let point, let pkt, let flow):
-            writer.json { EventJSON.appendPacketLine(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: flow, to: &$0) }
+            writer.json { EventJSON.appendPacketLine(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: flow, to: $0) }
         case .conntrack(let e, let netns, let seconds, let micros, let flow):
             writer.json(EventJSON.conntrackLine(e, netns: netns, seconds: seconds, micros: micros, flow: flow))
         default:
