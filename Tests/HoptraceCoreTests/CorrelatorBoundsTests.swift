@@ -139,6 +139,6 @@ import HoptraceCore
         #expect(f.verdict.state == .replied)
         #expect(f.verdict.reason == "conntrack saw a reply (not captured at a watched point)")
         #expect(f.events.map(\.event.kind) == [.existing, .update])
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP)])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP)])
     }
 }

@@ -13,7 +13,7 @@ import HoptraceCore
         #expect(run.c.stats.live == 1)
         let f = try #require(run.onlyFlow)
         #expect(f.orig == FlowKey(proto: 1, src: L.ip(L.ns1IP), dst: L.ip(L.remoteIP), sport: 27, dport: 27))
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0))])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0))])
         let legs = f.journeys.map(\.leg)
         #expect(legs == [.request, .reply])
         #expect(f.journeys[0].hops.map(\.point) == [L.ns1, L.veth1, L.docker1, L.enX0, L.remote])
@@ -93,7 +93,7 @@ import HoptraceCore
 
         let f = try #require(run.onlyFlow)
         #expect(f.proto == 6)
-        #expect(f.nat == [NATRewrite(kind: .dnat, field: "dst", from: h, to: c, between: (L.enX0, L.docker1))])
+        #expect(f.nat == [NATRewrite(kind: .dnat, field: .dst, from: h, to: c, between: (L.enX0, L.docker1))])
         let inbound = [L.remote, L.enX0, L.docker1, L.veth1, L.ns1]
         #expect(f.journeys.map(\.leg) == [.request, .reply, .request])
         #expect(f.journeys[0].hops.map(\.point) == inbound)
@@ -117,8 +117,8 @@ import HoptraceCore
         run.see(L.tcp(h, 40001, r, 80, flags: 0x02, seq: 7, ipid: 3, ttl: 63, dir: .inbound), at: L.remote, 0.2)
         let f = try #require(run.onlyFlow)
         #expect(f.nat == [
-            NATRewrite(kind: .snat, field: "src", from: c, to: h, between: (L.docker1, L.enX0)),
-            NATRewrite(kind: .snat, field: "sport", from: "40000", to: "40001", between: (L.docker1, L.enX0)),
+            NATRewrite(kind: .snat, field: .src, from: c, to: h, between: (L.docker1, L.enX0)),
+            NATRewrite(kind: .snat, field: .sport, from: "40000", to: "40001", between: (L.docker1, L.enX0)),
         ])
         #expect(f.journeys.count == 1)
         #expect(f.journeys[0].hops.map(\.point) == [L.ns1, L.veth1, L.docker1, L.enX0, L.remote])
@@ -142,7 +142,7 @@ import HoptraceCore
         #expect(one.journeys.last?.hops.last?.point == L.ns1)
         #expect(zero.journeys.last?.hops.last?.point == L.ns0)
         #expect(one.verdict.state == .replied && zero.verdict.state == .replied)
-        #expect(zero.nat.contains(NATRewrite(kind: .snat, field: "id", from: "27", to: "28", between: (L.docker1, L.enX0))))
+        #expect(zero.nat.contains(NATRewrite(kind: .snat, field: .id, from: "27", to: "28", between: (L.docker1, L.enX0))))
         #expect(!one.nat.contains { $0.field == "id" })
         #expect(one.requestPackets == 5 && zero.requestPackets == 5)
     }
@@ -321,7 +321,7 @@ import HoptraceCore
         #expect(j.hops.map(\.point) == [L.ns1, L.veth1, L.docker1, L.enX0, L.remote])
         #expect(j.hops.compactMap(\.deltaMicros) == [100, 100, 100, 100])
         #expect(j.verdict.state == .delivered)
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: c, to: h, between: (L.docker1, L.enX0))])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: c, to: h, between: (L.docker1, L.enX0))])
     }
 
     @Test func unknownPathsSayPathUnknownInsteadOfGuessing() throws {

@@ -227,7 +227,7 @@ import Testing
         #expect(d.fix == "ip netns exec hthost iptables -t nat -A POSTROUTING -s 172.18.0.0/24 '!' -o docker1 -j MASQUERADE")
         Self.expectInNamespace(d, "hthost")
         #expect(d.reason == "172.18.0.3 left hthost:enX0 untranslated and no reply came: the far side has no route back to a private address; likely missing MASQUERADE")
-        input.nat = [NATRewrite(kind: .snat, field: "src", from: "172.18.0.3", to: "172.31.39.53")]
+        input.nat = [NATRewrite(kind: .snat, field: .src, from: "172.18.0.3", to: "172.31.39.53")]
         #expect(UntranslatedSourceRule().diagnose(try Self.context(input)) == nil)
     }
 

@@ -35,8 +35,8 @@ import Testing
         let entry = L.pingEntry(.new, replyID: 28)
         let learnt = NATLearner.learn(fromConntrack: entry, in: &f)
         #expect(learnt)
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP),
-                          NATRewrite(kind: .snat, field: "id", from: "27", to: "28")])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP),
+                          NATRewrite(kind: .snat, field: .id, from: "27", to: "28")])
         // The same entry again (an update) teaches nothing.
         let again = NATLearner.learn(fromConntrack: entry, in: &f)
         #expect(!again)
@@ -44,8 +44,8 @@ import Testing
         f.journeys = [pingCrossing(1, at: 0, snat: true)]
         let placed = NATLearner.learn(journey: 0, knowsPaths: true, in: &f)
         #expect(placed)
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0)),
-                          NATRewrite(kind: .snat, field: "id", from: "27", to: "28")])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0)),
+                          NATRewrite(kind: .snat, field: .id, from: "27", to: "28")])
     }
 
     @Test func aDNATWithAPortRemapIsLearntFromTheTuplesAndPlacedByAPacket() {
@@ -53,8 +53,8 @@ import Testing
         var f = flow(FlowKey(tuple: published, proto: 6))
         let learnt = NATLearner.learn(fromConntrack: ConntrackEvent(kind: .new, proto: 6, orig: published, reply: served, status: []), in: &f)
         #expect(learnt)
-        #expect(f.nat == [NATRewrite(kind: .dnat, field: "dst", from: L.hostIP, to: L.ns0IP),
-                          NATRewrite(kind: .dnat, field: "dport", from: "8080", to: "80")])
+        #expect(f.nat == [NATRewrite(kind: .dnat, field: .dst, from: L.hostIP, to: L.ns0IP),
+                          NATRewrite(kind: .dnat, field: .dport, from: "8080", to: "80")])
         // The request seen on the uplink and again past the DNAT, on the bridge.
         let request = journey(id: 1, [
             Hop(point: L.enX0, dir: .inbound, time: time(0), src: L.ip(L.remoteIP), dst: L.ip(L.hostIP), sport: 40000, dport: 8080),
@@ -68,8 +68,8 @@ import Testing
         f.journeys = [request, reply]
         let placed = NATLearner.learn(journey: 0, knowsPaths: true, in: &f)
         #expect(placed)
-        let placedNAT = [NATRewrite(kind: .dnat, field: "dst", from: L.hostIP, to: L.ns0IP, between: (L.enX0, L.docker1)),
-                         NATRewrite(kind: .dnat, field: "dport", from: "8080", to: "80", between: (L.enX0, L.docker1))]
+        let placedNAT = [NATRewrite(kind: .dnat, field: .dst, from: L.hostIP, to: L.ns0IP, between: (L.enX0, L.docker1)),
+                         NATRewrite(kind: .dnat, field: .dport, from: "8080", to: "80", between: (L.enX0, L.docker1))]
         #expect(f.nat == placedNAT)
         let fromReply = NATLearner.learn(journey: 1, knowsPaths: true, in: &f)
         #expect(!fromReply)
@@ -92,7 +92,7 @@ import Testing
         // And back: the rewrite applies again.
         let resumed = NATLearner.learn(journey: 2, knowsPaths: true, in: &f)
         #expect(resumed)
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0))])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.enX0))])
         #expect(!f.natStopped)
         // Seen once more, it changes nothing.
         let same = NATLearner.learn(journey: 3, knowsPaths: true, in: &f)
@@ -112,7 +112,7 @@ import Testing
         // Without a topology, consecutive sightings are neighbours.
         let inOrder = NATLearner.learn(journey: 0, knowsPaths: false, in: &f)
         #expect(inOrder)
-        #expect(f.nat == [NATRewrite(kind: .snat, field: "src", from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.remote))])
+        #expect(f.nat == [NATRewrite(kind: .snat, field: .src, from: L.ns1IP, to: L.hostIP, between: (L.docker1, L.remote))])
     }
 
     @Test func forgettingClearsWhatWasLearnt() {

@@ -298,7 +298,7 @@ public final class Correlator {
                 what.insert(.merged)
             }
         }
-        table.index(id, under: keys)
+        table.index(id)
         table.touch(box)
         update(box, now: time) { f in
             self.record(e, netns: netns, time: time, in: &f)

@@ -79,10 +79,11 @@ extension FlowKey {
 /// together (a flow is found from either direction), so one entry under the canonical key
 /// serves both, and a flow is only ever filed under its own keys (`orig`, `reply`).
 ///
-/// Open addressing with linear probing over 12 bytes a slot (a 32-bit hash and the box,
-/// unretained: every filed box is held by the flow table, which unfiles it before letting
-/// it go). The key itself is not stored: the flow in the slot has it. A `[FlowKey: Int]`
-/// took 56 bytes a bucket, and its buckets were a tenth of the correlator's memory at 100k flows.
+/// Open addressing with linear probing over 12 bytes a slot (a 31-bit hash with a bit
+/// saying which of the flow's two keys the slot is for, and the box, unretained: every
+/// filed box is held by the flow table, which unfiles it before letting it go). The key
+/// itself is not stored: the flow in the slot has it. A `[FlowKey: Int]` took 56 bytes a
+/// bucket, and its buckets were a tenth of the correlator's memory at 100k flows.
 struct KeyIndex {
     private var hashes: [UInt32] = []
     private var boxes: [Unmanaged<FlowBox>?] = []
@@ -95,14 +96,20 @@ struct KeyIndex {
         return found ? boxes[i]?.takeUnretainedValue() : nil
     }
 
-    /// Files `box` under `key` (and its reverse), in place of whichever flow had it.
-    mutating func file(_ box: FlowBox, under key: FlowKey) {
-        let c = key.canonical
-        assert(Self.files(box.flow, c), "a flow is filed only under its own keys")
+    /// Files `box` under its own keys (orig, and reply when it has one) and their reverses,
+    /// in place of whichever flow had them. Only a flow's own keys: the slot holds no key,
+    /// so one filed under a key the flow lacks could never be found, or unfiled.
+    mutating func file(_ box: FlowBox) {
+        let orig = box.flow.orig.canonical, reply = box.flow.reply?.canonical
+        file(box, under: orig, which: 0)
+        if let reply, reply != orig { file(box, under: reply, which: 1) }
+    }
+
+    private mutating func file(_ box: FlowBox, under c: FlowKey, which: UInt32) {
         if (count + 1) * 4 > boxes.count * 3 { grow() }
         let h = Self.hash(c)
         let (i, found) = slot(of: c, hash: h)
-        hashes[i] = h
+        hashes[i] = h << 1 | which
         boxes[i] = Unmanaged.passUnretained(box)
         if !found { count += 1 }
     }
@@ -120,7 +127,7 @@ struct KeyIndex {
         while true {
             j = (j + 1) & mask
             guard let b = boxes[j] else { break }
-            let home = Int(hashes[j]) & mask
+            let home = Int(hashes[j] >> 1) & mask
             // An entry whose home lies cyclically in (hole, j] must stay where it is.
             let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if stays { continue }
@@ -137,7 +144,11 @@ struct KeyIndex {
         let mask = boxes.count - 1
         var i = Int(h) & mask
         while let b = boxes[i] {
-            if hashes[i] == h && b._withUnsafeGuaranteedRef({ Self.files($0.flow, c) }) { return (i, true) }
+            if hashes[i] >> 1 == h {
+                // The key the slot was filed under (the flow's orig or reply), compared alone.
+                let filed = b._withUnsafeGuaranteedRef { hashes[i] & 1 == 0 ? $0.flow.orig.canonical : $0.flow.reply?.canonical }
+                if filed == c { return (i, true) }
+            }
             i = (i + 1) & mask
         }
         return (i, false)
@@ -151,17 +162,13 @@ struct KeyIndex {
         let mask = size - 1
         for (h, b) in zip(oldHashes, oldBoxes) {
             guard let b else { continue }
-            var i = Int(h) & mask
+            var i = Int(h >> 1) & mask
             while boxes[i] != nil { i = (i + 1) & mask }
             hashes[i] = h
             boxes[i] = b
         }
     }
 
-    /// Whether a flow is filed under canonical key `c`: one of its two keys is.
-    private static func files(_ f: Flow, _ c: FlowKey) -> Bool {
-        f.orig.canonical == c || f.reply?.canonical == c
-    }
-
-    private static func hash(_ c: FlowKey) -> UInt32 { UInt32(truncatingIfNeeded: c.hashValue) }
+    /// 31 bits of the key's hash (the slot's last bit says which key it is for).
+    private static func hash(_ c: FlowKey) -> UInt32 { UInt32(truncatingIfNeeded: c.hashValue) & 0x7FFF_FFFF }
 }

@@ -59,7 +59,7 @@ struct FlowTable {
         nextFlowID += 1
         let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
         flows[id] = box
-        keyIndex.file(box, under: orig)
+        keyIndex.file(box)
         lru.touch(box)
         return box
     }
@@ -89,11 +89,11 @@ struct FlowTable {
         if let reply { keyIndex.remove(reply, of: box) }
     }
 
-    /// Files the flow under these keys (its own: its orig and reply) and their reverses,
-    /// taking them from any flow that had them too.
-    mutating func index(_ id: Int, under keys: [FlowKey]) {
+    /// Files the flow under its keys (orig and reply) and their reverses, taking them from
+    /// any flow that had them too.
+    mutating func index(_ id: Int) {
         guard let box = flows[id] else { return }
-        for k in keys { keyIndex.file(box, under: k) }
+        keyIndex.file(box)
     }
 
     // MARK: - Deadlines

@@ -202,13 +202,14 @@ public struct NATRewrite: Sendable, Equatable {
     /// Which header field NAT rewrote: "id" is an ICMP echo id remapped by MASQUERADE.
     public enum Field: String, Sendable { case src, dst, sport, dport, id }
 
-    public var kind: Kind
-    public var fieldKind: Field
+    // Widest first: 64 bytes, not 80 (a SNAT'd flow keeps two).
     public var fromValue: NATValue
     public var toValue: NATValue
     /// The two capture points, in original-direction order, between which the rewrite
     /// happened; nil when only conntrack's tuples show it.
     public var between: (CapturePoint, CapturePoint)?
+    public var kind: Kind
+    public var fieldKind: Field
     /// When a packet first crossed `between` untranslated after this rewrite was seen (the
     /// rule was removed, or the packets went untracked): nil while the rewrite still applies.
     public var until: EventTime? {
@@ -225,11 +226,10 @@ public struct NATRewrite: Sendable, Equatable {
         self.between = between
     }
 
-    /// From text ("src", "172.18.0.3"): values that parse as the field's kind are held as
+    /// From text ("172.18.0.3", "40001"): values that parse as the field's kind are held as
     /// values (so they equal the correlator's), anything else as the text given.
-    public init(kind: Kind, field: String, from: String, to: String, between: (CapturePoint, CapturePoint)? = nil) {
-        let f = Field(rawValue: field) ?? .src
-        self.init(kind: kind, field: f, from: NATValue(text: from, for: f), to: NATValue(text: to, for: f), between: between)
+    public init(kind: Kind, field: Field, from: String, to: String, between: (CapturePoint, CapturePoint)? = nil) {
+        self.init(kind: kind, field: field, from: NATValue(text: from, for: field), to: NATValue(text: to, for: field), between: between)
     }
 
     /// "src", "dst", "sport", "dport", or "id".

@@ -7,8 +7,8 @@ import HoptraceCore
 /// Every line passes `TerminalText.safe` (names print escaped, a line stays one line);
 /// NDJSON lines come out unchanged, since `JSONLine` already escapes the same characters.
 public final class LineWriter {
-    /// Takes a batch of bytes; returns false once nobody reads them any more.
-    public typealias Target = ([UInt8]) -> Bool
+    /// Takes a batch of bytes (valid during the call only); returns false once nobody reads them any more.
+    public typealias Target = (UnsafeRawBufferPointer) -> Bool
 
     private let target: Target
     private let buffer = ByteBuffer(capacity: 2 * (1 << 16))
@@ -55,21 +55,20 @@ public final class LineWriter {
         guard !buffer.isEmpty else { return }
         defer { buffer.removeAll() }
         guard !readerGone else { return }
-        if !target(buffer.bytes()) { readerGone = true }
+        if !target(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)) { readerGone = true }
     }
 
     /// False on EPIPE; on any other failure the rest of the batch is dropped and writing goes on.
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
-            var at = 0
-            while at < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + at, raw.count - at)
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 && errno == EPIPE { return false }
-                if n <= 0 { break }
-                at += n
-            }
-            return true
+    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> Bool {
+        guard let base = raw.baseAddress else { return true }
+        var at = 0
+        while at < raw.count {
+            let n = Glibc.write(fd, base + at, raw.count - at)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EPIPE { return false }
+            if n <= 0 { break }
+            at += n
         }
+        return true
     }
 }
