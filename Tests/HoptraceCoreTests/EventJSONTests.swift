@@ -8,6 +8,12 @@ import HoptraceCore
         #expect(RFC3339.format(seconds: 951_782_400, micros: 1) == "2000-02-29T00:00:00.000001Z")
     }
 
+    /// A packet line writes the direction as a literal: it must be the documented word.
+    @Test(arguments: [PacketDirection.inbound, .outbound, .host, .other])
+    func theDirectionWordIsItsRawValue(d: PacketDirection) {
+        #expect(d.word.description == d.rawValue)
+    }
+
     @Test func escapesEverythingJSONRequires() {
         #expect(JSONLine.quote("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
     }

@@ -2,6 +2,16 @@
 /// type, or from the interface's own MAC on Ethernet.
 public enum PacketDirection: String, Sendable {
     case inbound = "in", outbound = "out", host, other
+
+    /// `rawValue` as a literal (a packet line writes it without scanning it for escapes).
+    public var word: StaticString {
+        switch self {
+        case .inbound: "in"
+        case .outbound: "out"
+        case .host: "host"
+        case .other: "other"
+        }
+    }
 }
 
 /// The headers hoptrace cares about, decoded. Addresses stay as values until printed.

@@ -48,7 +48,12 @@ public final class ByteBuffer {
 
     /// Bytes, into room `reserve` made.
     @inline(__always) func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
-        (base + count).update(from: p, count: n)
+        // Keys and most values are a few bytes: a loop beats a call to memmove.
+        if n <= 16 {
+            for i in 0..<n { base[count + i] = p[i] }
+        } else {
+            (base + count).update(from: p, count: n)
+        }
         count += n
     }
 

@@ -25,7 +25,7 @@ public enum EventJSON {
         header(literal: "packet", netns: point.netns, seconds: seconds, micros: micros, into: &j)
         if let flow { j.add("flow", flow) }
         j.add("iface", point.iface)
-        j.add("dir", p.direction.rawValue)
+        j.add("dir", literal: p.direction.word)
         j.add("len", p.length)
         if let arp = p.arp {
             j.add("proto", "arp")
@@ -42,13 +42,13 @@ public enum EventJSON {
         j.add("ipid", Int(p.ipID))
         switch p.transport {
         case .icmp(let type, let code, let id, let seq):
-            j.add("proto", IPProtocol.name(IPProtocol.icmp))
+            j.add("proto", literal: "icmp")
             j.addObject("icmp") { icmp(type: type, code: code, id: id, seq: seq, into: &$0) }
         case .icmpv6(let type, let code, let id, let seq):
             j.add("proto", IPProtocol.name(IPProtocol.icmpv6))
             j.addObject("icmp") { icmp(type: type, code: code, id: id, seq: seq, into: &$0) }
         case .tcp(let sport, let dport, let flags, let seq, let ack, let window):
-            j.add("proto", IPProtocol.name(IPProtocol.tcp))
+            j.add("proto", literal: "tcp")
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
             j.add("flags", PacketText.tcpFlags(flags))
@@ -56,7 +56,7 @@ public enum EventJSON {
             j.add("ack", Int(ack))
             j.add("window", Int(window))
         case .udp(let sport, let dport):
-            j.add("proto", IPProtocol.name(IPProtocol.udp))
+            j.add("proto", literal: "udp")
             j.add("sport", Int(sport))
             j.add("dport", Int(dport))
         case .other(let proto), .truncated(let proto):
