@@ -67,10 +67,6 @@ public final class ByteBuffer {
         put(p, n)
     }
 
-    public func append(_ s: StaticString) {
-        append(s.utf8Start, s.utf8CodeUnitCount)
-    }
-
     public func append(contentsOf text: String.UTF8View) {
         let done: Void? = text.withContiguousStorageIfAvailable { b in
             if let p = b.baseAddress { append(p, b.count) }
@@ -88,9 +84,4 @@ public final class ByteBuffer {
 
     /// Forgets the bytes, keeping the room.
     public func removeAll() { count = 0 }
-
-    /// The bytes from `start` on, as an array.
-    public func bytes(from start: Int = 0) -> [UInt8] {
-        Array(UnsafeBufferPointer(start: base + start, count: count - start))
-    }
 }

@@ -174,12 +174,6 @@ public struct JSONLine {
         out.skip(digits)
     }
 
-    /// Decimal digits of `v`, making room first.
-    static func appendDecimal(_ v: Int, to out: ByteBuffer) {
-        out.reserve(21)
-        putDecimal(v, to: out)
-    }
-
     public var text: String {
         let n = out.count - start
         return String(unsafeUninitializedCapacity: n + 1) { buf in
