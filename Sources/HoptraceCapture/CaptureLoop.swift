@@ -56,6 +56,8 @@ public final class CaptureLoop {
     /// At most this many packets are read from a point per turn: what the time-ordered
     /// merge holds back stays bounded (points × this) however far behind the loop is.
     public var readChunk = 4096
+    /// Whether packets carry their bytes to `handle` (a recording needs them; nothing else does).
+    public var keepBytes = true
 
     /// While the loop is behind (a point had more than `readChunk` waiting), the time of
     /// the last packet handed on; nil when every point was read to the end. Verdicts must
@@ -163,8 +165,7 @@ public final class CaptureLoop {
                     continue
                 }
                 var got = 0
-                let n = source.drain(limit: room) { pkt in
-                    let decoded = Result { () throws(DecodeError) in try source.decode(pkt) }
+                let n = source.drain(limit: room, keepBytes: keepBytes) { pkt, decoded in
                     merge.add((pkt, decoded), stream: i)
                     got += 1
                 }

@@ -81,23 +81,30 @@ public final class PcapSource: @unchecked Sendable {
         fd = pcap_get_selectable_fd(h)
     }
 
-    /// Reads what is buffered now, without blocking. Returns -1 when the
-    /// interface is gone (or another error), with the reason in `lastError`.
+    /// Reads what is buffered now, without blocking, and decodes each packet where it lies.
+    /// Returns -1 when the interface is gone (or another error), with the reason in `lastError`.
     /// At most `limit` packets (nil: all that are buffered).
-    public func drain(limit: Int? = nil, _ handler: (PcapPacket) -> Void) -> Int32 {
-        withoutActuallyEscaping(handler) { handler in drain(limit: limit.map { Int32(clamping: max(1, $0)) } ?? -1, escaping: handler) }
+    ///
+    /// `keepBytes`: each packet's bytes are copied out for the handler (a recording writes them).
+    /// Without it the packet carries none: a copy per packet was an allocation and a free, and
+    /// a reference the merge's every move retained and released.
+    public func drain(limit: Int? = nil, keepBytes: Bool = true,
+                      _ handler: (PcapPacket, Result<DecodedPacket, DecodeError>) -> Void) -> Int32 {
+        withoutActuallyEscaping(handler) { handler in
+            drain(limit: limit.map { Int32(clamping: max(1, $0)) } ?? -1, keepBytes: keepBytes, escaping: handler)
+        }
     }
 
-    private func drain(limit: Int32, escaping handler: @escaping (PcapPacket) -> Void) -> Int32 {
-        var box = HandlerBox(handler: handler)
+    private func drain(limit: Int32, keepBytes: Bool,
+                       escaping handler: @escaping (PcapPacket, Result<DecodedPacket, DecodeError>) -> Void) -> Int32 {
+        var box = HandlerBox(source: self, keepBytes: keepBytes, handler: handler)
         return withUnsafeMutablePointer(to: &box) { ptr in
             pcap_dispatch(handle, limit, { user, header, bytes in
                 guard let user, let header, let bytes else { return }
                 let box = user.withMemoryRebound(to: HandlerBox.self, capacity: 1) { $0 }
                 let h = header.pointee
-                let data = Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen)))
-                box.pointee.handler(PcapPacket(
-                    seconds: Int(h.ts.tv_sec), micros: Int(h.ts.tv_usec), bytes: data, wireLength: Int(h.len)))
+                box.pointee.deliver(UnsafeBufferPointer(start: bytes, count: Int(h.caplen)),
+                                    seconds: Int(h.ts.tv_sec), micros: Int(h.ts.tv_usec), wireLength: Int(h.len))
             }, UnsafeMutableRawPointer(ptr).assumingMemoryBound(to: UInt8.self))
         }
     }
@@ -108,8 +115,15 @@ public final class PcapSource: @unchecked Sendable {
 
     /// Decodes one packet of this point's link type.
     public func decode(_ pkt: PcapPacket) throws(DecodeError) -> DecodedPacket {
-        try LinkType.decode(pkt.bytes, wireLength: pkt.wireLength, linkType: Int(linkType), ownMAC: ownMAC)
+        try decode(pkt.bytes, wireLength: pkt.wireLength)
     }
+
+    func decode(_ bytes: [UInt8], wireLength: Int) throws(DecodeError) -> DecodedPacket {
+        try LinkType.decode(bytes, wireLength: wireLength, linkType: Int(linkType), ownMAC: ownMAC)
+    }
+
+    /// The bytes of the packet being decoded when they are not kept: one buffer, reused.
+    fileprivate var scratch: [UInt8] = []
 
     /// getifaddrs answers for the calling thread's namespace, which is the point's here.
     static func macAddress(of iface: String) -> [UInt8] {
@@ -144,6 +158,7 @@ public final class PcapSource: @unchecked Sendable {
 public struct PcapPacket {
     public let seconds: Int
     public let micros: Int
+    /// Empty unless the loop keeps them (`CaptureLoop.keepBytes`): decoding needs them no longer.
     public let bytes: [UInt8]
     public let wireLength: Int
 
@@ -156,5 +171,20 @@ public struct PcapPacket {
 }
 
 private struct HandlerBox {
-    let handler: (PcapPacket) -> Void
+    let source: PcapSource
+    let keepBytes: Bool
+    let handler: (PcapPacket, Result<DecodedPacket, DecodeError>) -> Void
+
+    func deliver(_ bytes: UnsafeBufferPointer<UInt8>, seconds: Int, micros: Int, wireLength: Int) {
+        if keepBytes {
+            let pkt = PcapPacket(seconds: seconds, micros: micros, bytes: Array(bytes), wireLength: wireLength)
+            handler(pkt, Result { () throws(DecodeError) in try source.decode(pkt) })
+            return
+        }
+        // Within its capacity, refilling the scratch buffer allocates nothing.
+        source.scratch.removeAll(keepingCapacity: true)
+        source.scratch.append(contentsOf: bytes)
+        let decoded = Result { () throws(DecodeError) in try source.decode(source.scratch, wireLength: wireLength) }
+        handler(PcapPacket(seconds: seconds, micros: micros, bytes: [], wireLength: wireLength), decoded)
+    }
 }

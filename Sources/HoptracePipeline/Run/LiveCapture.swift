@@ -69,6 +69,7 @@ extension WatchRun {
         Console.err("hoptrace: watching \(c.points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
         let loop = CaptureLoop(sources: opened.sources, conntrack: opened.conntrack)
+        loop.keepBytes = recorder != nil
         loop.statsInterval = c.statsInterval
         func openExplainer() throws -> Explainer {
             if let e = pipeline.explainer { return e }
