@@ -9,6 +9,12 @@ extension Correlator {
         /// It only started the newest request journey, or moved a request journey on, and that
         /// journey is unfinished: a settled verdict cannot change (the journey id: the new pending one).
         var unfinishedRequest: Int?
+        /// It only moved an older request journey on, unfinished before and after: the flow's
+        /// settled verdict cannot change. (The policy reads such a request's state only while
+        /// no exchange has finished; an answer tied to it decides its outcome whatever the state.)
+        /// Under a flood a packet's last sightings come after the next packet's first, so the
+        /// journey moving on is seldom the newest.
+        var olderUnfinishedRequest = false
     }
 
     /// Adds a sighting to the journey it continues, or starts one.
@@ -23,12 +29,16 @@ extension Correlator {
            hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
+            let wasUnfinished = Self.isUnfinishedRequest(f.journeys[i])
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
-                let unfinished = f.journeys[i].leg == .request && !f.journeys[i].settled
-                    && (f.journeys[i].verdict.state == .inFlight || f.journeys[i].verdict.state == .delivered)
+                // Unfinished before too: a journey settled (vanished, say) and now seen again
+                // may change the verdict, whichever journey it is.
+                let unfinished = wasUnfinished && Self.isUnfinishedRequest(f.journeys[i])
+                let newest = i == f.journeys.count - 1
                 return Placed(natLearnt: NATLearner.learn(journey: i, pairsFrom: f.journeys[i].hops.count - 1,
                                                           knowsPaths: paths.knowsPaths, in: &f),
-                              progressOnly: progressOnly, unfinishedRequest: unfinished && i == f.journeys.count - 1 ? f.journeys[i].id : nil)
+                              progressOnly: progressOnly, unfinishedRequest: unfinished && newest ? f.journeys[i].id : nil,
+                              olderUnfinishedRequest: !newest && unfinished)
             }
             var hop = hop
             if let last = f.journeys[i].hops.last { hop.shareOverflow(with: last) }
@@ -47,6 +57,12 @@ extension Correlator {
         // The newest request, just started: it answers nothing, so it decides nothing yet.
         let newest = sig.leg == .request && at == f.journeys.count - 1
         return Placed(natLearnt: learnt, unfinishedRequest: newest ? j.id : nil)
+    }
+
+    /// A request still going or awaiting its answer (the verdict policy's unfinished, when no
+    /// answer is tied to it).
+    static func isUnfinishedRequest(_ j: Journey) -> Bool {
+        j.leg == .request && !j.settled && (j.verdict.state == .inFlight || j.verdict.state == .delivered)
     }
 
     /// The usual sighting, cheaply: the packet one point further along the path its

@@ -43,6 +43,10 @@ public final class Correlator {
     /// The flow the last ingested packet or conntrack event belongs to (nil: none, e.g. ARP):
     /// what a packet or conntrack NDJSON line carries as `flow`.
     public private(set) var lastFlowID: Int?
+    /// Tests: every change is judged by the policy in full (`judge`'s shortcuts off), to show
+    /// the shortcuts conclude what the full judgement would; and how many full ones there were.
+    var judgesInFull = false
+    private(set) var fullJudgements = 0
 
     private var table: FlowTable
     private var pending: [Pending] = []
@@ -238,7 +242,8 @@ public final class Correlator {
             f.firstSeen = min(f.firstSeen, time)
             f.lastSeen = max(f.lastSeen, time)
             let placed = self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f)
-            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly, unfinishedRequest: placed.unfinishedRequest)
+            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly, unfinishedRequest: placed.unfinishedRequest,
+                        olderUnfinishedRequest: placed.olderUnfinishedRequest)
         }
         return flush()
     }
@@ -344,6 +349,9 @@ public final class Correlator {
         /// Only a request journey (this id) started or moved on, still unfinished: a settled
         /// verdict stands, with this journey as its pending one.
         var unfinishedRequest: Int?
+        /// Only an older request journey moved on, unfinished before and after: a settled
+        /// verdict and its pending journey stand.
+        var olderUnfinishedRequest = false
     }
 
     /// Turns what this call did into changes, one per flow and kind, with snapshots.
@@ -476,14 +484,16 @@ public final class Correlator {
         var what = step.what
         // The verdict rests on finished exchanges; this journey is still in flight. The deadline
         // already set is no later than this journey's (it was unsettled before).
-        if f.scheduled != nil {
+        if f.scheduled != nil && !judgesInFull {
             if step.progressOnly && !f.verdictByLatest { return (what, nil) }
             // A settled verdict rests on finished exchanges; an unfinished request is only pending.
             if let id = step.unfinishedRequest, f.verdictSettled {
                 f.pendingJourneyID = id
                 return (what, nil)
             }
+            if step.olderUnfinishedRequest && f.verdictSettled { return (what, nil) }
         }
+        fullJudgements += 1
         let judgement = policy.flow(f)
         var after = judgement.verdict
         f.verdictByLatest = judgement.byLatest
