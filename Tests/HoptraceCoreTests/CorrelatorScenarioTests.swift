@@ -336,4 +336,22 @@ import HoptraceCore
         #expect(f.verdict.state == .unreplied)
         #expect(f.verdict.reason == "seen at hthost:veth1 (path unknown), no reply within 1 s")
     }
+
+    /// A flood of pings after one answered: seq 1's request and reply roll out of the flow's
+    /// 32 journeys before any later one settles. Nothing newer has finished, so "replied"
+    /// stands, with the newest request pending beside it; it does not fall back to in flight.
+    @Test func aSettledVerdictStandsWhenItsExchangeRollsOutOfTheList() throws {
+        let run = Run()
+        run.request(seq: 1, at: 0)
+        run.ct(Lab.pingEntry(.new), 0.16)
+        run.reply(seq: 1, at: 0.5)
+        run.advance(1200)
+        #expect(run.onlyFlow?.verdict.state == .replied)
+        for seq in 2...40 { run.request(seq: UInt16(seq), at: 1300 + Double(seq) * 0.5) }
+        let f = try #require(run.onlyFlow)
+        #expect(!f.journeys.contains { $0.icmpSeq == 1 }, "seq 1 rolled out")
+        #expect(f.verdict.state == .replied)
+        #expect(f.pendingText?.hasPrefix("seq 40 ") == true, "\(f.pendingText ?? "-")")
+        #expect(f.history.map(\.to) == [.replied])
+    }
 }

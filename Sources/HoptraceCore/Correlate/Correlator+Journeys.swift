@@ -15,6 +15,11 @@ extension Correlator {
         /// Under a flood a packet's last sightings come after the next packet's first, so the
         /// journey moving on is seldom the newest.
         var olderUnfinishedRequest = false
+        /// It started a journey; the journey list was full, so its oldest went.
+        var started = false
+        var droppedOldest = false
+        /// The request journey (its index) it moved on went from in flight to delivered, unfinished.
+        var delivered: Int?
     }
 
     /// Adds a sighting to the journey it continues, or starts one.
@@ -30,6 +35,7 @@ extension Correlator {
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
             let wasUnfinished = Self.isUnfinishedRequest(f.journeys[i])
+            let wasInFlight = f.journeys[i].verdict.state == .inFlight
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
                 // Unfinished before too: a journey settled (vanished, say) and now seen again
                 // may change the verdict, whichever journey it is.
@@ -38,7 +44,8 @@ extension Correlator {
                 return Placed(natLearnt: NATLearner.learn(journey: i, pairsFrom: f.journeys[i].hops.count - 1,
                                                           knowsPaths: paths.knowsPaths, in: &f),
                               progressOnly: progressOnly, unfinishedRequest: unfinished && newest ? f.journeys[i].id : nil,
-                              olderUnfinishedRequest: !newest && unfinished)
+                              olderUnfinishedRequest: !newest && unfinished,
+                              delivered: unfinished && wasInFlight && f.journeys[i].verdict.state == .delivered ? i : nil)
             }
             var hop = hop
             if let last = f.journeys[i].hops.last { hop.shareOverflow(with: last) }
@@ -52,11 +59,51 @@ extension Correlator {
                         settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
         f.nextJourneyID += 1
         // Placed where it started (not always last: batches from several points).
+        let held = f.journeys.count
         guard let at = append(j, to: &f) else { return Placed() }
         let learnt = reorder(at, in: &f)
         // The newest request, just started: it answers nothing, so it decides nothing yet.
         let newest = sig.leg == .request && at == f.journeys.count - 1
-        return Placed(natLearnt: learnt, unfinishedRequest: newest ? j.id : nil)
+        return Placed(natLearnt: learnt, unfinishedRequest: newest ? j.id : nil, started: true, droppedOldest: f.journeys.count == held)
+    }
+
+    /// The judgement while no exchange has finished and the verdict is the latest delivered
+    /// request's "awaiting reply" (`VerdictPolicy.flow`'s in-flight verdict, not the latest
+    /// journey's own), when this sighting cannot have changed more than that: nil when the
+    /// policy must judge. Under a flood on one flow this is most sightings: its journeys roll
+    /// out of the bounded list long before any settles.
+    ///
+    /// - A request going from in flight to delivered, still unanswered, finishes no exchange:
+    ///   it becomes the verdict when no later request was delivered.
+    /// - The newest request starting changes nothing, unless the list's oldest journey went
+    ///   and it was the only delivered request. (Whatever else went, no exchange finishes: an
+    ///   answer tied to it is unfinished too, or an exchange would have settled the verdict.)
+    static func stillAwaiting(_ f: Flow, _ placed: Placed) -> VerdictPolicy.Judgement? {
+        guard !f.verdictSettled, !f.verdictByLatest else { return nil }
+        var verdict = f.verdict
+        if let i = placed.delivered {
+            var laterDelivered = false
+            for k in (i + 1)..<f.journeys.count where f.journeys[k].leg == .request && f.journeys[k].verdict.state == .delivered {
+                laterDelivered = true
+                break
+            }
+            if !laterDelivered {
+                verdict = f.journeys[i].verdict
+                verdict.suffixAwaiting()
+            }
+        } else if placed.started, placed.unfinishedRequest != nil {
+            if placed.droppedOldest {
+                var delivered = false
+                for k in f.journeys.indices where f.journeys[k].leg == .request && f.journeys[k].verdict.state == .delivered {
+                    delivered = true
+                    break
+                }
+                guard delivered else { return nil }
+            }
+        } else {
+            return nil
+        }
+        return VerdictPolicy.Judgement(verdict: verdict, settled: false, byLatest: false, pendingJourneyID: nil, answered: false)
     }
 
     /// A request still going or awaiting its answer (the verdict policy's unfinished, when no

@@ -242,8 +242,7 @@ public final class Correlator {
             f.firstSeen = min(f.firstSeen, time)
             f.lastSeen = max(f.lastSeen, time)
             let placed = self.place(hop, signature: sig, echoSeq: echoSeq, error: error, in: &f)
-            return Step(what: placed.natLearnt ? .nat : [], progressOnly: placed.progressOnly, unfinishedRequest: placed.unfinishedRequest,
-                        olderUnfinishedRequest: placed.olderUnfinishedRequest)
+            return Step(what: placed.natLearnt ? .nat : [], placed: placed)
         }
         return flush()
     }
@@ -343,15 +342,8 @@ public final class Correlator {
     /// What a change to a flow did, before it is judged.
     struct Step {
         var what: FlowChange.What = []
-        /// The sighting only moved an in-flight request or reply one point on (still in
-        /// flight): the verdict cannot change unless it is the latest journey's own.
-        var progressOnly = false
-        /// Only a request journey (this id) started or moved on, still unfinished: a settled
-        /// verdict stands, with this journey as its pending one.
-        var unfinishedRequest: Int?
-        /// Only an older request journey moved on, unfinished before and after: a settled
-        /// verdict and its pending journey stand.
-        var olderUnfinishedRequest = false
+        /// A sighting's: how it moved its journey (what `judge` may conclude without the policy).
+        var placed = Placed()
     }
 
     /// Turns what this call did into changes, one per flow and kind, with snapshots.
@@ -484,21 +476,30 @@ public final class Correlator {
         var what = step.what
         // The verdict rests on finished exchanges; this journey is still in flight. The deadline
         // already set is no later than this journey's (it was unsettled before).
+        let placed = step.placed
         if f.scheduled != nil && !judgesInFull {
-            if step.progressOnly && !f.verdictByLatest { return (what, nil) }
+            if placed.progressOnly && !f.verdictByLatest { return (what, nil) }
             // A settled verdict rests on finished exchanges; an unfinished request is only pending.
-            if let id = step.unfinishedRequest, f.verdictSettled {
+            // Unless the list's oldest journey went to make room: it may have been part of the
+            // deciding exchange (an answer's request, a run of unanswered requests).
+            if let id = placed.unfinishedRequest, f.verdictSettled, !placed.droppedOldest {
                 f.pendingJourneyID = id
                 return (what, nil)
             }
-            if step.olderUnfinishedRequest && f.verdictSettled { return (what, nil) }
+            if placed.olderUnfinishedRequest && f.verdictSettled { return (what, nil) }
         }
-        fullJudgements += 1
-        let judgement = policy.flow(f)
+        let judgement: VerdictPolicy.Judgement
+        if !judgesInFull, let awaiting = Self.stillAwaiting(f, placed) {
+            judgement = awaiting
+        } else {
+            fullJudgements += 1
+            judgement = policy.flow(f)
+        }
         var after = judgement.verdict
         f.verdictByLatest = judgement.byLatest
         f.verdictSettled = judgement.settled
         f.pendingJourneyID = judgement.pendingJourneyID
+        f.decidedJourneyID = judgement.decidedJourneyID
         if judgement.answered { f.everAnswered = true }
         let before = f.verdict
         // A diagnosis explains one problem: another problem (or the same one elsewhere) needs its own.

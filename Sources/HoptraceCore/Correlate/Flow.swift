@@ -120,6 +120,9 @@ public struct Flow: Sendable {
     }
     /// 0 for nil: journey ids start at 1.
     private var pendingJourneyValue = 0
+    /// The journey that started the exchange deciding the settled verdict (0: none). Once it
+    /// has rolled out of the bounded list, the verdict stands until a newer exchange finishes.
+    var decidedJourneyID = 0
     /// The reply packet counter of the last conntrack event that had counters.
     var replyPacketsCounted: UInt64?
 

@@ -25,6 +25,8 @@ struct VerdictPolicy {
         var pendingJourneyID: Int?
         /// An exchange was answered (a reply delivered, or conntrack saw one after the request).
         var answered: Bool
+        /// The journey that started the deciding exchange (0: none, or the flow's own as it was).
+        var decidedJourneyID = 0
     }
 
     // MARK: - A journey
@@ -120,12 +122,27 @@ struct VerdictPolicy {
         }
         let scan = Self.scan(f)
         guard let (d, outcome, answer) = scan.decided else {
+            // The deciding exchange rolled out of the bounded journey list (a flood) and none
+            // newer has finished: its verdict stands, the newest unfinished journey beside it.
+            // (A deciding journey still held that no longer decides, seen again after it settled,
+            // say, is judged afresh.)
+            if f.verdictSettled, f.decidedJourneyID != 0, !Self.holds(f, journey: f.decidedJourneyID) {
+                return Judgement(verdict: f.verdict, settled: true, byLatest: false,
+                                 pendingJourneyID: scan.pending.map { f.journeys[$0].id }, answered: scan.answered,
+                                 decidedJourneyID: f.decidedJourneyID)
+            }
             let (v, byLatest) = inFlightVerdict(f, lastDelivered: scan.lastDelivered, latest: scan.latest)
             return Judgement(verdict: v, settled: false, byLatest: byLatest, pendingJourneyID: nil, answered: scan.answered)
         }
         let newerPending = scan.pending.flatMap { $0 > d ? f.journeys[$0].id : nil }
         return Judgement(verdict: verdict(outcome, request: d, answer: answer, in: f), settled: true, byLatest: false,
-                         pendingJourneyID: newerPending, answered: scan.answered)
+                         pendingJourneyID: newerPending, answered: scan.answered, decidedJourneyID: f.journeys[d].id)
+    }
+
+    /// Whether the flow still holds the journey with this id (by index: iterating copies journeys).
+    static func holds(_ f: Flow, journey id: Int) -> Bool {
+        for i in f.journeys.indices where f.journeys[i].id == id { return true }
+        return false
     }
 
     /// What one pass over a flow's journeys found.
