@@ -31,35 +31,60 @@ public struct KernelDrop: Sendable, Equatable {
     public var isNetfilter: Bool { reason.hasPrefix("NETFILTER") }
 
     private static let event = Array(": kfree_skb:".utf8)
+    private static let reasonKey = Array("reason: ".utf8), reasonEqualsKey = Array("reason=".utf8)
+    private static let locationKey = Array("location=".utf8), protocolKey = Array("protocol=".utf8)
 
-    /// One line as bytes (a trace_pipe read), without copying it into a String first.
+    /// One line as bytes (a trace_pipe read), without copying it into a String first. Under a
+    /// flood of drops this runs per packet: the fields are checked as bytes, and a String is
+    /// made only of what is kept.
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> KernelDrop? {
         guard let at = find(event, in: b, from: 0),
-              let reason = value(after: "reason: ", in: b, from: at) ?? value(after: "reason=", in: b, from: at),
-              reason.allSatisfy({ $0 == "_" || $0.isUppercase || $0.isNumber }) else { return nil }
+              let reason = field(after: reasonKey, in: b, from: at) ?? field(after: reasonEqualsKey, in: b, from: at),
+              all(b[reason], { $0 == "_" || $0.isUppercase || $0.isNumber }, ascii: isUpperOrDigit) else { return nil }
         // The timestamp: the token ending where the event name begins.
         var start = at
         while start > 0, b[start - 1] != UInt8(ascii: " ") { start -= 1 }
-        let timestamp = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<at]), as: UTF8.self))
-        var location = value(after: "location=", in: b, from: at)
-        if let l = location {
+        let timestamp = Double(text(b[start..<at]))
+        var location: String?
+        if let l = field(after: locationKey, in: b, from: at) {
             // `ip_rcv_finish_core+0x1c0/0x420`: the function; a bare `0x…` address says nothing.
-            let function = String(l.prefix { $0 != "+" })
-            location = function.hasPrefix("0x") || function.isEmpty
-                || !function.allSatisfy({ $0 == "_" || $0 == "." || $0.isLetter || $0.isNumber }) ? nil : function
+            var end = l.lowerBound
+            while end < l.upperBound, b[end] != UInt8(ascii: "+") { end += 1 }
+            let function = b[l.lowerBound..<end]
+            let address = function.count >= 2 && function.first == UInt8(ascii: "0") && function.dropFirst().first == UInt8(ascii: "x")
+            if !function.isEmpty, !address, all(function, { $0 == "_" || $0 == "." || $0.isLetter || $0.isNumber }, ascii: isSymbolByte) {
+                location = text(function)
+            }
         }
-        return KernelDrop(timestamp: timestamp, protocolNumber: value(after: "protocol=", in: b, from: at).flatMap { Int($0) },
-                          location: location, reason: reason)
+        return KernelDrop(timestamp: timestamp, protocolNumber: field(after: protocolKey, in: b, from: at).flatMap { Int(text(b[$0])) },
+                          location: location, reason: text(b[reason]))
     }
 
-    /// The value after `key` up to the next space (or the end), past `from`.
-    static func value(after key: String, in b: UnsafeBufferPointer<UInt8>, from: Int) -> String? {
-        let k = Array(key.utf8)
-        guard let i = find(k, in: b, from: from) else { return nil }
-        var end = i + k.count
+    /// Where the value after `key` lies (up to the next space or newline), past `from`; nil when empty.
+    static func field(after key: [UInt8], in b: UnsafeBufferPointer<UInt8>, from: Int) -> Range<Int>? {
+        guard let i = find(key, in: b, from: from) else { return nil }
+        var end = i + key.count
         while end < b.count, b[end] != UInt8(ascii: " "), b[end] != UInt8(ascii: "\n") { end += 1 }
-        guard end > i + k.count else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[(i + k.count)..<end]), as: UTF8.self)
+        return end > i + key.count ? (i + key.count)..<end : nil
+    }
+
+    static func text(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+    }
+
+    /// Whether every character passes `test`: byte by byte while they are ASCII (`ascii`, the
+    /// same test on a byte), by Character otherwise.
+    static func all(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ test: (Character) -> Bool, ascii: (UInt8) -> Bool) -> Bool {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return text(bytes).allSatisfy(test) }
+        return bytes.allSatisfy(ascii)
+    }
+
+    static func isUpperOrDigit(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "_") || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+
+    static func isSymbolByte(_ c: UInt8) -> Bool {
+        isUpperOrDigit(c) || c == UInt8(ascii: ".") || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
     }
 
     static func find(_ needle: [UInt8], in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
