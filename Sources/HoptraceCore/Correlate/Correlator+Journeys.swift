@@ -34,12 +34,12 @@ extension Correlator {
            hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
-            let wasUnfinished = Self.isUnfinishedRequest(f.journeys[i])
+            let wasUnfinished = f.journeys[i].isUnfinishedRequest
             let wasInFlight = f.journeys[i].verdict.state == .inFlight
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
                 // Unfinished before too: a journey settled (vanished, say) and now seen again
                 // may change the verdict, whichever journey it is.
-                let unfinished = wasUnfinished && Self.isUnfinishedRequest(f.journeys[i])
+                let unfinished = wasUnfinished && f.journeys[i].isUnfinishedRequest
                 let newest = i == f.journeys.count - 1
                 return Placed(natLearnt: NATLearner.learn(journey: i, pairsFrom: f.journeys[i].hops.count - 1,
                                                           knowsPaths: paths.knowsPaths, in: &f),
@@ -104,12 +104,6 @@ extension Correlator {
             return nil
         }
         return VerdictPolicy.Judgement(verdict: verdict, settled: false, byLatest: false, pendingJourneyID: nil, answered: false)
-    }
-
-    /// A request still going or awaiting its answer (the verdict policy's unfinished, when no
-    /// answer is tied to it).
-    static func isUnfinishedRequest(_ j: Journey) -> Bool {
-        j.leg == .request && !j.settled && (j.verdict.state == .inFlight || j.verdict.state == .delivered)
     }
 
     /// The usual sighting, cheaply: the packet one point further along the path its
@@ -280,5 +274,14 @@ extension Correlator {
               hops[k].time.micros(since: start) <= 1_000 else { return }
         let sender = hops.remove(at: k)
         hops.insert(sender, at: 0)
+    }
+}
+
+extension Journey {
+    /// A request still going or awaiting its answer (the verdict policy's unfinished, when no
+    /// answer is tied to it). A property, not a function of a journey: read in place, the
+    /// journey is not copied.
+    var isUnfinishedRequest: Bool {
+        leg == .request && !settled && (verdict.state == .inFlight || verdict.state == .delivered)
     }
 }
