@@ -1,71 +1,132 @@
-/// A flow's journeys, oldest first, bounded: a ring over one array.
+/// A flow's journeys, oldest first, bounded: a ring in one buffer of its own.
 ///
 /// Why not an Array: under load every packet starts a journey and the oldest goes,
 /// and shifting 31 journeys down each time was a fifth of the correlator's work.
-/// Why not a Deque: its subscript hands out copies, and every sighting reads a field or
-/// two of every journey (a copy of a journey retains its hops, path and verdict texts);
-/// here elements are read and changed in place.
-public struct JourneyList: RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral, Sendable {
-    /// Slots; the list starts at `head` and wraps around.
-    private var slots: [Journey] = []
-    private var head = 0
+/// Why not a Deque, or a ring over an Array: their subscripts hand out copies, and every
+/// sighting reads a field or two of every journey (a copy of a journey retains its hops,
+/// path and verdict texts). Here a journey is read and changed where it lies (addressors),
+/// and copied only when the list itself is shared (copy-on-write).
+/// Sendable as a value: the buffer is copied before any change while shared (`makeUnique`).
+public struct JourneyList: RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral, @unchecked Sendable {
+    /// nil while empty.
+    private var storage: JourneyStorage?
 
     public init() {}
-    public init(arrayLiteral elements: Journey...) { slots = elements }
+    public init(arrayLiteral elements: Journey...) {
+        guard !elements.isEmpty else { return }
+        storage = JourneyStorage.make(capacity: elements.count, from: elements[...])
+    }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { slots.count }
+    public var endIndex: Int { storage?.header.count ?? 0 }
     public func index(after i: Int) -> Int { i + 1 }
     public func index(before i: Int) -> Int { i - 1 }
 
-    @inline(__always) private func slot(_ i: Int) -> Int {
-        let s = head + i
-        return s < slots.count ? s : s - slots.count
-    }
-
     public subscript(i: Int) -> Journey {
-        _read { yield slots[slot(i)] }
-        _modify { yield &slots[slot(i)] }
+        unsafeAddress {
+            precondition(i >= 0 && i < count, "journey index out of range")
+            return UnsafePointer(storage!.address(of: i))
+        }
+        unsafeMutableAddress {
+            precondition(i >= 0 && i < count, "journey index out of range")
+            makeUnique()
+            return storage!.address(of: i)
+        }
     }
 
     /// Adds `j` in time order (after those that started no later) and drops the oldest
     /// beyond `bound`. Returns where `j` now is (nil: it was the oldest and went at once).
     mutating func insert(_ j: Journey, bound: Int) -> Int? {
+        guard bound > 0 else { return nil }
         var i = count
         while i > 0 && self[i - 1].firstTime > j.firstTime { i -= 1 }
-        if i == count && count >= bound && count > 0 {
-            // The usual case when full: the newest replaces the oldest, nothing moves.
-            slots[head] = j
-            head = head + 1 == slots.count ? 0 : head + 1
-            while count > bound { removeFirst() }
-            return count - 1
-        }
-        // A flow's first journey gets a slot of its own (an insertion would make two): most
-        // flows of a big table hold one.
-        if slots.isEmpty && bound > 0 {
-            slots = [j]
-            head = 0
+        guard let s = storage else {
+            // A flow's first journey gets a buffer of one: most flows of a big table hold one.
+            storage = JourneyStorage.make(capacity: 1, from: [j][...])
             return 0
         }
-        linearize()
-        slots.insert(j, at: i)
-        var at = i
-        while slots.count > bound {
-            slots.removeFirst()
-            at -= 1
+        let n = count
+        if i == n && n >= bound && n == s.header.capacity {
+            // The usual case when full: the newest replaces the oldest, nothing moves.
+            makeUnique()
+            storage!.replaceOldest(with: j)
+            while count > bound { storage!.removeFirst() }
+            return count - 1
         }
+        if i == n && n < s.header.capacity {
+            makeUnique()
+            storage!.append(j)
+            return n
+        }
+        // Growing, or a journey that started before others (rare): the list is laid out afresh.
+        var all = Array(self)
+        all.insert(j, at: i)
+        var at = i
+        let excess = Swift.max(0, all.count - bound)
+        all.removeFirst(excess)
+        at -= excess
+        // Room grows by doubling up to the bound, as an Array's would.
+        let capacity = Swift.min(Swift.max(bound, all.count), Swift.max(all.count, s.header.capacity * 2))
+        storage = JourneyStorage.make(capacity: capacity, from: all[...])
         return at >= 0 ? at : nil
     }
 
-    private mutating func removeFirst() {
-        linearize()
-        slots.removeFirst()
+    private mutating func makeUnique() {
+        guard let s = storage, !isKnownUniquelyReferenced(&storage) else { return }
+        storage = JourneyStorage.make(capacity: s.header.capacity, from: Array(self)[...])
+    }
+}
+
+/// The ring's buffer: `count` journeys from slot `head` on, wrapping at `capacity`.
+final class JourneyStorage: ManagedBuffer<JourneyStorage.Header, Journey> {
+    struct Header {
+        var count: Int
+        var head: Int
+        /// The ring's size: slots the buffer was made with (ManagedBuffer may give more).
+        var capacity: Int
     }
 
-    /// Makes the ring start at slot 0 (before an insertion in the middle; rare).
-    private mutating func linearize() {
-        guard head != 0 else { return }
-        slots = Array(slots[head...] + slots[..<head])
-        head = 0
+    static func make(capacity: Int, from journeys: ArraySlice<Journey>) -> JourneyStorage {
+        let capacity = max(capacity, journeys.count, 1)
+        let s = unsafeDowncast(create(minimumCapacity: capacity) { _ in Header(count: 0, head: 0, capacity: capacity) },
+                               to: JourneyStorage.self)
+        s.withUnsafeMutablePointerToElements { e in
+            var k = 0
+            for j in journeys {
+                (e + k).initialize(to: j)
+                k += 1
+            }
+        }
+        s.header.count = journeys.count
+        return s
+    }
+
+    /// Where journey `i` (in list order) lies. The buffer does not move for its lifetime.
+    func address(of i: Int) -> UnsafeMutablePointer<Journey> {
+        let slot = header.head + i
+        return withUnsafeMutablePointerToElements { $0 } + (slot < header.capacity ? slot : slot - header.capacity)
+    }
+
+    /// In a full ring: the oldest goes, `j` becomes the newest in its slot.
+    func replaceOldest(with j: Journey) {
+        address(of: 0).pointee = j
+        header.head = header.head + 1 == header.capacity ? 0 : header.head + 1
+    }
+
+    /// With room left: `j` goes after the newest.
+    func append(_ j: Journey) {
+        precondition(header.count < header.capacity)
+        (withUnsafeMutablePointerToElements { $0 } + ((header.head + header.count) % header.capacity)).initialize(to: j)
+        header.count += 1
+    }
+
+    func removeFirst() {
+        address(of: 0).deinitialize(count: 1)
+        header.head = header.head + 1 == header.capacity ? 0 : header.head + 1
+        header.count -= 1
+    }
+
+    deinit {
+        for i in 0..<header.count { address(of: i).deinitialize(count: 1) }
     }
 }

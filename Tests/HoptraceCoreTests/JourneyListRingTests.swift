@@ -1,0 +1,51 @@
+@testable import HoptraceCore
+import Testing
+
+/// The journey list's ring on its own (`JourneyListTests` shows it through the correlator).
+struct JourneyListRingTests {
+    static func journey(_ id: Int, at micros: Int64) -> Journey {
+        let t = EventTime(micros: 1_795_438_391_000_000 + micros)
+        return Journey(id: id, leg: .request, hops: [], path: [], verdict: Verdict(.inFlight, at: nil, reason: ""), settled: false,
+                       icmpSeq: nil, icmpError: nil, firstTime: t, lastTime: t,
+                       signature: JourneySignature(packet: Lab.udp(Lab.ns1IP, 1, Lab.remoteIP, 2, ipid: UInt16(truncatingIfNeeded: id), dir: .outbound), leg: .request))
+    }
+
+    /// Random inserts (mostly newest, some out of order), changes in place and copies, against
+    /// an Array doing the same: the ring's wrap, growth and copy-on-write keep the same list.
+    @Test func theRingAgreesWithAnArrayModel() {
+        var list: JourneyList = []
+        var model: [Journey] = []
+        var state: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var copies: [(JourneyList, [Int])] = []
+        for id in 1...3000 {
+            let bound = 32
+            // Mostly later than all held; now and then earlier (a batch from another point).
+            let at = Int64(id) * 10 - (next(10) == 0 ? Int64(next(300)) : 0)
+            let j = Self.journey(id, at: at)
+            let where_ = list.insert(j, bound: bound)
+            var i = model.count
+            while i > 0 && model[i - 1].firstTime > j.firstTime { i -= 1 }
+            model.insert(j, at: i)
+            var expected: Int? = i
+            while model.count > bound {
+                model.removeFirst()
+                expected = expected.map { $0 - 1 }.flatMap { $0 >= 0 ? $0 : nil }
+            }
+            #expect(where_ == expected, "insert \(id)")
+            if next(5) == 0, !model.isEmpty {
+                let k = next(model.count)
+                list[k].settled = true
+                model[k].settled = true
+            }
+            if next(50) == 0 { copies.append((list, model.map(\.id))) }
+            #expect(list.map(\.id) == model.map(\.id) && list.map(\.settled) == model.map(\.settled), "after \(id)")
+            if list.map(\.id) != model.map(\.id) { return }
+        }
+        // Copies taken along the way were not changed by what came after them.
+        for (copy, ids) in copies { #expect(copy.map(\.id) == ids) }
+    }
+}
