@@ -48,4 +48,19 @@ struct JourneyListRingTests {
         // Copies taken along the way were not changed by what came after them.
         for (copy, ids) in copies { #expect(copy.map(\.id) == ids) }
     }
+
+    /// A list held once is changed where it lies: inserting into a full ring and changing a
+    /// journey keep its buffer. A copy shares the buffer until either changes.
+    @Test func aListHeldOnceIsChangedInPlace() {
+        var list: JourneyList = []
+        for id in 1...40 { _ = list.insert(Self.journey(id, at: Int64(id)), bound: 32) }
+        let buffer = list.bufferIdentity
+        _ = list.insert(Self.journey(41, at: 41), bound: 32)
+        list[3].settled = true
+        #expect(list.bufferIdentity == buffer)
+        let copy = list
+        list[4].settled = true
+        #expect(list.bufferIdentity != buffer && copy.bufferIdentity == buffer)
+        #expect(!copy[4].settled && list[4].settled)
+    }
 }

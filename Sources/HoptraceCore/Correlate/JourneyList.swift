@@ -40,20 +40,21 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
         guard bound > 0 else { return nil }
         var i = count
         while i > 0 && self[i - 1].firstTime > j.firstTime { i -= 1 }
-        guard let s = storage else {
+        // No reference to the buffer is kept here: it would make `makeUnique` copy it.
+        guard let capacity = storage?.header.capacity else {
             // A flow's first journey gets a buffer of one: most flows of a big table hold one.
             storage = JourneyStorage.make(capacity: 1, from: [j][...])
             return 0
         }
         let n = count
-        if i == n && n >= bound && n == s.header.capacity {
+        if i == n && n >= bound && n == capacity {
             // The usual case when full: the newest replaces the oldest, nothing moves.
             makeUnique()
             storage!.replaceOldest(with: j)
             while count > bound { storage!.removeFirst() }
             return count - 1
         }
-        if i == n && n < s.header.capacity {
+        if i == n && n < capacity {
             makeUnique()
             storage!.append(j)
             return n
@@ -66,14 +67,18 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
         all.removeFirst(excess)
         at -= excess
         // Room grows by doubling up to the bound, as an Array's would.
-        let capacity = Swift.min(Swift.max(bound, all.count), Swift.max(all.count, s.header.capacity * 2))
-        storage = JourneyStorage.make(capacity: capacity, from: all[...])
+        storage = JourneyStorage.make(capacity: Swift.min(Swift.max(bound, all.count), Swift.max(all.count, capacity * 2)), from: all[...])
         return at >= 0 ? at : nil
     }
 
+    /// Which buffer holds the journeys (tests: a list held once is changed in place, never copied).
+    var bufferIdentity: ObjectIdentifier? { storage.map(ObjectIdentifier.init) }
+
+    /// Copies the buffer when another list shares it. (Asked before any other reference to it
+    /// is taken: a `let` of it would make it look shared.)
     private mutating func makeUnique() {
-        guard let s = storage, !isKnownUniquelyReferenced(&storage) else { return }
-        storage = JourneyStorage.make(capacity: s.header.capacity, from: Array(self)[...])
+        guard storage != nil, !isKnownUniquelyReferenced(&storage) else { return }
+        storage = JourneyStorage.make(capacity: storage!.header.capacity, from: Array(self)[...])
     }
 }
 
