@@ -55,16 +55,17 @@ extension Correlator {
             f.journeys[i].settled = false
             return Placed(natLearnt: reorder(i, in: &f))
         }
-        let j = Journey(id: f.nextJourneyID, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
+        let id = f.nextJourneyID
+        let j = Journey(id: id, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
                         settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
         f.nextJourneyID += 1
         // Placed where it started (not always last: batches from several points).
         let held = f.journeys.count
-        guard let at = append(j, to: &f) else { return Placed() }
+        guard let at = append(consume j, to: &f) else { return Placed() }
         let learnt = reorder(at, in: &f)
         // The newest request, just started: it answers nothing, so it decides nothing yet.
         let newest = sig.leg == .request && at == f.journeys.count - 1
-        return Placed(natLearnt: learnt, unfinishedRequest: newest ? j.id : nil, started: true, droppedOldest: f.journeys.count == held)
+        return Placed(natLearnt: learnt, unfinishedRequest: newest ? id : nil, started: true, droppedOldest: f.journeys.count == held)
     }
 
     /// The judgement while no exchange has finished and the verdict is the latest delivered
@@ -158,15 +159,14 @@ extension Correlator {
     /// Appends a journey, keeping the list sorted by first sighting and bounded, and its index in step.
     /// Returns where the journey now is (nil: it was older than all the list keeps).
     @discardableResult
-    private func append(_ j: Journey, to f: inout Flow) -> Int? {
+    private func append(_ j: consuming Journey, to f: inout Flow) -> Int? {
         let current = f.indexedJourney(j.signature)
-        var j = j
         if current.map({ f.journeys[$0].lastTime <= j.lastTime }) ?? true {
             if let k = current { f.journeys[k].indexed = false }
             j.indexed = true
         }
         // The oldest goes, and with it its index entry if it had one.
-        return f.journeys.insert(j, bound: maxJourneysPerFlow)
+        return f.journeys.insert(consume j, bound: maxJourneysPerFlow)
     }
 
     /// Re-places every journey (after conntrack told us the translated destination).

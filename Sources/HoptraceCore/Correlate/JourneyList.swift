@@ -36,7 +36,7 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
 
     /// Adds `j` in time order (after those that started no later) and drops the oldest
     /// beyond `bound`. Returns where `j` now is (nil: it was the oldest and went at once).
-    mutating func insert(_ j: Journey, bound: Int) -> Int? {
+    mutating func insert(_ j: consuming Journey, bound: Int) -> Int? {
         guard bound > 0 else { return nil }
         var i = count
         while i > 0 && self[i - 1].firstTime > j.firstTime { i -= 1 }
@@ -50,7 +50,7 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
         if i == n && n >= bound && n == capacity {
             // The usual case when full: the newest replaces the oldest, nothing moves.
             makeUnique()
-            storage!.replaceOldest(with: j)
+            storage!.replaceOldest(with: consume j)
             while count > bound { storage!.removeFirst() }
             return count - 1
         }
@@ -113,7 +113,7 @@ final class JourneyStorage: ManagedBuffer<JourneyStorage.Header, Journey> {
     }
 
     /// In a full ring: the oldest goes, `j` becomes the newest in its slot.
-    func replaceOldest(with j: Journey) {
+    func replaceOldest(with j: consuming Journey) {
         address(of: 0).pointee = j
         header.head = header.head + 1 == header.capacity ? 0 : header.head + 1
     }
