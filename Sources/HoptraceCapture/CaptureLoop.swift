@@ -65,7 +65,12 @@ public final class CaptureLoop {
     /// journey may still be waiting unread.
     public private(set) var caughtUpTo: (seconds: Int, micros: Int)?
 
-    private typealias Item = (packet: PcapPacket, decoded: Result<DecodedPacket, DecodeError>)
+    /// A struct, not a tuple: the merge moves and drops thousands a second, and a tuple's
+    /// copies and destroys went through the runtime's generic tuple witnesses.
+    private struct Item {
+        var packet: PcapPacket
+        var decoded: Result<DecodedPacket, DecodeError>
+    }
 
     /// `turnEnded` runs after each pass over the descriptors (at least every 100 ms):
     /// where output is flushed and a view redraws. `wake` descriptors (a terminal's
@@ -166,7 +171,7 @@ public final class CaptureLoop {
                 }
                 var got = 0
                 let n = source.drain(limit: room, keepBytes: keepBytes) { pkt, decoded in
-                    merge.add((pkt, decoded), stream: i)
+                    merge.add(Item(packet: pkt, decoded: decoded), stream: i)
                     got += 1
                 }
                 if n < 0 { lost.append(i) } else { mayHaveMore[i] = got >= room }

@@ -90,7 +90,8 @@ final class WatchPipeline {
             switch decoded {
             case .success(let p):
                 let changes = session.packet(p, at: point, time: time)
-                send(.packet(p, at: point, pkt, flow: session.correlator.lastFlowID))
+                let flow = session.correlator.lastFlowID
+                for sink in sinks { sink.packet(p, at: point, pkt, flow: flow) }
                 write(changes, time: time)
             case .failure(let e):
                 session.malformed(at: point, time: time, error: e)

@@ -1,3 +1,6 @@
+import HoptraceCapture
+import HoptraceCore
+
 /// `watch --flows`: the NDJSON of what the correlator concludes (flow changes, stats,
 /// notices, traces), without the packets and conntrack events it concluded it from.
 public final class FlowsSink: EventSink {
@@ -11,4 +14,6 @@ public final class FlowsSink: EventSink {
         default: NDJSONLines.write(output, to: writer)
         }
     }
+
+    public func packet(_ p: DecodedPacket, at point: CapturePoint, _ pkt: PcapPacket, flow: Int?) {}
 }

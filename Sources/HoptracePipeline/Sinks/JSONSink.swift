@@ -1,3 +1,6 @@
+import HoptraceCapture
+import HoptraceCore
+
 /// `watch --json`: one NDJSON object per packet, conntrack event, flow change and notice.
 public final class JSONSink: EventSink {
     public let writer: LineWriter
@@ -6,5 +9,9 @@ public final class JSONSink: EventSink {
 
     public func write(_ output: PipelineOutput) {
         NDJSONLines.write(output, to: writer)
+    }
+
+    public func packet(_ p: DecodedPacket, at point: CapturePoint, _ pkt: PcapPacket, flow: Int?) {
+        NDJSONLines.writePacket(p, at: point, pkt, flow: flow, to: writer)
     }
 }

@@ -9,12 +9,16 @@ enum NDJSONLines {
     static func write(_ output: PipelineOutput, to writer: LineWriter) {
         switch output {
         case .packet(let p, let point, let pkt, let flow):
-            writer.json { EventJSON.appendPacketLine(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: flow, to: $0) }
+            writePacket(p, at: point, pkt, flow: flow, to: writer)
         case .conntrack(let e, let netns, let seconds, let micros, let flow):
             writer.json(EventJSON.conntrackLine(e, netns: netns, seconds: seconds, micros: micros, flow: flow))
         default:
             writer.line(line(output))
         }
+    }
+
+    static func writePacket(_ p: DecodedPacket, at point: CapturePoint, _ pkt: PcapPacket, flow: Int?, to writer: LineWriter) {
+        writer.json { EventJSON.appendPacketLine(p, at: point, seconds: pkt.seconds, micros: pkt.micros, flow: flow, to: $0) }
     }
 
     static func line(_ output: PipelineOutput) -> String {
