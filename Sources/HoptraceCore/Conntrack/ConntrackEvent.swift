@@ -80,8 +80,10 @@ public struct ConntrackEvent: Sendable, Equatable {
         "SYN_SENT2",
     ]
 
-    public var stateName: String? {
-        tcpState.map { Int($0) < Self.tcpStateNames.count ? Self.tcpStateNames[Int($0)] : "STATE_\($0)" }
+    public var stateName: String? { tcpState.map(Self.stateName) }
+
+    static func stateName(_ state: UInt8) -> String {
+        Int(state) < tcpStateNames.count ? tcpStateNames[Int(state)] : "STATE_\(state)"
     }
 }
 

@@ -452,10 +452,9 @@ public final class Correlator {
             if let before = f.replyPacketsCounted, c.replyPackets > before { f.replySeenAt = time }
             f.replyPacketsCounted = c.replyPackets
         }
-        let event = Boxed(e)
-        f.events.append(Flow.ConntrackRecord(time: time, box: event))
+        // The last one is the flow's conntrack state (`conntrackID`, `conntrackStatus`, …).
+        f.events.append(Flow.ConntrackRecord(time: time, event: e))
         if f.events.count > maxEventsPerFlow { f.events.removeFirst(f.events.count - maxEventsPerFlow) }
-        f.latestConntrack = event
         f.conntrackNetns = netns
         if replied { f.seenReply = true }
         f.lastSeen = max(f.lastSeen, time)

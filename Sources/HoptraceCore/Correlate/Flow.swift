@@ -1,14 +1,6 @@
 /// A connection as hoptrace follows it: one per conntrack entry, or per 5-tuple where
 /// nothing tracks it. A value: what the correlator hands out is a snapshot.
 public struct Flow: Sendable {
-    /// A conntrack event as it arrived for this flow. The event is held by reference, shared
-    /// with the flow's latest-event fields (it is ~200 bytes, and stored once per flow).
-    public struct ConntrackRecord: Sendable {
-        public var time: EventTime
-        let box: Boxed<ConntrackEvent>
-        public var event: ConntrackEvent { box.value }
-    }
-
     /// The ICMP error most recently seen about this flow.
     public struct RelatedError: Sendable, Equatable {
         public var type: UInt8
@@ -25,17 +17,16 @@ public struct Flow: Sendable {
     public internal(set) var orig: FlowKey
     /// conntrack's reply tuple; nil before any conntrack event.
     public internal(set) var reply: FlowKey?
-    /// The last conntrack event (shared with its record in `events`): the fields below read it.
-    var latestConntrack: Boxed<ConntrackEvent>?
-    /// conntrack's own tuples (ICMP type/code/id), for output.
-    public var conntrackOrig: ConntrackEvent.Tuple? { latestConntrack?.value.orig }
-    public var conntrackReply: ConntrackEvent.Tuple? { latestConntrack?.value.reply }
+    /// conntrack's own tuples (ICMP type/code/id), for output: the last event's (the last of
+    /// `events`, which always keeps one).
+    public var conntrackOrig: ConntrackEvent.Tuple? { events.last?.orig }
+    public var conntrackReply: ConntrackEvent.Tuple? { events.last?.reply }
     /// The namespace whose conntrack reported this flow.
     public internal(set) var conntrackNetns: String?
     /// Status, TCP state and id of the last conntrack event.
-    public var conntrackStatus: ConntrackStatus { latestConntrack?.value.status ?? [] }
-    public var conntrackState: String? { latestConntrack?.value.stateName }
-    public var conntrackID: UInt32? { latestConntrack?.value.id }
+    public var conntrackStatus: ConntrackStatus { events.last?.status ?? [] }
+    public var conntrackState: String? { events.last?.tcpState.map(ConntrackEvent.stateName) }
+    public var conntrackID: UInt32? { events.last?.id }
     public internal(set) var seenReply = false
     // The small fields together (they would each pad out a word elsewhere).
     public internal(set) var proto: UInt8
