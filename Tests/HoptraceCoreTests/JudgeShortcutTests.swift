@@ -8,20 +8,6 @@ import Testing
 struct JudgeShortcutTests {
     typealias L = Lab
 
-    /// A deterministic generator (SplitMix64): a failure names its seed and replays.
-    struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
-
     enum Input {
         case packet(DecodedPacket, CapturePoint, EventTime)
         case conntrack(ConntrackEvent, EventTime)
@@ -36,7 +22,7 @@ struct JudgeShortcutTests {
     /// end (a flood: journeys roll out of the bounded list first); at 1000 µs packets are
     /// often seen again after their journey settled.
     static func traffic(seed: UInt64, unit: Int64) -> [Input] {
-        var r = Seeded(state: seed)
+        var r = SplitMix64(seed: seed)
         let t0 = EventTime(seconds: 1_795_438_391, micros: 0)
         let out = [L.ns1, L.veth1, L.docker1, L.enX0, L.remote], back = Array(out.reversed())
         var sightings: [(time: Int64, order: Int, point: CapturePoint, packet: DecodedPacket)] = []
