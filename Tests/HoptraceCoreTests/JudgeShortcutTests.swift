@@ -203,6 +203,66 @@ struct JudgeShortcutTests {
     }
 }
 
+extension JudgeShortcutTests {
+    /// Scripted: while the flow awaits its reply, a new request is seen first at the path's
+    /// last point (the others' captures had not started): delivered at once, it is the verdict.
+    @Test func aNewRequestDeliveredAtItsFirstSightingIsJudged() {
+        var inputs: [Input] = [.conntrack(Self.udpEntry, Self.t0)]
+        inputs += Self.request(1, at: 0)
+        inputs += Self.request(2, [(4, 1000)])
+        let (quick, full) = Self.compare(inputs, "delivered at once")
+        #expect(full.allFlows.first?.verdict.reason.contains("1 hop") == true, "\(full.allFlows.first?.verdict.reason ?? "-")")
+        #expect(quick.allFlows.first?.verdict.reason == full.allFlows.first?.verdict.reason)
+    }
+
+    /// Scripted: an echo request missed at enX0 while its capture dropped packets (uncaptured:
+    /// it decides nothing) and answered all the same, then requests awaiting their replies
+    /// until it rolls out of the list: its reply, alone, is an exchange that finished.
+    @Test func anAnswerLeftAloneWhenItsRequestRollsOutIsJudged() {
+        let echoes = [L.ns1, L.veth1, L.docker1, L.enX0, L.remote]
+        func ping(_ seq: UInt16, at micros: Int64, hops: [Int] = [0, 1, 2, 3, 4]) -> [Input] {
+            hops.map { i in
+                .packet(L.echo(i >= 3 ? L.hostIP : L.ns1IP, L.remoteIP, id: 27, seq: seq, ipid: 1000 + seq, dir: .inbound), echoes[i],
+                        EventTime(micros: Self.t0.micros + micros + Int64(i) * 20))
+            }
+        }
+        func pong(_ seq: UInt16, at micros: Int64) -> [Input] {
+            echoes.reversed().enumerated().map { i, point in
+                .packet(L.echo(L.remoteIP, i <= 1 ? L.hostIP : L.ns1IP, reply: true, id: 27, seq: seq, ipid: 5000 + seq, dir: .inbound), point,
+                        EventTime(micros: Self.t0.micros + micros + Int64(i) * 20))
+            }
+        }
+        let quick = Correlator(paths: L.paths, lossTimeout: 0.05, maxFlows: 100)
+        let full = Correlator(paths: L.paths, lossTimeout: 0.05, maxFlows: 100)
+        full.judgesInFull = true
+        for c in [quick, full] {
+            c.captureLost(at: L.enX0, dropped: 3, from: Self.t0, to: EventTime(micros: Self.t0.micros + 1000))
+        }
+        var inputs: [Input] = [.conntrack(L.pingEntry(.new), Self.t0)]
+        inputs += ping(1, at: 0, hops: [0, 1, 2])
+        inputs += pong(1, at: 500)
+        inputs.append(.advance(EventTime(micros: Self.t0.micros + 60_000)))
+        inputs += ping(2, at: 100_000)
+        for k in 0..<31 { inputs += ping(UInt16(10 + k), at: 100_200 + Int64(k) * 100, hops: [0, 1]) }
+        for (n, input) in inputs.enumerated() {
+            let a: [FlowChange], b: [FlowChange]
+            switch input {
+            case .packet(let p, let point, let time):
+                a = quick.ingest(packet: p, at: point, time: time)
+                b = full.ingest(packet: p, at: point, time: time)
+            case .conntrack(let e, let time):
+                a = quick.ingest(conntrack: e, netns: "hthost", time: time)
+                b = full.ingest(conntrack: e, netns: "hthost", time: time)
+            case .advance(let time):
+                a = quick.advance(to: time)
+                b = full.advance(to: time)
+            }
+            #expect(Self.summary(a) + quick.allFlows.map(Self.describe) == Self.summary(b) + full.allFlows.map(Self.describe), "input \(n)")
+        }
+        #expect(full.allFlows.first?.verdict.state == .replied, "\(full.allFlows.first.map(Self.describe) ?? "-")")
+    }
+}
+
 extension JudgeShortcutTests.Input {
     var time: EventTime {
         switch self {

@@ -113,11 +113,7 @@ public final class PcapSource: @unchecked Sendable {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Decodes one packet of this point's link type.
-    public func decode(_ pkt: PcapPacket) throws(DecodeError) -> DecodedPacket {
-        try decode(pkt.bytes, wireLength: pkt.wireLength)
-    }
-
+    /// Decodes one packet of this point's link type (`drain` does, as it reads them).
     func decode(_ bytes: [UInt8], wireLength: Int) throws(DecodeError) -> DecodedPacket {
         try LinkType.decode(bytes, wireLength: wireLength, linkType: Int(linkType), ownMAC: ownMAC)
     }
@@ -178,7 +174,7 @@ private struct HandlerBox {
     func deliver(_ bytes: UnsafeBufferPointer<UInt8>, seconds: Int, micros: Int, wireLength: Int) {
         if keepBytes {
             let pkt = PcapPacket(seconds: seconds, micros: micros, bytes: Array(bytes), wireLength: wireLength)
-            handler(pkt, Result { () throws(DecodeError) in try source.decode(pkt) })
+            handler(pkt, Result { () throws(DecodeError) in try source.decode(pkt.bytes, wireLength: wireLength) })
             return
         }
         // Within its capacity, refilling the scratch buffer allocates nothing.

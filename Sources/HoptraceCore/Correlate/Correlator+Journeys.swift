@@ -6,8 +6,9 @@ extension Correlator {
         var natLearnt = false
         /// It only moved an in-flight journey one point on, still in flight.
         var progressOnly = false
-        /// It only started the newest request journey, or moved a request journey on, and that
-        /// journey is unfinished: a settled verdict cannot change (the journey id: the new pending one).
+        /// It only started the newest request journey, or moved the newest on, and that journey
+        /// is unfinished (and was before): a settled verdict cannot change (the journey id: the
+        /// new pending one).
         var unfinishedRequest: Int?
         /// It only moved an older request journey on, unfinished before and after: the flow's
         /// settled verdict cannot change. (The policy reads such a request's state only while
@@ -15,8 +16,9 @@ extension Correlator {
         /// Under a flood a packet's last sightings come after the next packet's first, so the
         /// journey moving on is seldom the newest.
         var olderUnfinishedRequest = false
-        /// It started a journey; the journey list was full, so its oldest went.
+        /// It started a journey.
         var started = false
+        /// The journey list was full, so its oldest went to make room.
         var droppedOldest = false
         /// The request journey (its index) it moved on went from in flight to delivered, unfinished.
         var delivered: Int?
@@ -76,9 +78,12 @@ extension Correlator {
     ///
     /// - A request going from in flight to delivered, still unanswered, finishes no exchange:
     ///   it becomes the verdict when no later request was delivered.
-    /// - The newest request starting changes nothing, unless the list's oldest journey went
-    ///   and it was the only delivered request. (Whatever else went, no exchange finishes: an
-    ///   answer tied to it is unfinished too, or an exchange would have settled the verdict.)
+    /// - The newest request starting, still in flight, changes nothing (one seen first at the
+    ///   path's end is delivered at once: it becomes the verdict). Unless the list's oldest
+    ///   journey went to make room: an answer may have been tied to it (whose request, a capture
+    ///   gap, decided nothing: alone, the answer is an exchange of its own), or it may have been
+    ///   the only delivered request. So with one gone, only a list of requests alone, one of
+    ///   them delivered, is left as it was.
     static func stillAwaiting(_ f: Flow, _ placed: Placed) -> VerdictPolicy.Judgement? {
         guard !f.verdictSettled, !f.verdictByLatest else { return nil }
         var verdict = f.verdict
@@ -92,12 +97,12 @@ extension Correlator {
                 verdict = f.journeys[i].verdict
                 verdict.suffixAwaiting()
             }
-        } else if placed.started, placed.unfinishedRequest != nil {
+        } else if placed.started, placed.unfinishedRequest != nil, f.journeys[f.journeys.count - 1].verdict.state == .inFlight {
             if placed.droppedOldest {
                 var delivered = false
-                for k in f.journeys.indices where f.journeys[k].leg == .request && f.journeys[k].verdict.state == .delivered {
-                    delivered = true
-                    break
+                for k in f.journeys.indices {
+                    guard f.journeys[k].leg == .request else { return nil }
+                    if f.journeys[k].verdict.state == .delivered { delivered = true }
                 }
                 guard delivered else { return nil }
             }

@@ -54,7 +54,7 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
             while count > bound { storage!.removeFirst() }
             return count - 1
         }
-        if i == n && n < capacity {
+        if i == n && n < capacity && n < bound {
             makeUnique()
             storage!.append(j)
             return n

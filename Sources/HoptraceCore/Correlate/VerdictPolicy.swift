@@ -1,6 +1,8 @@
 /// The verdict policy: what a journey came to, and what a flow's recent journeys add up to.
-/// A pure function of the journeys, the flow's evidence (conntrack, ICMP errors) and the
-/// topology (`paths`): the correlator only stores what it returns.
+/// A pure function of the journeys, the flow's evidence (conntrack, ICMP errors), the
+/// topology (`paths`) and, once the deciding exchange has rolled out of the bounded journey
+/// list, the settled verdict it left (`Flow.decidedJourneyID`): the correlator only stores
+/// what it returns.
 ///
 /// Why exchanges, not journeys: a flow is judged by what became of its requests. Each
 /// finished request — its answer delivered, its answer or itself vanished, an ICMP error

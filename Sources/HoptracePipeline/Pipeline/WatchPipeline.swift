@@ -9,7 +9,8 @@ final class WatchPipeline {
     private(set) var session: Session
     private var watched: Set<CapturePoint>
     /// Each sink gets every event as it came (`captured`: a recording's input) before the
-    /// session sees it, then what the pipeline concluded (`write`), in this order.
+    /// session sees it, then what the pipeline concluded (`write`, and `packet` for each
+    /// packet sighting), in this order.
     var sinks: [any EventSink]
     /// Explain mode: the trace tables, and whether every new flow is traced (`--explain`)
     /// or only the ones the live view asks about (`x`).

@@ -1,3 +1,6 @@
+import HoptraceCapture
+import HoptraceCore
+
 /// The live view reads the session itself: a sink only tells it that flows moved (verdicts
 /// settling, flows ending, a rule path arriving), so the next tick redraws.
 final class LiveViewSink: EventSink {
@@ -12,4 +15,7 @@ final class LiveViewSink: EventSink {
         default: break
         }
     }
+
+    /// The view reads packets from the session's log.
+    func packet(_ p: DecodedPacket, at point: CapturePoint, _ pkt: PcapPacket, flow: Int?) {}
 }
