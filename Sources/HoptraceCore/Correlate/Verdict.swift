@@ -202,28 +202,63 @@ public struct NATRewrite: Sendable, Equatable {
     /// Which header field NAT rewrote: "id" is an ICMP echo id remapped by MASQUERADE.
     public enum Field: String, Sendable { case src, dst, sport, dport, id }
 
-    // Widest first: 64 bytes, not 80 (a SNAT'd flow keeps two).
-    public var fromValue: NATValue
-    public var toValue: NATValue
+    // Packed, widest first: 40 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or
+    // a port is a word; an IPv6 address or a text (either side) holds both values whole.
+    private var wide: Boxed<(from: NATValue, to: NATValue)>?
+    private var untilValue = PackedTime()
+    private var fromWord: UInt32 = 0
+    private var toWord: UInt32 = 0
     /// The two capture points, in original-direction order, between which the rewrite
     /// happened; nil when only conntrack's tuples show it.
     public var between: (CapturePoint, CapturePoint)?
     public var kind: Kind
     public var fieldKind: Field
+    /// Which words are IPv4 addresses (else ports or ids), when `wide` is nil.
+    private var fromIsAddress = false
+    private var toIsAddress = false
+
+    public var fromValue: NATValue {
+        get { wide?.value.from ?? Self.value(fromWord, address: fromIsAddress) }
+        set { pack(from: newValue, to: toValue) }
+    }
+    public var toValue: NATValue {
+        get { wide?.value.to ?? Self.value(toWord, address: toIsAddress) }
+        set { pack(from: fromValue, to: newValue) }
+    }
+
+    private static func value(_ word: UInt32, address: Bool) -> NATValue {
+        address ? .address(.v4(IPv4Address(word))) : .number(UInt16(truncatingIfNeeded: word))
+    }
+
+    /// A value as a word and whether it is an address; nil when it does not fit one.
+    private static func word(_ v: NATValue) -> (UInt32, Bool)? {
+        switch v {
+        case .address(.v4(let a)): (a.raw, true)
+        case .number(let n): (UInt32(n), false)
+        case .address(.v6), .text: nil
+        }
+    }
+
+    private mutating func pack(from: NATValue, to: NATValue) {
+        if let (f, fa) = Self.word(from), let (t, ta) = Self.word(to) {
+            (fromWord, fromIsAddress, toWord, toIsAddress, wide) = (f, fa, t, ta, nil)
+        } else {
+            (fromWord, fromIsAddress, toWord, toIsAddress) = (0, false, 0, false)
+            wide = Boxed((from, to))
+        }
+    }
     /// When a packet first crossed `between` untranslated after this rewrite was seen (the
     /// rule was removed, or the packets went untracked): nil while the rewrite still applies.
     public var until: EventTime? {
         get { untilValue.value }
         set { untilValue.value = newValue }
     }
-    private var untilValue = PackedTime()
 
     public init(kind: Kind, field: Field, from: NATValue, to: NATValue, between: (CapturePoint, CapturePoint)? = nil) {
         self.kind = kind
         self.fieldKind = field
-        self.fromValue = from
-        self.toValue = to
         self.between = between
+        pack(from: from, to: to)
     }
 
     /// From text ("172.18.0.3", "40001"): values that parse as the field's kind are held as
