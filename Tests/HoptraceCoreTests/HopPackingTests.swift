@@ -12,6 +12,25 @@ import Testing
         #expect(MemoryLayout<Hop>.stride == 40)
     }
 
+    /// A flow's box (header, flow, LRU links, flag) must stay within 360 bytes: malloc's 368-byte
+    /// size, not the 384 one. 100k flows hold one box each.
+    @Test func aFlowFitsIn320Bytes() {
+        #expect(MemoryLayout<Flow>.size <= 320)
+    }
+
+    @Test func theReplyCounterKeepsEveryValueButTheLast() {
+        var f = Flow(id: 1, proto: 17, echo: false, orig: FlowKey(proto: 17, src: v6a, dst: v6b), time: t)
+        #expect(f.replyPacketsCounted == nil)
+        for v: UInt64 in [0, 1, .max - 1] {
+            f.replyPacketsCounted = v
+            #expect(f.replyPacketsCounted == v)
+        }
+        f.replyPacketsCounted = .max
+        #expect(f.replyPacketsCounted == UInt64.max - 1)
+        f.replyPacketsCounted = nil
+        #expect(f.replyPacketsCounted == nil)
+    }
+
     @Test(arguments: [PacketDirection.inbound, .outbound, .host, .other])
     func everyFieldReadsBackAsSet(dir: PacketDirection) {
         for (src, dst) in [(L.ip(L.ns1IP), L.ip(L.remoteIP)), (v6a, v6b), (L.ip(L.ns1IP), v6b), (v6a, L.ip(L.remoteIP))] {

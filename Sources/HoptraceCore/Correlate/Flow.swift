@@ -41,6 +41,8 @@ public struct Flow: Sendable {
     var verdictSettled = false
     /// Some rewrite in `nat` has stopped (`until` set): a sighting showing it again must clear that.
     var natStopped = false
+    /// The verdict is the latest journey's own (so moving any journey on may change it).
+    var verdictByLatest = true
     /// The last conntrack events, oldest first (bounded).
     public internal(set) var events: [ConntrackRecord] = []
     /// The last journeys, by first sighting (bounded).
@@ -102,8 +104,6 @@ public struct Flow: Sendable {
         set { scheduledValue.value = newValue }
     }
     private var scheduledValue = PackedTime()
-    /// The verdict is the latest journey's own (so moving any journey on may change it).
-    var verdictByLatest = true
     /// The newest unfinished journey after the one that decided the verdict.
     var pendingJourneyID: Int? {
         get { pendingJourneyValue == 0 ? nil : pendingJourneyValue }
@@ -115,7 +115,13 @@ public struct Flow: Sendable {
     /// has rolled out of the bounded list, the verdict stands until a newer exchange finishes.
     var decidedJourneyID = 0
     /// The reply packet counter of the last conntrack event that had counters.
-    var replyPacketsCounted: UInt64?
+    var replyPacketsCounted: UInt64? {
+        get { replyPacketsValue == .max ? nil : replyPacketsValue }
+        set { replyPacketsValue = newValue.map { Swift.min($0, .max - 1) } ?? .max }
+    }
+    /// `UInt64.max` for nil (a count saturates one below it): an optional would cost the flow
+    /// a word of padding, and its box the next malloc size up.
+    private var replyPacketsValue = UInt64.max
 
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id
