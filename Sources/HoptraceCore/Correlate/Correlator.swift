@@ -83,7 +83,7 @@ public final class Correlator {
         self.maxFlows = max(1, maxFlows)
         table = FlowTable(maxFlows: maxFlows)
         self.journeyWindow = journeyWindow
-        self.maxJourneysPerFlow = max(1, maxJourneysPerFlow)
+        self.maxJourneysPerFlow = min(max(1, maxJourneysPerFlow), 1 << 20)  // the ring counts in 32 bits
         self.maxEventsPerFlow = max(1, maxEventsPerFlow)
     }
 

@@ -152,9 +152,10 @@ public struct Journey: Sendable {
     /// reply direction, or an ICMP error about the flow.
     public enum Leg: String, Sendable { case request, reply, error }
 
+    // The small fields together: 120 bytes, not 128 (a flow's ring of one journey then fits
+    // malloc's 160-byte size).
     /// Increasing within its flow.
     public internal(set) var id: Int
-    public internal(set) var leg: Leg
     /// In path order, then time.
     public internal(set) var hops: [Hop]
     /// The expected path from the journey's origin (empty when the path is unknown).
@@ -162,6 +163,7 @@ public struct Journey: Sendable {
     public internal(set) var verdict: Verdict
     /// lossTimeout has passed since the last sighting: the verdict is final unless a late sighting arrives.
     public internal(set) var settled: Bool
+    public internal(set) var leg: Leg
     /// The echo sequence number (ICMP echo journeys).
     public internal(set) var icmpSeq: UInt16?
     /// ICMP error type and code (error journeys).
@@ -176,6 +178,21 @@ public struct Journey: Sendable {
     var indexed = false
     /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
     var pathEpoch = 0
+
+    init(id: Int, leg: Leg, hops: [Hop], path: [CapturePoint], verdict: Verdict, settled: Bool, icmpSeq: UInt16?,
+         icmpError: (type: UInt8, code: UInt8)?, firstTime: EventTime, lastTime: EventTime, signature: JourneySignature) {
+        self.id = id
+        self.leg = leg
+        self.hops = hops
+        self.path = path
+        self.verdict = verdict
+        self.settled = settled
+        self.icmpSeq = icmpSeq
+        self.icmpError = icmpError
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.signature = signature
+    }
 
     /// Time from the first to the last hop in path order: the sum of the hops' deltas,
     /// which are never negative (clock noise between points is not time travelled).

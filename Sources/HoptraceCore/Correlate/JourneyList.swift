@@ -84,11 +84,24 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
 
 /// The ring's buffer: `count` journeys from slot `head` on, wrapping at `capacity`.
 final class JourneyStorage: ManagedBuffer<JourneyStorage.Header, Journey> {
+    /// 32-bit: with the header of the buffer's object, a ring of one journey fits 152 bytes.
     struct Header {
-        var count: Int
-        var head: Int
+        private var count32: Int32
+        private var head32: Int32
+        private var capacity32: Int32
+        init(count: Int, head: Int, capacity: Int) {
+            (count32, head32, capacity32) = (Int32(count), Int32(head), Int32(capacity))
+        }
+        var count: Int {
+            get { Int(count32) }
+            set { count32 = Int32(newValue) }
+        }
+        var head: Int {
+            get { Int(head32) }
+            set { head32 = Int32(newValue) }
+        }
         /// The ring's size: slots the buffer was made with (ManagedBuffer may give more).
-        var capacity: Int
+        var capacity: Int { Int(capacity32) }
     }
 
     static func make(capacity: Int, from journeys: ArraySlice<Journey>) -> JourneyStorage {
