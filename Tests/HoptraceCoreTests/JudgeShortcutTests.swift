@@ -12,6 +12,8 @@ struct JudgeShortcutTests {
         case packet(DecodedPacket, CapturePoint, EventTime)
         case conntrack(ConntrackEvent, EventTime)
         case advance(EventTime)
+        /// A point's capture dropped packets from the first time to the second.
+        case captureLoss(CapturePoint, EventTime, EventTime)
     }
 
     /// A UDP flood from ns1 through MASQUERADE, packets close enough that one's last sightings
@@ -120,6 +122,9 @@ struct JudgeShortcutTests {
             case .advance(let time):
                 a = quick.advance(to: time)
                 b = full.advance(to: time)
+            case .captureLoss(let point, let from, let to):
+                for c in [quick, full] { c.captureLost(at: point, dropped: 3, from: from, to: to) }
+                (a, b) = ([], [])
             }
             let (sa, sb) = (summary(a) + quick.allFlows.map(describe), summary(b) + full.allFlows.map(describe))
             #expect(sa == sb, "\(context), input \(n)")
@@ -219,46 +224,26 @@ extension JudgeShortcutTests {
     /// it decides nothing) and answered all the same, then requests awaiting their replies
     /// until it rolls out of the list: its reply, alone, is an exchange that finished.
     @Test func anAnswerLeftAloneWhenItsRequestRollsOutIsJudged() {
-        let echoes = [L.ns1, L.veth1, L.docker1, L.enX0, L.remote]
         func ping(_ seq: UInt16, at micros: Int64, hops: [Int] = [0, 1, 2, 3, 4]) -> [Input] {
             hops.map { i in
-                .packet(L.echo(i >= 3 ? L.hostIP : L.ns1IP, L.remoteIP, id: 27, seq: seq, ipid: 1000 + seq, dir: .inbound), echoes[i],
+                .packet(L.echo(i >= 3 ? L.hostIP : L.ns1IP, L.remoteIP, id: 27, seq: seq, ipid: 1000 + seq, dir: .inbound), Self.out[i],
                         EventTime(micros: Self.t0.micros + micros + Int64(i) * 20))
             }
         }
         func pong(_ seq: UInt16, at micros: Int64) -> [Input] {
-            echoes.reversed().enumerated().map { i, point in
+            Self.out.reversed().enumerated().map { i, point in
                 .packet(L.echo(L.remoteIP, i <= 1 ? L.hostIP : L.ns1IP, reply: true, id: 27, seq: seq, ipid: 5000 + seq, dir: .inbound), point,
                         EventTime(micros: Self.t0.micros + micros + Int64(i) * 20))
             }
         }
-        let quick = Correlator(paths: L.paths, lossTimeout: 0.05, maxFlows: 100)
-        let full = Correlator(paths: L.paths, lossTimeout: 0.05, maxFlows: 100)
-        full.judgesInFull = true
-        for c in [quick, full] {
-            c.captureLost(at: L.enX0, dropped: 3, from: Self.t0, to: EventTime(micros: Self.t0.micros + 1000))
-        }
-        var inputs: [Input] = [.conntrack(L.pingEntry(.new), Self.t0)]
+        var inputs: [Input] = [.captureLoss(L.enX0, Self.t0, EventTime(micros: Self.t0.micros + 1000)),
+                               .conntrack(L.pingEntry(.new), Self.t0)]
         inputs += ping(1, at: 0, hops: [0, 1, 2])
         inputs += pong(1, at: 500)
         inputs.append(.advance(EventTime(micros: Self.t0.micros + 60_000)))
         inputs += ping(2, at: 100_000)
         for k in 0..<31 { inputs += ping(UInt16(10 + k), at: 100_200 + Int64(k) * 100, hops: [0, 1]) }
-        for (n, input) in inputs.enumerated() {
-            let a: [FlowChange], b: [FlowChange]
-            switch input {
-            case .packet(let p, let point, let time):
-                a = quick.ingest(packet: p, at: point, time: time)
-                b = full.ingest(packet: p, at: point, time: time)
-            case .conntrack(let e, let time):
-                a = quick.ingest(conntrack: e, netns: "hthost", time: time)
-                b = full.ingest(conntrack: e, netns: "hthost", time: time)
-            case .advance(let time):
-                a = quick.advance(to: time)
-                b = full.advance(to: time)
-            }
-            #expect(Self.summary(a) + quick.allFlows.map(Self.describe) == Self.summary(b) + full.allFlows.map(Self.describe), "input \(n)")
-        }
+        let (_, full) = Self.compare(inputs, "answer alone")
         #expect(full.allFlows.first?.verdict.state == .replied, "\(full.allFlows.first.map(Self.describe) ?? "-")")
     }
 }
@@ -266,7 +251,7 @@ extension JudgeShortcutTests {
 extension JudgeShortcutTests.Input {
     var time: EventTime {
         switch self {
-        case .packet(_, _, let t), .conntrack(_, let t), .advance(let t): t
+        case .packet(_, _, let t), .conntrack(_, let t), .advance(let t), .captureLoss(_, let t, _): t
         }
     }
 }
