@@ -8,8 +8,9 @@ import Testing
     let t = EventTime(seconds: 1_795_438_391, micros: 5)
     let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
 
-    @Test func aHopFitsInFortyBytes() {
-        #expect(MemoryLayout<Hop>.stride == 40)
+    /// A 5-hop journey's hops then take malloc's 208-byte size, not 240.
+    @Test func aHopFitsInThirtyTwoBytes() {
+        #expect(MemoryLayout<Hop>.stride == 32)
     }
 
     /// A flow's box (header, flow, LRU links, flag) must stay within 360 bytes: malloc's 368-byte
@@ -37,7 +38,11 @@ import Testing
             var h = Hop(point: L.docker1, dir: dir, time: t, src: src, dst: dst, sport: 40000, dport: nil, icmpID: 27, ttl: 63)
             #expect(h.src == src && h.dst == dst && h.dir == dir && h.point == L.docker1 && h.time == t)
             #expect(h.sport == 40000 && h.dport == nil && h.icmpID == 27 && h.ttl == 63 && h.deltaMicros == nil)
-            for d: Int64? in [0, 7, Int64(Int32.max), Int64(Int32.min), Int64(Int32.min) + 1, -5, 1 << 40, -(1 << 40), Int64.min, nil, 12] {
+            // Inline deltas lie strictly within ±2^26 µs; the edges and beyond go to the overflow.
+            let edge: Int64 = 1 << 26
+            let deltas: [Int64?] = [0, 7, edge - 1, edge, -edge, -edge + 1, Int64(Int32.max), Int64(Int32.min), -5,
+                                    1 << 40, -(1 << 40), Int64.min, nil, 12]
+            for d in deltas {
                 h.deltaMicros = d
                 #expect(h.deltaMicros == d, "delta \(String(describing: d))")
                 #expect(h.src == src && h.dst == dst && h.dir == dir)

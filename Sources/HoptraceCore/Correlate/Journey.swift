@@ -1,38 +1,62 @@
 /// One sighting of a packet at a capture point.
 ///
-/// Stored packed (40 bytes, not 88): every flow keeps its latest journeys' hops, and at
+/// Stored packed (32 bytes, not 88): every flow keeps its latest journeys' hops, and at
 /// 100k flows the hops were a third of the correlator's memory. Two IPv4 addresses share
-/// one word; what does not fit (an IPv6 address, a delta beyond ±35 minutes) goes to a
-/// shared `HopOverflow`. The optionals are values plus a bit each.
+/// one word; what does not fit (an IPv6 address, a delta beyond ±67 seconds) goes to a
+/// shared `HopOverflow` in that word's place. The optionals are values plus a bit each; the
+/// bits share a word with the delta.
 public struct Hop: Sendable, Equatable {
+    // In this order the fields fill 32 bytes: the 9-byte `addresses` leaves room for `ttl`
+    // and the ports before the next 4-byte boundary.
     public var time: EventTime
-    /// IPv4 source (high half) and destination (low half), when `overflow` is nil.
-    private var v4Pair: UInt64 = 0
-    /// What does not fit inline; nil for the usual IPv4 hop.
-    private var overflow: HopOverflow?
-    public var point: CapturePoint
-    /// `deltaMicros` when it fits (`Self.none`: nil, or see `overflow`).
-    private var delta32: Int32 = Hop.none
+    private var addresses: Addresses
+    public var ttl: UInt8
     private var sportValue: UInt16 = 0
     private var dportValue: UInt16 = 0
     private var icmpIDValue: UInt16 = 0
-    public var ttl: UInt8
-    private var bits: Bits = []
+    public var point: CapturePoint
+    /// The flag bits (low 5) and `deltaMicros` as a 27-bit signed value above them
+    /// (`noDelta`: nil, or the delta is in the overflow).
+    private var word: UInt32 = UInt32(bitPattern: Hop.noDelta << Hop.deltaShift)
 
-    private struct Bits: OptionSet, Sendable, Equatable {
-        let rawValue: UInt8
-        static let sport = Bits(rawValue: 1), dport = Bits(rawValue: 2), icmpID = Bits(rawValue: 4)
-        /// The direction (two bits).
-        static let dirShift: UInt8 = 3, dirMask = Bits(rawValue: 3 << 3)
+    private enum Addresses: Sendable {
+        /// IPv4 source (high half) and destination (low half).
+        case v4(UInt64)
+        /// What does not fit inline.
+        case wide(HopOverflow)
     }
 
-    private static let none = Int32.min
+    private struct Bits: OptionSet, Sendable, Equatable {
+        let rawValue: UInt32
+        static let sport = Bits(rawValue: 1), dport = Bits(rawValue: 2), icmpID = Bits(rawValue: 4)
+        /// The direction (two bits).
+        static let dirShift: UInt32 = 3, dirMask = Bits(rawValue: 3 << 3)
+        static let all = Bits(rawValue: 31)
+    }
+
+    private static let deltaShift: Int32 = 5
+    /// The one 27-bit value no inline delta takes; inline deltas lie strictly within ±2^26 µs.
+    private static let noDelta: Int32 = -(1 << 26)
+
+    private var bits: Bits {
+        get { Bits(rawValue: word & Bits.all.rawValue) }
+        set { word = word & ~Bits.all.rawValue | newValue.rawValue }
+    }
+    private var delta27: Int32 {
+        get { Int32(bitPattern: word) >> Self.deltaShift }
+        set { word = UInt32(bitPattern: newValue << Self.deltaShift) | bits.rawValue }
+    }
+    private var overflow: HopOverflow? {
+        if case .wide(let o) = addresses { return o }
+        return nil
+    }
 
     public init(point: CapturePoint, dir: PacketDirection, time: EventTime, src: IPAddress, dst: IPAddress,
                 sport: UInt16? = nil, dport: UInt16? = nil, icmpID: UInt16? = nil, ttl: UInt8 = 0) {
         self.point = point
         self.time = time
         self.ttl = ttl
+        addresses = .v4(0)
         setAddresses(src: src, dst: dst)
         self.dir = dir
         self.sport = sport
@@ -41,11 +65,21 @@ public struct Hop: Sendable, Equatable {
     }
 
     public var src: IPAddress {
-        get { overflow?.src ?? .v4(IPv4Address(UInt32(truncatingIfNeeded: v4Pair >> 32))) }
+        get {
+            switch addresses {
+            case .v4(let pair): .v4(IPv4Address(UInt32(truncatingIfNeeded: pair >> 32)))
+            case .wide(let o): o.src
+            }
+        }
         set { setAddresses(src: newValue, dst: dst) }
     }
     public var dst: IPAddress {
-        get { overflow?.dst ?? .v4(IPv4Address(UInt32(truncatingIfNeeded: v4Pair))) }
+        get {
+            switch addresses {
+            case .v4(let pair): .v4(IPv4Address(UInt32(truncatingIfNeeded: pair)))
+            case .wide(let o): o.dst
+            }
+        }
         set { setAddresses(src: src, dst: newValue) }
     }
     public var dir: PacketDirection {
@@ -58,7 +92,7 @@ public struct Hop: Sendable, Equatable {
             }
         }
         set {
-            let i: UInt8 = switch newValue {
+            let i: UInt32 = switch newValue {
             case .inbound: 0
             case .outbound: 1
             case .host: 2
@@ -84,14 +118,16 @@ public struct Hop: Sendable, Equatable {
     /// Time since the previous hop in path order (nil for the first; never negative when
     /// the correlator sets it).
     public var deltaMicros: Int64? {
-        get { delta32 != Self.none ? Int64(delta32) : overflow?.delta }
+        get { delta27 != Self.noDelta ? Int64(delta27) : overflow?.delta }
         set {
-            if let d = newValue, let small = Int32(exactly: d), small != Self.none {
-                delta32 = small
-                if overflow?.delta != nil { overflow = HopOverflow(src: src, dst: dst, delta: nil) }
+            if let d = newValue, d > Int64(Self.noDelta), d < -Int64(Self.noDelta) {
+                delta27 = Int32(d)
+                if overflow?.delta != nil { addresses = .wide(HopOverflow(src: src, dst: dst, delta: nil)) }
             } else {
-                delta32 = Self.none
-                if newValue != nil || overflow?.delta != nil { overflow = HopOverflow(src: src, dst: dst, delta: newValue) }
+                delta27 = Self.noDelta
+                if newValue != nil || overflow?.delta != nil {
+                    addresses = .wide(HopOverflow(src: src, dst: dst, delta: newValue))
+                }
             }
             normalize()
         }
@@ -100,7 +136,7 @@ public struct Hop: Sendable, Equatable {
     /// Shares `other`'s overflow when it holds the same (a packet's IPv6 hops then hold one between them).
     mutating func shareOverflow(with other: Hop) {
         guard let mine = overflow, let theirs = other.overflow, mine !== theirs, mine == theirs else { return }
-        overflow = theirs
+        addresses = .wide(theirs)
     }
 
     public static func == (a: Hop, b: Hop) -> Bool {
@@ -114,21 +150,18 @@ public struct Hop: Sendable, Equatable {
     }
 
     private mutating func setAddresses(src: IPAddress, dst: IPAddress) {
-        let far = delta32 == Self.none ? overflow?.delta : nil
+        let far = delta27 == Self.noDelta ? overflow?.delta : nil
         if case .v4(let s) = src, case .v4(let d) = dst, far == nil {
-            v4Pair = UInt64(s.raw) << 32 | UInt64(d.raw)
-            overflow = nil
+            addresses = .v4(UInt64(s.raw) << 32 | UInt64(d.raw))
         } else {
-            v4Pair = 0
-            overflow = HopOverflow(src: src, dst: dst, delta: far)
+            addresses = .wide(HopOverflow(src: src, dst: dst, delta: far))
         }
     }
 
     /// Back inline once nothing needs the overflow.
     private mutating func normalize() {
         if let o = overflow, o.delta == nil, case .v4(let s) = o.src, case .v4(let d) = o.dst {
-            v4Pair = UInt64(s.raw) << 32 | UInt64(d.raw)
-            overflow = nil
+            addresses = .v4(UInt64(s.raw) << 32 | UInt64(d.raw))
         }
     }
 }
