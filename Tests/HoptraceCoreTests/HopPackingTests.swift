@@ -13,10 +13,43 @@ import Testing
         #expect(MemoryLayout<Hop>.stride == 32)
     }
 
-    /// A flow's box (header, flow, LRU links, flag) must stay within 360 bytes: malloc's 368-byte
-    /// size, not the 384 one. 100k flows hold one box each.
-    @Test func aFlowFitsIn320Bytes() {
-        #expect(MemoryLayout<Flow>.size <= 320)
+    /// A flow's box (header, flow, LRU links, flag) must stay within 280 bytes: malloc's 288-byte
+    /// size, not the 368 one of a 320-byte flow. 100k flows hold one box each.
+    @Test func aFlowFitsIn240Bytes() {
+        #expect(MemoryLayout<Flow>.size <= 240)
+    }
+
+    @Test func aFlowKeepsItsKeysNamespaceFlagsAndRareParts() {
+        let v4 = FlowKey(proto: 6, src: L.ip(L.ns1IP), dst: L.ip(L.remoteIP), sport: 40000, dport: 443)
+        let mixed = FlowKey(proto: 17, src: v6a, dst: L.ip(L.remoteIP), sport: 0, dport: 65535)
+        var f = Flow(id: 7, proto: 6, echo: true, orig: v4, time: t)
+        #expect(f.orig == v4 && f.reply == nil && f.echo && f.verdictByLatest && !f.seenReply && !f.ended)
+        #expect(f.conntrackNetns == nil && f.diagnosis == nil && f.lastError == nil && f.proxy == nil)
+        f.orig = mixed
+        f.reply = FlowKey(proto: 17, src: v6b, dst: v6a, sport: 1, dport: 2)
+        #expect(f.orig == mixed && f.reply == FlowKey(proto: 17, src: v6b, dst: v6a, sport: 1, dport: 2))
+        f.reply = v4
+        #expect(f.reply == v4 && f.orig == mixed)
+        f.conntrackNetns = "ht-ns"
+        #expect(f.conntrackNetns == "ht-ns")
+        f.conntrackNetns = "other"
+        #expect(f.conntrackNetns == "other")
+        f.conntrackNetns = nil
+        #expect(f.conntrackNetns == nil)
+        f.seenReply = true
+        f.ended = true
+        f.echo = false
+        f.verdictByLatest = false
+        #expect(f.seenReply && f.ended && !f.echo && !f.verdictByLatest && !f.everAnswered && !f.natStopped)
+        f.everAnswered = true
+        f.natStopped = true
+        f.verdictSettled = true
+        #expect(f.everAnswered && f.natStopped && f.verdictSettled && f.seenReply && f.proto == 6 && f.id == 7)
+        let e = Flow.RelatedError(type: 3, code: 1, from: L.ip(L.hostIP), at: L.enX0, time: t)
+        f.lastError = e
+        #expect(f.lastError == e && f.diagnosis == nil && f.proxy == nil)
+        f.lastError = nil
+        #expect(f.lastError == nil)
     }
 
     @Test func theReplyCounterKeepsEveryValueButTheLast() {

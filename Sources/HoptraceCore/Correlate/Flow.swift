@@ -14,35 +14,85 @@ public struct Flow: Sendable {
     /// Stable and increasing: a merged flow keeps the id of the one it merged into.
     public let id: Int
     /// The original direction: as first seen, then as conntrack's orig tuple.
-    public internal(set) var orig: FlowKey
+    public internal(set) var orig: FlowKey {
+        get { origKey.key }
+        set { origKey = PackedFlowKey(newValue) }
+    }
     /// conntrack's reply tuple; nil before any conntrack event.
-    public internal(set) var reply: FlowKey?
+    public internal(set) var reply: FlowKey? {
+        get { replyKey?.key }
+        set { replyKey = newValue.map(PackedFlowKey.init) }
+    }
+    private var origKey: PackedFlowKey
+    private var replyKey: PackedFlowKey?
     /// conntrack's own tuples (ICMP type/code/id), for output: the last event's (the last of
     /// `events`, which always keeps one).
     public var conntrackOrig: ConntrackEvent.Tuple? { events.last?.orig }
     public var conntrackReply: ConntrackEvent.Tuple? { events.last?.reply }
     /// The namespace whose conntrack reported this flow.
-    public internal(set) var conntrackNetns: String?
+    public internal(set) var conntrackNetns: String? {
+        get { netnsHandle == Self.noNetns ? nil : CapturePointNames.shared.names(netnsHandle).netns }
+        set {
+            guard newValue != conntrackNetns else { return }
+            netnsHandle = newValue.map { CapturePointNames.shared.intern(netns: $0, iface: "") } ?? Self.noNetns
+        }
+    }
     /// Status, TCP state and id of the last conntrack event.
     public var conntrackStatus: ConntrackStatus { events.last?.status ?? [] }
     public var conntrackState: String? { events.last?.tcpState.map(ConntrackEvent.stateName) }
     public var conntrackID: UInt32? { events.last?.id }
-    public internal(set) var seenReply = false
-    // The small fields together (they would each pad out a word elsewhere).
+    public internal(set) var seenReply: Bool {
+        get { flags.contains(.seenReply) }
+        set { flags.set(.seenReply, newValue) }
+    }
+    // The small fields together in one word: the protocol, the flags and the namespace's handle.
     public internal(set) var proto: UInt8
+    private var flags: Flags = [.verdictByLatest]
+    /// `conntrackNetns` interned with the capture points' names (a run has a handful of
+    /// namespaces): a String would cost every flow two words.
+    private var netnsHandle = Flow.noNetns
+    private static let noNetns = UInt32.max
     /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
-    public internal(set) var echo: Bool
+    public internal(set) var echo: Bool {
+        get { flags.contains(.echo) }
+        set { flags.set(.echo, newValue) }
+    }
     /// conntrack destroyed the entry; the flow is no longer indexed.
-    public internal(set) var ended = false
+    public internal(set) var ended: Bool {
+        get { flags.contains(.ended) }
+        set { flags.set(.ended, newValue) }
+    }
     /// Some exchange of this flow was ever answered (non-echo flows: a request left without
     /// an answer after that is not yet a failure — a final ACK draws none).
-    var everAnswered = false
+    var everAnswered: Bool {
+        get { flags.contains(.everAnswered) }
+        set { flags.set(.everAnswered, newValue) }
+    }
     /// The verdict is a finished exchange's outcome (not what is in flight).
-    var verdictSettled = false
+    var verdictSettled: Bool {
+        get { flags.contains(.verdictSettled) }
+        set { flags.set(.verdictSettled, newValue) }
+    }
     /// Some rewrite in `nat` has stopped (`until` set): a sighting showing it again must clear that.
-    var natStopped = false
+    var natStopped: Bool {
+        get { flags.contains(.natStopped) }
+        set { flags.set(.natStopped, newValue) }
+    }
     /// The verdict is the latest journey's own (so moving any journey on may change it).
-    var verdictByLatest = true
+    var verdictByLatest: Bool {
+        get { flags.contains(.verdictByLatest) }
+        set { flags.set(.verdictByLatest, newValue) }
+    }
+
+    private struct Flags: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let seenReply = Flags(rawValue: 1), echo = Flags(rawValue: 2), ended = Flags(rawValue: 4)
+        static let everAnswered = Flags(rawValue: 8), verdictSettled = Flags(rawValue: 16)
+        static let natStopped = Flags(rawValue: 32), verdictByLatest = Flags(rawValue: 64)
+        mutating func set(_ f: Flags, _ on: Bool) {
+            if on { insert(f) } else { remove(f) }
+        }
+    }
     /// The last conntrack events, oldest first (bounded).
     public internal(set) var events: [ConntrackRecord] = []
     /// The last journeys, by first sighting (bounded).
@@ -71,20 +121,33 @@ public struct Flow: Sendable {
     }
     private var replySeenAtValue = PackedTime()
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
-    /// Boxed: most flows never have one, and inline it would cost every flow its ~200 bytes.
     public internal(set) var diagnosis: Diagnosis? {
-        get { diagnosisBox?.value }
-        set { diagnosisBox = newValue.map(Boxed.init) }
+        get { rare?.value.diagnosis }
+        set { changeRare { $0.diagnosis = newValue } }
     }
-    private var diagnosisBox: Boxed<Diagnosis>?
-    /// Boxed too: only flows that drew an ICMP error have one.
+    /// The ICMP error most recently seen about this flow.
     public internal(set) var lastError: RelatedError? {
-        get { lastErrorBox?.value }
-        set { lastErrorBox = newValue.map(Boxed.init) }
+        get { rare?.value.lastError }
+        set { changeRare { $0.lastError = newValue } }
     }
-    private var lastErrorBox: Boxed<RelatedError>?
     /// A userland proxy (docker-proxy) relayed this connection: the pair it makes (`ProxyLinker`).
-    public internal(set) var proxy: ProxyLink?
+    public internal(set) var proxy: ProxyLink? {
+        get { rare?.value.proxy }
+        set { changeRare { $0.proxy = newValue } }
+    }
+    /// diagnosis, lastError and proxy behind one reference, nil while none is set: most flows
+    /// never have one, and inline they would cost every flow about 250 bytes (boxed, three words).
+    private var rare: Boxed<RareParts>?
+    private struct RareParts: Sendable {
+        var diagnosis: Diagnosis?
+        var lastError: RelatedError?
+        var proxy: ProxyLink?
+    }
+    private mutating func changeRare(_ change: (inout RareParts) -> Void) {
+        var parts = rare?.value ?? RareParts()
+        change(&parts)
+        rare = parts.diagnosis == nil && parts.lastError == nil && parts.proxy == nil ? nil : Boxed(parts)
+    }
 
     /// Where in `journeys` the journey index's entry for `sig` is.
     func indexedJourney(_ sig: JourneySignature) -> Int? {
@@ -126,11 +189,11 @@ public struct Flow: Sendable {
     init(id: Int, proto: UInt8, echo: Bool, orig: FlowKey, time: EventTime) {
         self.id = id
         self.proto = proto
-        self.echo = echo
-        self.orig = orig
+        origKey = PackedFlowKey(orig)
         firstSeen = time
         lastSeen = time
         verdict = Verdict(.inFlight, at: nil, reason: "nothing seen yet")
+        self.echo = echo
     }
 
     public var packets: Int { requestPackets + replyPackets + relatedPackets }
