@@ -135,14 +135,16 @@ import Testing
         #expect(popped == [box.flow.id])
     }
 
-    /// The open-addressing key index against a plain dictionary: thousands of flows filed,
+    /// The open-addressing index against plain dictionaries: thousands of flows filed,
     /// re-keyed (conntrack naming NAT'd reply tuples) and removed in random order, in a
-    /// table small enough that probe runs collide, wrap and are shifted back on removal.
+    /// table small enough that probe runs collide, wrap and are shifted back on removal;
+    /// ids share the table with keys, and every live flow's id must find it.
     @Test func theKeyIndexAgreesWithADictionaryThroughChurn() {
         var table = FlowTable(maxFlows: 100_000)
         var rng = SplitMix64(seed: 0x4B45_5931)
         var model: [FlowKey: Int] = [:]  // canonical key -> id
         var live: [Int: FlowBox] = [:]
+        var removed: [Int] = []
         func udp(_ n: UInt64) -> FlowKey {
             FlowKey(proto: 17, src: .v4(IPv4Address(0xAC12_0000 | UInt32(n % 300))), dst: L.ip(L.remoteIP),
                     sport: UInt16(1024 + n % 5000), dport: 53)
@@ -174,7 +176,8 @@ import Testing
                 guard let b = live.values.randomElement(using: &rng) else { continue }
                 unfile(b)
                 live[b.flow.id] = nil
-                table.remove(b.flow.id)
+                removed.append(b.flow.id)
+                #expect(table.remove(b.flow.id) === b)
             }
             if step % 997 == 0 || step == 39_999 {
                 #expect(table.keyIndexCount == model.count, "step \(step)")
@@ -184,6 +187,11 @@ import Testing
                 for k in (0..<200).map({ _ in udp(rng.next()) }) where model[k.canonical] == nil {
                     #expect(table.id(for: k) == nil, "step \(step): \(k) found but never filed")
                 }
+                #expect(table.count == live.count && table.lruCount == live.count, "step \(step)")
+                for (id, b) in live { #expect(table.box(id) === b, "step \(step): flow \(id)") }
+                #expect(Set(table.boxes.map { ObjectIdentifier($0) }) == Set(live.values.map { ObjectIdentifier($0) }))
+                #expect(table.flowsByID.map(\.id) == live.keys.sorted())
+                for gone in removed.suffix(50) { #expect(table.box(gone) == nil, "step \(step): removed flow \(gone) found") }
             }
         }
     }

@@ -7,6 +7,8 @@ final class FlowBox {
     var older: Unmanaged<FlowBox>?
     var newer: Unmanaged<FlowBox>?
     var linked = false
+    /// Where `FlowTable` holds it.
+    var slot: Int32 = -1
 
     init(_ flow: Flow) { self.flow = flow }
 }

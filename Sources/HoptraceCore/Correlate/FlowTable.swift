@@ -1,5 +1,5 @@
 /// The correlator's flows and the bookkeeping that finds, bounds and times them, each in
-/// O(1) amortised: a key index (a packet's key to its flow), the least-recently-seen order
+/// O(1) amortised: an index (a packet's key, or a flow's id, to its flow), the least-recently-seen order
 /// (who goes when `maxFlows` are held) and a heap of deadlines (when a flow's unsettled
 /// journeys are due to be judged).
 ///
@@ -11,27 +11,31 @@
 /// deadline is the heap entry equal to its `scheduled`, and any other entry for it is stale.
 struct FlowTable {
     let maxFlows: Int
-    private var flows: [Int: FlowBox] = [:]
-    private var keyIndex = KeyIndex()
+    /// The boxes held, each at its `slot`; freed slots are reused. (What holds them: the
+    /// index and the LRU list do not retain.)
+    private var slots: [FlowBox?] = []
+    private var freeSlots: [Int32] = []
+    private var keyIndex = FlowIndex()
     private var lru = LRUList()
     private var deadlines = DeadlineHeap()
     /// Stale heap entries are dropped once the heap outgrows this (then twice what is left).
     private var compactAt = 4096
     private var nextFlowID = 1
 
-    init(maxFlows: Int) { self.maxFlows = max(1, maxFlows) }
+    /// At most 2^31 − 1 flows: a box's slot is an Int32.
+    init(maxFlows: Int) { self.maxFlows = min(Int(Int32.max), max(1, maxFlows)) }
 
     // MARK: - Reading
 
-    var count: Int { flows.count }
+    private(set) var count = 0
     /// Key index entries: one serves a key and its reverse.
     var keyIndexCount: Int { keyIndex.count }
     var lruCount: Int { lru.count }
     /// Heap entries, stale ones included.
     var deadlineCount: Int { deadlines.count }
-    var boxes: Dictionary<Int, FlowBox>.Values { flows.values }
+    var boxes: [FlowBox] { slots.compactMap { $0 } }
 
-    func box(_ id: Int) -> FlowBox? { flows[id] }
+    func box(_ id: Int) -> FlowBox? { keyIndex[id: id] }
 
     /// The id filed under a key (or its reverse).
     func id(for key: FlowKey) -> Int? { keyIndex[key]?.flow.id }
@@ -40,15 +44,15 @@ struct FlowTable {
     func box(for key: FlowKey) -> FlowBox? { keyIndex[key] }
 
     /// Every flow held, by id.
-    /// (Sorting the ids, not the flows: a view asks for this every frame.)
-    var flowsByID: [Flow] { flows.keys.sorted().map { flows[$0]!.flow } }
+    /// (Sorting the boxes, not the flows: a view asks for this every frame.)
+    var flowsByID: [Flow] { boxes.sorted { $0.flow.id < $1.flow.id }.map(\.flow) }
 
     // MARK: - Holding
 
     /// While the table is full, removes the least recently seen flow and returns it (the
     /// caller reports its end); nil once there is room for one more.
     mutating func evictForRoom() -> FlowBox? {
-        guard flows.count >= maxFlows, let victim = lru.oldest else { return nil }
+        guard count >= maxFlows, let victim = lru.oldest else { return nil }
         return remove(victim.flow.id)
     }
 
@@ -58,7 +62,15 @@ struct FlowTable {
         let id = nextFlowID
         nextFlowID += 1
         let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
-        flows[id] = box
+        if let free = freeSlots.popLast() {
+            box.slot = free
+            slots[Int(free)] = box
+        } else {
+            box.slot = Int32(slots.count)
+            slots.append(box)
+        }
+        count += 1
+        keyIndex.fileID(box)
         keyIndex.file(box)
         lru.touch(box)
         return box
@@ -68,9 +80,13 @@ struct FlowTable {
     /// go stale). Returns the box, nil when no such flow was held.
     @discardableResult
     mutating func remove(_ id: Int) -> FlowBox? {
+        guard let box = keyIndex[id: id] else { return nil }
         unindex(id)
-        guard let box = flows.removeValue(forKey: id) else { return nil }
+        keyIndex.removeID(of: box)
         lru.remove(box)
+        slots[Int(box.slot)] = nil
+        freeSlots.append(box.slot)
+        count -= 1
         return box
     }
 
@@ -83,7 +99,7 @@ struct FlowTable {
     /// flow's keys change (conntrack names its tuples): the index finds a flow through the
     /// keys it has, so a key it no longer has would stay filed, unreachable, for good.
     mutating func unindex(_ id: Int) {
-        guard let box = flows[id] else { return }
+        guard let box = keyIndex[id: id] else { return }
         let orig = box.flow.orig, reply = box.flow.reply
         keyIndex.remove(orig, of: box)
         if let reply { keyIndex.remove(reply, of: box) }
@@ -92,7 +108,7 @@ struct FlowTable {
     /// Files the flow under its keys (orig and reply) and their reverses, taking them from
     /// any flow that had them too.
     mutating func index(_ id: Int) {
-        guard let box = flows[id] else { return }
+        guard let box = keyIndex[id: id] else { return }
         keyIndex.file(box)
     }
 
@@ -110,7 +126,7 @@ struct FlowTable {
     mutating func popDue(at now: EventTime) -> FlowBox? {
         while let top = deadlines.top, top.time <= now {
             _ = deadlines.pop()
-            guard let box = flows[top.flowID], box.flow.scheduled == top.time else { continue }
+            guard let box = keyIndex[id: top.flowID], box.flow.scheduled == top.time else { continue }
             box.flow.scheduled = nil
             return box
         }
@@ -122,8 +138,8 @@ struct FlowTable {
     mutating func compactDeadlines() {
         guard deadlines.count > compactAt else { return }
         // A copy of the reference, not of the storage: `deadlines` is being changed meanwhile.
-        let flows = self.flows
-        deadlines.filter { flows[$0.flowID]?.flow.scheduled == $0.time }
+        let index = keyIndex
+        deadlines.filter { index[id: $0.flowID]?.flow.scheduled == $0.time }
         compactAt = max(4096, 2 * deadlines.count)
     }
 }
