@@ -55,7 +55,8 @@ public final class Correlator {
 
     private var lastPath: (query: PathQuery, path: [CapturePoint])?
     /// Counts topology changes: a journey's path from an earlier epoch is asked for again.
-    private(set) var pathEpoch = 0
+    /// Wraps (compared for equality only: a journey would need 2^32 topology changes to look current again).
+    private(set) var pathEpoch: UInt32 = 0
     /// Judges journeys and flows (pure: the correlator stores what it says).
     let policy: VerdictPolicy
     /// How many verdict changes a flow keeps in its history.
@@ -83,7 +84,7 @@ public final class Correlator {
         self.maxFlows = max(1, maxFlows)
         table = FlowTable(maxFlows: maxFlows)
         self.journeyWindow = journeyWindow
-        self.maxJourneysPerFlow = min(max(1, maxJourneysPerFlow), 1 << 20)  // the ring counts in 32 bits
+        self.maxJourneysPerFlow = min(max(1, maxJourneysPerFlow), 1 << 20)  // the ring counts in 21 bits
         self.maxEventsPerFlow = max(1, maxEventsPerFlow)
     }
 
@@ -163,7 +164,7 @@ public final class Correlator {
     public func topologyChanged() {
         pathCache.removeAll()
         lastPath = nil
-        pathEpoch += 1
+        pathEpoch &+= 1
     }
 
     // MARK: - Reading

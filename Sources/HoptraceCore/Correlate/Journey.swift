@@ -185,8 +185,8 @@ public struct Journey: Sendable {
     /// reply direction, or an ICMP error about the flow.
     public enum Leg: String, Sendable { case request, reply, error }
 
-    // The small fields together: 120 bytes, not 128 (a flow's ring of one journey then fits
-    // malloc's 160-byte size).
+    // The small fields together: 112 bytes, not 128 (a flow's ring of one journey then fits
+    // malloc's 144-byte size).
     /// Increasing within its flow.
     public internal(set) var id: Int
     /// In path order, then time.
@@ -201,6 +201,8 @@ public struct Journey: Sendable {
     public internal(set) var icmpSeq: UInt16?
     /// ICMP error type and code (error journeys).
     public internal(set) var icmpError: (type: UInt8, code: UInt8)?
+    /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
+    var pathEpoch: UInt32 = 0
     public internal(set) var firstTime: EventTime
     public internal(set) var lastTime: EventTime
 
@@ -209,8 +211,6 @@ public struct Journey: Sendable {
     /// sighting with that signature may join (at most one per signature). A flag here
     /// instead of a per-flow dictionary: no allocation, no hashing.
     var indexed = false
-    /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
-    var pathEpoch = 0
 
     init(id: Int, leg: Leg, hops: [Hop], path: [CapturePoint], verdict: Verdict, settled: Bool, icmpSeq: UInt16?,
          icmpError: (type: UInt8, code: UInt8)?, firstTime: EventTime, lastTime: EventTime, signature: JourneySignature) {

@@ -84,24 +84,26 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
 
 /// The ring's buffer: `count` journeys from slot `head` on, wrapping at `capacity`.
 final class JourneyStorage: ManagedBuffer<JourneyStorage.Header, Journey> {
-    /// 32-bit: with the header of the buffer's object, a ring of one journey fits 152 bytes.
+    /// 21 bits each in one word: with the header of the buffer's object, a ring of one
+    /// journey fits 136 bytes (malloc's 144 size).
     struct Header {
-        private var count32: Int32
-        private var head32: Int32
-        private var capacity32: Int32
+        private var word: UInt64
+        static let limit = 1 << 21
+        private static let mask: UInt64 = (1 << 21) - 1
         init(count: Int, head: Int, capacity: Int) {
-            (count32, head32, capacity32) = (Int32(count), Int32(head), Int32(capacity))
+            precondition(count < Self.limit && head < Self.limit && capacity < Self.limit, "journey ring too large")
+            word = UInt64(count) | UInt64(head) << 21 | UInt64(capacity) << 42
         }
         var count: Int {
-            get { Int(count32) }
-            set { count32 = Int32(newValue) }
+            get { Int(word & Self.mask) }
+            set { word = word & ~Self.mask | UInt64(newValue) & Self.mask }
         }
         var head: Int {
-            get { Int(head32) }
-            set { head32 = Int32(newValue) }
+            get { Int(word >> 21 & Self.mask) }
+            set { word = word & ~(Self.mask << 21) | (UInt64(newValue) & Self.mask) << 21 }
         }
         /// The ring's size: slots the buffer was made with (ManagedBuffer may give more).
-        var capacity: Int { Int(capacity32) }
+        var capacity: Int { Int(word >> 42 & Self.mask) }
     }
 
     static func make(capacity: Int, from journeys: ArraySlice<Journey>) -> JourneyStorage {
