@@ -1,13 +1,12 @@
 extension Flow {
-    /// A conntrack event as it arrived for this flow, packed: 80 bytes inline, where the event
+    /// A conntrack event as it arrived for this flow, packed: 72 bytes inline, where the event
     /// behind a reference took ~210 on the heap (its tuples' addresses are 17-byte enums and its
     /// ports optionals). At 100k flows with one event each that was a seventh of the memory.
-    /// IPv4 tuples are held as words; IPv6 ones, and counters, behind shared references.
+    /// IPv4 tuples are held as words; IPv6 ones, and counters, behind one shared reference.
     public struct ConntrackRecord: Sendable {
         public var time: EventTime
-        /// Both tuples as the event had them, when an address is IPv6 (the words are then unused).
-        private let wide: Boxed<(orig: ConntrackEvent.Tuple, reply: ConntrackEvent.Tuple)>?
-        private let countersBox: Boxed<ConntrackEvent.Counters>?
+        /// What does not fit inline (nil when nothing: an IPv4 event without counters).
+        private let extras: Boxed<Extras>?
         /// Source (high half) and destination (low half) of each IPv4 tuple.
         private let origAddresses: UInt64
         private let replyAddresses: UInt64
@@ -25,6 +24,12 @@ extension Flow {
         private let tcpStateValue: UInt8
         private let bits: Bits
 
+        private struct Extras: Sendable {
+            /// Both tuples as the event had them, when an address is IPv6 (the words are then unused).
+            var wide: (orig: ConntrackEvent.Tuple, reply: ConntrackEvent.Tuple)?
+            var counters: ConntrackEvent.Counters?
+        }
+
         private struct Bits: OptionSet, Sendable {
             let rawValue: UInt16
             static let timeout = Bits(rawValue: 1), tcpState = Bits(rawValue: 2)
@@ -40,7 +45,6 @@ extension Flow {
             mark = e.mark
             zone = e.zone
             id = e.id
-            countersBox = e.counters.map(Boxed.init)
             timeoutValue = e.timeout ?? 0
             tcpStateValue = e.tcpState ?? 0
             var bits: Bits = []
@@ -58,26 +62,26 @@ extension Flow {
             if let os = e.orig.src.v4, let od = e.orig.dst.v4, let rs = e.reply.src.v4, let rd = e.reply.dst.v4 {
                 origAddresses = UInt64(os.raw) << 32 | UInt64(od.raw)
                 replyAddresses = UInt64(rs.raw) << 32 | UInt64(rd.raw)
-                wide = nil
+                extras = e.counters.map { Boxed(Extras(wide: nil, counters: $0)) }
             } else {
                 origAddresses = 0
                 replyAddresses = 0
-                wide = Boxed((e.orig, e.reply))
+                extras = Boxed(Extras(wide: (e.orig, e.reply), counters: e.counters))
             }
         }
 
         public var timeout: UInt32? { bits.contains(.timeout) ? timeoutValue : nil }
         public var tcpState: UInt8? { bits.contains(.tcpState) ? tcpStateValue : nil }
-        public var counters: ConntrackEvent.Counters? { countersBox?.value }
+        public var counters: ConntrackEvent.Counters? { extras?.value.counters }
 
         public var orig: ConntrackEvent.Tuple {
-            wide?.value.orig ?? Self.tuple(origAddresses, sport: bits.contains(.origSport) ? ports.0 : nil,
+            extras?.value.wide?.orig ?? Self.tuple(origAddresses, sport: bits.contains(.origSport) ? ports.0 : nil,
                                            dport: bits.contains(.origDport) ? ports.1 : nil,
                                            icmp: bits.contains(.origICMP) ? (icmpFields.0, icmpFields.1, ports.2) : nil)
         }
 
         public var reply: ConntrackEvent.Tuple {
-            wide?.value.reply ?? Self.tuple(replyAddresses, sport: bits.contains(.replySport) ? ports.3 : nil,
+            extras?.value.wide?.reply ?? Self.tuple(replyAddresses, sport: bits.contains(.replySport) ? ports.3 : nil,
                                             dport: bits.contains(.replyDport) ? ports.4 : nil,
                                             icmp: bits.contains(.replyICMP) ? (icmpFields.2, icmpFields.3, ports.5) : nil)
         }
