@@ -7,6 +7,9 @@
 public struct CapturePoint: Sendable, Hashable, CustomStringConvertible {
     let handle: UInt32
 
+    /// A point from a handle `CapturePointNames.shared` gave out (a packed value's).
+    init(handle: UInt32) { self.handle = handle }
+
     public init(netns: String?, iface: String) {
         handle = CapturePointNames.shared.intern(netns: netns, iface: iface)
     }

@@ -19,7 +19,36 @@ struct NATRewritePackingTests {
         #expect(r.fromValue == Self.v4 && r.toValue == Self.port)
     }
 
-    @Test func aRewriteIsFortyBytes() {
-        #expect(MemoryLayout<NATRewrite>.stride == 40)
+    /// A SNAT'd flow's two rewrites then fit malloc's 112-byte size (with the array's header), not 128.
+    @Test func aRewriteIsThirtyTwoBytes() {
+        #expect(MemoryLayout<NATRewrite>.stride == 32)
+    }
+
+    /// Kind, field, points and the end time sit in shared words: each must read back as set,
+    /// whatever the others hold, and changing values must keep them.
+    @Test func everyFieldReadsBackAsSet() {
+        let a = CapturePoint(netns: "ht-nat-a", iface: "veth1"), b = CapturePoint(netns: nil, iface: "enX0")
+        let until = EventTime(seconds: 1_795_438_391, micros: 7)
+        #expect(CapturePointNames.shared.maxCount <= Int(NATRewrite.handleLimit))
+        for kind in [NATRewrite.Kind.snat, .dnat] {
+            for field in [NATRewrite.Field.src, .dst, .sport, .dport, .id] {
+                for between in [nil, (a, b), (b, a)] as [(CapturePoint, CapturePoint)?] {
+                    for (from, to) in [(Self.v4, Self.port), (Self.v6, Self.text), (Self.zero, Self.v4b)] {
+                        var r = NATRewrite(kind: kind, field: field, from: from, to: to, between: between)
+                        #expect(r.kind == kind && r.fieldKind == field && r.fromValue == from && r.toValue == to)
+                        #expect(r.between?.0 == between?.0 && r.between?.1 == between?.1 && r.until == nil)
+                        r.until = until
+                        r.toValue = Self.v4
+                        #expect(r.kind == kind && r.fieldKind == field && r.until == until && r.toValue == Self.v4)
+                        #expect(r.between?.0 == between?.0 && r.between?.1 == between?.1 && r.fromValue == from)
+                        r.between = (b, b)
+                        r.kind = kind == .snat ? .dnat : .snat
+                        #expect(r.between?.0 == b && r.between?.1 == b && r.fieldKind == field && r.kind != kind)
+                        r.between = nil
+                        #expect(r.between == nil && r.fieldKind == field && r.fromValue == from && r.toValue == Self.v4)
+                    }
+                }
+            }
+        }
     }
 }

@@ -202,20 +202,84 @@ public struct NATRewrite: Sendable, Equatable {
     /// Which header field NAT rewrote: "id" is an ICMP echo id remapped by MASQUERADE.
     public enum Field: String, Sendable { case src, dst, sport, dport, id }
 
-    // Packed, widest first: 40 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or
-    // a port is a word; an IPv6 address or a text (either side) holds both values whole.
+    // Packed: 32 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or a port is a
+    // word; an IPv6 address or a text (either side) holds both values whole. The points'
+    // handles are below 2^24 (`CapturePointNames.shared` holds at most 2^20), so the top
+    // byte of the first holds kind, field and flags.
     private var wide: Boxed<(from: NATValue, to: NATValue)>?
     private var untilValue = PackedTime()
     private var fromWord: UInt32 = 0
     private var toWord: UInt32 = 0
+    /// The first point's handle (low 24 bits) and `Tag`s (top 8).
+    private var pointAndTags: UInt32 = 0
+    private var secondPoint: UInt32 = 0
+
+    private struct Tag: OptionSet {
+        let rawValue: UInt32
+        static let between = Tag(rawValue: 1 << 31), dnat = Tag(rawValue: 1 << 30)
+        /// Which words are IPv4 addresses (else ports or ids), when `wide` is nil.
+        static let fromIsAddress = Tag(rawValue: 1 << 29), toIsAddress = Tag(rawValue: 1 << 28)
+        static let fieldShift: UInt32 = 24, fieldMask = Tag(rawValue: 7 << 24)
+        static let all = Tag(rawValue: 0xFF00_0000)
+    }
+    static let handleLimit: UInt32 = 1 << 24
+
+    private var tags: Tag {
+        get { Tag(rawValue: pointAndTags & Tag.all.rawValue) }
+        set { pointAndTags = pointAndTags & ~Tag.all.rawValue | newValue.rawValue }
+    }
+    private mutating func setTag(_ t: Tag, _ on: Bool) {
+        if on { tags.insert(t) } else { tags.remove(t) }
+    }
+    private var fromIsAddress: Bool { tags.contains(.fromIsAddress) }
+    private var toIsAddress: Bool { tags.contains(.toIsAddress) }
+
     /// The two capture points, in original-direction order, between which the rewrite
     /// happened; nil when only conntrack's tuples show it.
-    public var between: (CapturePoint, CapturePoint)?
-    public var kind: Kind
-    public var fieldKind: Field
-    /// Which words are IPv4 addresses (else ports or ids), when `wide` is nil.
-    private var fromIsAddress = false
-    private var toIsAddress = false
+    public var between: (CapturePoint, CapturePoint)? {
+        get {
+            guard tags.contains(.between) else { return nil }
+            return (CapturePoint(handle: pointAndTags & ~Tag.all.rawValue), CapturePoint(handle: secondPoint))
+        }
+        set {
+            let t = tags
+            if let (a, b) = newValue {
+                precondition(a.handle < Self.handleLimit, "capture point handle beyond 24 bits")
+                pointAndTags = a.handle | t.rawValue
+                secondPoint = b.handle
+                setTag(.between, true)
+            } else {
+                pointAndTags = t.rawValue
+                secondPoint = 0
+                setTag(.between, false)
+            }
+        }
+    }
+    public var kind: Kind {
+        get { tags.contains(.dnat) ? .dnat : .snat }
+        set { setTag(.dnat, newValue == .dnat) }
+    }
+    public var fieldKind: Field {
+        get {
+            switch (tags.rawValue & Tag.fieldMask.rawValue) >> Tag.fieldShift {
+            case 0: .src
+            case 1: .dst
+            case 2: .sport
+            case 3: .dport
+            default: .id
+            }
+        }
+        set {
+            let i: UInt32 = switch newValue {
+            case .src: 0
+            case .dst: 1
+            case .sport: 2
+            case .dport: 3
+            case .id: 4
+            }
+            tags = Tag(rawValue: tags.rawValue & ~Tag.fieldMask.rawValue | i << Tag.fieldShift)
+        }
+    }
 
     public var fromValue: NATValue {
         get { wide?.value.from ?? Self.value(fromWord, address: fromIsAddress) }
@@ -241,9 +305,13 @@ public struct NATRewrite: Sendable, Equatable {
 
     private mutating func pack(from: NATValue, to: NATValue) {
         if let (f, fa) = Self.word(from), let (t, ta) = Self.word(to) {
-            (fromWord, fromIsAddress, toWord, toIsAddress, wide) = (f, fa, t, ta, nil)
+            (fromWord, toWord, wide) = (f, t, nil)
+            setTag(.fromIsAddress, fa)
+            setTag(.toIsAddress, ta)
         } else {
-            (fromWord, fromIsAddress, toWord, toIsAddress) = (0, false, 0, false)
+            (fromWord, toWord) = (0, 0)
+            setTag(.fromIsAddress, false)
+            setTag(.toIsAddress, false)
             wide = Boxed((from, to))
         }
     }
