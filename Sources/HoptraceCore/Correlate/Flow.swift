@@ -49,7 +49,8 @@ public struct Flow: Sendable {
     public internal(set) var proto: UInt8
     private var flags: Flags = [.verdictByLatest]
     /// `conntrackNetns` interned with the capture points' names (a run has a handful of
-    /// namespaces): a String would cost every flow two words.
+    /// namespaces): a String would cost every flow two words. Past that table's bound (a
+    /// million names, say from a crafted recording) a new name reads back as nil.
     private var netnsHandle = Flow.noNetns
     private static let noNetns = UInt32.max
     /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
