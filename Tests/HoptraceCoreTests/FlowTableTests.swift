@@ -157,7 +157,12 @@ import Testing
         }
         for step in 0..<40_000 {
             let r = rng.next()
-            switch r % 4 {
+            switch r % 5 {
+            case 4:
+                // conntrack destroyed it: its keys go, it is still held and found by id.
+                guard let b = live.values.randomElement(using: &rng) else { continue }
+                table.unindex(b.flow.id)
+                unfile(b)
             case 0, 1:
                 let k = udp(rng.next())
                 guard table.id(for: k) == nil else { continue }

@@ -13,7 +13,7 @@ import Testing
         #expect(MemoryLayout<Hop>.stride == 32)
     }
 
-    /// A flow's box (header, flow, LRU links, flag) must stay within 280 bytes: malloc's 288-byte
+    /// A flow's box (header, flow, LRU links, flag, slot) must stay within 280 bytes: malloc's 288-byte
     /// size, not the 368 one of a 320-byte flow. 100k flows hold one box each.
     @Test func aFlowFitsIn240Bytes() {
         #expect(MemoryLayout<Flow>.size <= 240)
@@ -45,11 +45,36 @@ import Testing
         f.natStopped = true
         f.verdictSettled = true
         #expect(f.everAnswered && f.natStopped && f.verdictSettled && f.seenReply && f.proto == 6 && f.id == 7)
+        // The rare parts share one box: setting or clearing one keeps the others.
         let e = Flow.RelatedError(type: 3, code: 1, from: L.ip(L.hostIP), at: L.enX0, time: t)
+        let proxy = UserlandProxy(pid: 812, netns: "ht-ns", proto: 6, hostIP: nil, hostPort: 8080,
+                                  containerIP: L.ip(L.ns1IP), containerPort: 80)
+        let link = ProxyLink(role: .client, proxy: proxy, peerFlow: nil, upstream: nil)
         f.lastError = e
-        #expect(f.lastError == e && f.diagnosis == nil && f.proxy == nil)
+        #expect(f.lastError == e && f.diagnosis == nil && f.proxy == nil && f.hasRareParts)
+        f.proxy = link
+        #expect(f.lastError == e && f.proxy === link)
+        f.diagnosis = nil
+        #expect(f.lastError == e && f.proxy === link)
         f.lastError = nil
-        #expect(f.lastError == nil)
+        #expect(f.lastError == nil && f.proxy === link && f.hasRareParts)
+        f.proxy = nil
+        #expect(f.proxy == nil && !f.hasRareParts)
+    }
+
+    /// Past the namespace table's bound a name is kept whole (in the rare parts), and a flow
+    /// moving between such a name and an interned one reads each back.
+    @Test func aNamespaceNameSurvivesAFullTable() {
+        var f = Flow(id: 1, proto: 17, echo: false, orig: FlowKey(proto: 17, src: v6a, dst: v6b), time: t)
+        for i in 0..<(1 << 16) { _ = Flow.netnsNames.intern(netns: "ht-fill-\(i)", iface: "") }
+        f.conntrackNetns = "ht-late-name"
+        #expect(f.conntrackNetns == "ht-late-name" && f.hasRareParts)
+        f.conntrackNetns = "ht-fill-7"
+        #expect(f.conntrackNetns == "ht-fill-7" && !f.hasRareParts)
+        f.conntrackNetns = "ht-another-late-name"
+        #expect(f.conntrackNetns == "ht-another-late-name")
+        f.conntrackNetns = nil
+        #expect(f.conntrackNetns == nil && !f.hasRareParts)
     }
 
     @Test func theReplyCounterKeepsEveryValueButTheLast() {
@@ -87,6 +112,17 @@ import Testing
             h.dport = 53
             h.sport = nil
             #expect(h.dport == 53 && h.sport == nil && h.icmpID == 27 && h.dir == dir)
+            // The flags share the delta's word: setting them must keep an inline delta, at its edges too.
+            for d: Int64 in [12, (1 << 26) - 1, -(1 << 26) + 1] {
+                h.deltaMicros = d
+                h.sport = 1
+                h.dir = .host
+                h.icmpID = nil
+                #expect(h.deltaMicros == d && h.sport == 1 && h.dir == .host && h.icmpID == nil && h.dport == 53)
+                h.dir = dir
+                h.sport = nil
+                #expect(h.deltaMicros == d && h.sport == nil && h.dir == dir)
+            }
         }
     }
 

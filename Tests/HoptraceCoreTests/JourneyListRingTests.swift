@@ -55,6 +55,22 @@ struct JourneyListRingTests {
         #expect(MemoryLayout<JourneyStorage.Header>.stride <= 8)
     }
 
+    /// The header's three 21-bit fields, at their largest and changed one at a time.
+    @Test func theHeadersFieldsKeepToTheirBits() {
+        let top = JourneyStorage.Header.limit - 1
+        var h = JourneyStorage.Header(count: top, head: top, capacity: top)
+        #expect(h.count == top && h.head == top && h.capacity == top)
+        h.count = 0
+        #expect(h.count == 0 && h.head == top && h.capacity == top)
+        h.head = 1
+        h.count = top
+        #expect(h.count == top && h.head == 1 && h.capacity == top)
+        h.head = top
+        #expect(h.count == top && h.head == top && h.capacity == top)
+        let small = JourneyStorage.Header(count: 1, head: 0, capacity: 2)
+        #expect(small.count == 1 && small.head == 0 && small.capacity == 2)
+    }
+
     /// A list held once is changed where it lies: inserting into a full ring and changing a
     /// journey keep its buffer. A copy shares the buffer until either changes.
 

@@ -44,6 +44,9 @@ struct NATRewritePackingTests {
                         r.between = (b, b)
                         r.kind = kind == .snat ? .dnat : .snat
                         #expect(r.between?.0 == b && r.between?.1 == b && r.fieldKind == field && r.kind != kind)
+                        r.fieldKind = field == .id ? .src : .id
+                        #expect(r.between?.0 == b && r.between?.1 == b && r.fieldKind != field && r.kind != kind)
+                        r.fieldKind = field
                         r.between = nil
                         #expect(r.between == nil && r.fieldKind == field && r.fromValue == from && r.toValue == Self.v4)
                     }

@@ -31,12 +31,33 @@ public struct Flow: Sendable {
     public var conntrackReply: ConntrackEvent.Tuple? { events.last?.reply }
     /// The namespace whose conntrack reported this flow.
     public internal(set) var conntrackNetns: String? {
-        get { netnsHandle == Self.noNetns ? nil : CapturePointNames.shared.names(netnsHandle).netns }
+        get {
+            switch netnsHandle {
+            case Self.noNetns: nil
+            case Self.netnsInRare: rare?.value.netns
+            default: Self.netnsNames.names(netnsHandle).netns
+            }
+        }
         set {
             guard newValue != conntrackNetns else { return }
-            netnsHandle = newValue.map { CapturePointNames.shared.intern(netns: $0, iface: "") } ?? Self.noNetns
+            if netnsHandle == Self.netnsInRare { changeRare { $0.netns = nil } }
+            guard let name = newValue else {
+                netnsHandle = Self.noNetns
+                return
+            }
+            let h = Self.netnsNames.intern(netns: name, iface: "")
+            if Self.netnsNames.names(h).netns == name {
+                netnsHandle = h
+            } else {
+                // The table is full: this one name is kept whole, with the rare parts.
+                netnsHandle = Self.netnsInRare
+                changeRare { $0.netns = name }
+            }
         }
     }
+    /// Namespace names, apart from the capture points' (a crafted recording naming many
+    /// namespaces must not crowd real capture points out of their table).
+    static let netnsNames = CapturePointNames(maxCount: 1 << 16, maxNameBytes: 4 << 20)
     /// Status, TCP state and id of the last conntrack event.
     public var conntrackStatus: ConntrackStatus { events.last?.status ?? [] }
     public var conntrackState: String? { events.last?.tcpState.map(ConntrackEvent.stateName) }
@@ -48,17 +69,16 @@ public struct Flow: Sendable {
     // The small fields together in one word: the protocol, the flags and the namespace's handle.
     public internal(set) var proto: UInt8
     private var flags: Flags = [.verdictByLatest]
-    /// `conntrackNetns` interned with the capture points' names (a run has a handful of
-    /// namespaces): a String would cost every flow two words. Past that table's bound (a
-    /// million names, say from a crafted recording) a new name reads back as nil.
+    /// `conntrackNetns` interned (a run has a handful of namespaces): a String would cost
+    /// every flow two words. Past the table's bound a name is kept in the rare parts.
     private var netnsHandle = Flow.noNetns
-    private static let noNetns = UInt32.max
+    private static let noNetns = UInt32.max, netnsInRare = UInt32.max - 1
     /// ICMP/ICMPv6 echo: the key's ports hold the echo id.
     public internal(set) var echo: Bool {
         get { flags.contains(.echo) }
         set { flags.set(.echo, newValue) }
     }
-    /// conntrack destroyed the entry; the flow is no longer indexed.
+    /// conntrack destroyed the entry; the flow's keys are unfiled (it is still found by id).
     public internal(set) var ended: Bool {
         get { flags.contains(.ended) }
         set { flags.set(.ended, newValue) }
@@ -124,30 +144,45 @@ public struct Flow: Sendable {
     /// Why the current problem verdict happened (Diagnoser), kept while the verdict stays a problem.
     public internal(set) var diagnosis: Diagnosis? {
         get { rare?.value.diagnosis }
-        set { changeRare { $0.diagnosis = newValue } }
+        set {
+            // Cleared on every judgement of a verdict that is no problem: no new box then.
+            guard newValue != nil || diagnosis != nil else { return }
+            changeRare { $0.diagnosis = newValue }
+        }
     }
     /// The ICMP error most recently seen about this flow.
     public internal(set) var lastError: RelatedError? {
         get { rare?.value.lastError }
-        set { changeRare { $0.lastError = newValue } }
+        set {
+            guard newValue != lastError else { return }
+            changeRare { $0.lastError = newValue }
+        }
     }
     /// A userland proxy (docker-proxy) relayed this connection: the pair it makes (`ProxyLinker`).
     public internal(set) var proxy: ProxyLink? {
         get { rare?.value.proxy }
-        set { changeRare { $0.proxy = newValue } }
+        set {
+            guard newValue !== proxy else { return }
+            changeRare { $0.proxy = newValue }
+        }
     }
-    /// diagnosis, lastError and proxy behind one reference, nil while none is set: most flows
-    /// never have one, and inline they would cost every flow about 250 bytes (boxed, three words).
+    /// diagnosis, lastError, proxy (and a namespace name past its table's bound) behind one
+    /// reference, nil while none is set: most flows never have one, and inline they would
+    /// cost every flow about 250 bytes (boxed, four words).
     private var rare: Boxed<RareParts>?
+    /// Tests: whether the rare parts' box is there.
+    var hasRareParts: Bool { rare != nil }
     private struct RareParts: Sendable {
         var diagnosis: Diagnosis?
         var lastError: RelatedError?
         var proxy: ProxyLink?
+        var netns: String?
+        var isEmpty: Bool { diagnosis == nil && lastError == nil && proxy == nil && netns == nil }
     }
     private mutating func changeRare(_ change: (inout RareParts) -> Void) {
         var parts = rare?.value ?? RareParts()
         change(&parts)
-        rare = parts.diagnosis == nil && parts.lastError == nil && parts.proxy == nil ? nil : Boxed(parts)
+        rare = parts.isEmpty ? nil : Boxed(parts)
     }
 
     /// Where in `journeys` the journey index's entry for `sig` is.

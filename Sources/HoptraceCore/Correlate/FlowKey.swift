@@ -3,7 +3,7 @@
 /// `reversed()` — exactly how conntrack keys echo flows. Other ICMP and
 /// port-less protocols use 0.
 public struct FlowKey: Sendable, Hashable, CustomStringConvertible {
-    // Addresses first: the small fields then share one word (48 bytes, not 56, in the index).
+    // Addresses first: the small fields then share one word (48 bytes, not 56).
     public var src: IPAddress
     public var dst: IPAddress
     public var proto: UInt8

@@ -6,8 +6,8 @@
 /// Why apart from the correlator: the correlator decides what happens to a flow; this
 /// only keeps the three structures in step with the flows held, which can be tested alone.
 ///
-/// Invariants: every held flow is in the LRU list; the key index names only held flows
-/// (a destroyed flow stays held, unindexed, until it is evicted); a flow's authoritative
+/// Invariants: every held flow is in the LRU list and filed under its id; the index names
+/// only held flows (a destroyed flow stays held, its keys unfiled, until it is evicted); a flow's authoritative
 /// deadline is the heap entry equal to its `scheduled`, and any other entry for it is stale.
 struct FlowTable {
     let maxFlows: Int
@@ -15,7 +15,7 @@ struct FlowTable {
     /// index and the LRU list do not retain.)
     private var slots: [FlowBox?] = []
     private var freeSlots: [Int32] = []
-    private var keyIndex = FlowIndex()
+    private var flowIndex = FlowIndex()
     private var lru = LRUList()
     private var deadlines = DeadlineHeap()
     /// Stale heap entries are dropped once the heap outgrows this (then twice what is left).
@@ -29,19 +29,19 @@ struct FlowTable {
 
     private(set) var count = 0
     /// Key index entries: one serves a key and its reverse.
-    var keyIndexCount: Int { keyIndex.count }
+    var keyIndexCount: Int { flowIndex.count }
     var lruCount: Int { lru.count }
     /// Heap entries, stale ones included.
     var deadlineCount: Int { deadlines.count }
     var boxes: [FlowBox] { slots.compactMap { $0 } }
 
-    func box(_ id: Int) -> FlowBox? { keyIndex[id: id] }
+    func box(_ id: Int) -> FlowBox? { flowIndex[id: id] }
 
     /// The id filed under a key (or its reverse).
-    func id(for key: FlowKey) -> Int? { keyIndex[key]?.flow.id }
+    func id(for key: FlowKey) -> Int? { flowIndex[key]?.flow.id }
 
     /// The flow filed under a key (or its reverse): the packet path's lookup.
-    func box(for key: FlowKey) -> FlowBox? { keyIndex[key] }
+    func box(for key: FlowKey) -> FlowBox? { flowIndex[key] }
 
     /// Every flow held, by id.
     /// (Sorting the boxes, not the flows: a view asks for this every frame.)
@@ -70,8 +70,8 @@ struct FlowTable {
             slots.append(box)
         }
         count += 1
-        keyIndex.fileID(box)
-        keyIndex.file(box)
+        flowIndex.fileID(box)
+        flowIndex.file(box)
         lru.touch(box)
         return box
     }
@@ -80,12 +80,13 @@ struct FlowTable {
     /// go stale). Returns the box, nil when no such flow was held.
     @discardableResult
     mutating func remove(_ id: Int) -> FlowBox? {
-        guard let box = keyIndex[id: id] else { return nil }
+        guard let box = flowIndex[id: id] else { return nil }
         unindex(id)
-        keyIndex.removeID(of: box)
+        flowIndex.removeID(of: box)
         lru.remove(box)
         slots[Int(box.slot)] = nil
         freeSlots.append(box.slot)
+        box.slot = -1
         count -= 1
         return box
     }
@@ -99,17 +100,17 @@ struct FlowTable {
     /// flow's keys change (conntrack names its tuples): the index finds a flow through the
     /// keys it has, so a key it no longer has would stay filed, unreachable, for good.
     mutating func unindex(_ id: Int) {
-        guard let box = keyIndex[id: id] else { return }
+        guard let box = flowIndex[id: id] else { return }
         let orig = box.flow.orig, reply = box.flow.reply
-        keyIndex.remove(orig, of: box)
-        if let reply { keyIndex.remove(reply, of: box) }
+        flowIndex.remove(orig, of: box)
+        if let reply { flowIndex.remove(reply, of: box) }
     }
 
     /// Files the flow under its keys (orig and reply) and their reverses, taking them from
     /// any flow that had them too.
     mutating func index(_ id: Int) {
-        guard let box = keyIndex[id: id] else { return }
-        keyIndex.file(box)
+        guard let box = flowIndex[id: id] else { return }
+        flowIndex.file(box)
     }
 
     // MARK: - Deadlines
@@ -126,7 +127,7 @@ struct FlowTable {
     mutating func popDue(at now: EventTime) -> FlowBox? {
         while let top = deadlines.top, top.time <= now {
             _ = deadlines.pop()
-            guard let box = keyIndex[id: top.flowID], box.flow.scheduled == top.time else { continue }
+            guard let box = flowIndex[id: top.flowID], box.flow.scheduled == top.time else { continue }
             box.flow.scheduled = nil
             return box
         }
@@ -138,8 +139,8 @@ struct FlowTable {
     mutating func compactDeadlines() {
         guard deadlines.count > compactAt else { return }
         // A copy of the reference, not of the storage: `deadlines` is being changed meanwhile.
-        let index = keyIndex
-        deadlines.filter { index[id: $0.flowID]?.flow.scheduled == $0.time }
+        let held = flowIndex
+        deadlines.filter { held[id: $0.flowID]?.flow.scheduled == $0.time }
         compactAt = max(4096, 2 * deadlines.count)
     }
 }
