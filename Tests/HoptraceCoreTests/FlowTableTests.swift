@@ -18,6 +18,32 @@ import Testing
         return table.insert(orig: k, echo: false, time: t0)
     }
 
+    /// The table holds its boxes (the index and the LRU links do not retain): a box lives while
+    /// it is held, goes once removed or evicted and let go by the caller, and the rest go with the table.
+    @Test func theTableHoldsItsBoxesAndLetsThemGo() {
+        weak var removed: FlowBox?, evictedBox: FlowBox?, kept: FlowBox?, middle: FlowBox?
+        do {
+            var table = FlowTable(maxFlows: 3)
+            var evicted: [Int] = []
+            do {
+                let a = add(&table, key(1), evicted: &evicted), b = add(&table, key(2), evicted: &evicted)
+                let c = add(&table, key(3), evicted: &evicted)
+                (evictedBox, middle, kept) = (a, b, c)
+                table.touch(b)
+                removed = table.insert(orig: key(9), echo: false, time: t0)
+            }
+            #expect(removed != nil && evictedBox != nil && middle != nil && kept != nil, "held by the table alone")
+            #expect(table.count == 4)
+            if let id = removed?.flow.id { _ = table.remove(id) }
+            #expect(removed == nil && table.count == 3)
+            _ = add(&table, key(4), evicted: &evicted)
+            #expect(evicted.count == 1 && evictedBox == nil, "the oldest (untouched) went")
+            #expect(middle != nil && kept != nil && table.boxes.count == 3)
+            #expect(table.flowsByID.map(\.id) == table.boxes.map(\.flow.id).sorted())
+        }
+        #expect(middle == nil && kept == nil, "the table let its boxes go")
+    }
+
     @Test func aFlowIsFoundFromEitherDirection() {
         var table = FlowTable(maxFlows: 10)
         var evicted: [Int] = []

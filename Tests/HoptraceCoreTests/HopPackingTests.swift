@@ -13,10 +13,11 @@ import Testing
         #expect(MemoryLayout<Hop>.stride == 32)
     }
 
-    /// A flow's box (header, flow, LRU links, flag, slot) must stay within 280 bytes: malloc's 288-byte
+    /// A flow's box (header, flow, LRU links) must stay within 264 bytes: malloc's 272-byte
     /// size, not the 368 one of a 320-byte flow. 100k flows hold one box each.
-    @Test func aFlowFitsIn240Bytes() {
-        #expect(MemoryLayout<Flow>.size <= 240)
+    @Test func aFlowFitsIn232Bytes() {
+        #expect(MemoryLayout<Flow>.size <= 232)
+        #expect(MemoryLayout<Verdict>.size <= 32)
     }
 
     @Test func aFlowKeepsItsKeysNamespaceFlagsAndRareParts() {

@@ -1,50 +1,81 @@
 /// A flow as `FlowTable` holds it: the value, mutated in place, plus its links in the
-/// least-recently-used order.
+/// least-recently-used order. Nothing else: 16 + 232 + 16 bytes fit malloc's 272 size.
 final class FlowBox {
     var flow: Flow
-    /// LRU neighbours, unretained: every linked box is also held by the flow table,
-    /// which unlinks it before letting it go.
+    /// LRU neighbours, unretained (the list holds each box it links once, as a whole).
     var older: Unmanaged<FlowBox>?
     var newer: Unmanaged<FlowBox>?
-    var linked = false
-    /// Where `FlowTable` holds it.
-    var slot: Int32 = -1
 
     init(_ flow: Flow) { self.flow = flow }
 }
 
-/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through
-/// the boxes (no retain/release while relinking).
-struct LRUList {
+/// Least-recently-used order over flows, O(1) touch / remove / oldest, linked through the
+/// boxes. It is what holds the flow table's boxes: a box is retained once when linked and
+/// released when unlinked (no retain/release while relinking), and the rest when the list
+/// goes. A class so that it can: one list per table.
+final class LRUList {
     private(set) var count = 0
     private var oldestRef: Unmanaged<FlowBox>?
     private var newestRef: Unmanaged<FlowBox>?
 
+    deinit {
+        var next = oldestRef
+        while let b = next {
+            next = b._withUnsafeGuaranteedRef { $0.newer }
+            b.release()
+        }
+    }
+
     var oldest: FlowBox? { oldestRef?.takeUnretainedValue() }
 
-    /// Makes `b` the newest (inserting it if needed).
-    mutating func touch(_ b: FlowBox) {
+    /// Every box linked, oldest first.
+    var boxes: [FlowBox] {
+        var out: [FlowBox] = []
+        out.reserveCapacity(count)
+        var next = oldestRef
+        while let b = next {
+            out.append(b.takeUnretainedValue())
+            next = b._withUnsafeGuaranteedRef { $0.newer }
+        }
+        return out
+    }
+
+    /// Whether `b` is in the list: it has a neighbour, or is the one box there is.
+    func contains(_ b: FlowBox) -> Bool {
+        b.older != nil || b.newer != nil || newestRef?.toOpaque() == Unmanaged.passUnretained(b).toOpaque()
+    }
+
+    /// Makes `b` the newest (inserting, and holding, it if needed).
+    func touch(_ b: FlowBox) {
         let me = Unmanaged.passUnretained(b)
         if newestRef?.toOpaque() == me.toOpaque() { return }
-        if b.linked { remove(b) }
+        if contains(b) {
+            unlink(b)
+        } else {
+            _ = me.retain()
+            count += 1
+        }
         b.older = newestRef
         b.newer = nil
-        b.linked = true
-        count += 1
         newestRef?._withUnsafeGuaranteedRef { $0.newer = me }
         newestRef = me
         if oldestRef == nil { oldestRef = me }
     }
 
-    mutating func remove(_ b: FlowBox) {
-        guard b.linked else { return }
+    /// Takes `b` out and lets it go (the caller's reference keeps it while it needs it).
+    func remove(_ b: FlowBox) {
+        guard contains(b) else { return }
+        unlink(b)
+        count -= 1
+        Unmanaged.passUnretained(b).release()
+    }
+
+    private func unlink(_ b: FlowBox) {
         let older = b.older, newer = b.newer
         if let older { older._withUnsafeGuaranteedRef { $0.newer = newer } } else { oldestRef = newer }
         if let newer { newer._withUnsafeGuaranteedRef { $0.older = older } } else { newestRef = older }
         b.older = nil
         b.newer = nil
-        b.linked = false
-        count -= 1
     }
 }
 

@@ -11,29 +11,26 @@
 /// deadline is the heap entry equal to its `scheduled`, and any other entry for it is stale.
 struct FlowTable {
     let maxFlows: Int
-    /// The boxes held, each at its `slot`; freed slots are reused. (What holds them: the
-    /// index and the LRU list do not retain.)
-    private var slots: [FlowBox?] = []
-    private var freeSlots: [Int32] = []
     private var flowIndex = FlowIndex()
-    private var lru = LRUList()
+    /// Holds the boxes (the index does not retain). A reference: a copy of the table would
+    /// share it, so the table is never copied.
+    private let lru = LRUList()
     private var deadlines = DeadlineHeap()
     /// Stale heap entries are dropped once the heap outgrows this (then twice what is left).
     private var compactAt = 4096
     private var nextFlowID = 1
 
-    /// At most 2^31 − 1 flows: a box's slot is an Int32.
-    init(maxFlows: Int) { self.maxFlows = min(Int(Int32.max), max(1, maxFlows)) }
+    init(maxFlows: Int) { self.maxFlows = max(1, maxFlows) }
 
     // MARK: - Reading
 
-    private(set) var count = 0
+    var count: Int { lru.count }
     /// Key index entries: one serves a key and its reverse.
     var keyIndexCount: Int { flowIndex.count }
     var lruCount: Int { lru.count }
     /// Heap entries, stale ones included.
     var deadlineCount: Int { deadlines.count }
-    var boxes: [FlowBox] { slots.compactMap { $0 } }
+    var boxes: [FlowBox] { lru.boxes }
 
     func box(_ id: Int) -> FlowBox? { flowIndex[id: id] }
 
@@ -62,14 +59,6 @@ struct FlowTable {
         let id = nextFlowID
         nextFlowID += 1
         let box = FlowBox(Flow(id: id, proto: orig.proto, echo: echo, orig: orig, time: time))
-        if let free = freeSlots.popLast() {
-            box.slot = free
-            slots[Int(free)] = box
-        } else {
-            box.slot = Int32(slots.count)
-            slots.append(box)
-        }
-        count += 1
         flowIndex.fileID(box)
         flowIndex.file(box)
         lru.touch(box)
@@ -84,15 +73,11 @@ struct FlowTable {
         unindex(id)
         flowIndex.removeID(of: box)
         lru.remove(box)
-        slots[Int(box.slot)] = nil
-        freeSlots.append(box.slot)
-        box.slot = -1
-        count -= 1
         return box
     }
 
     /// Makes the flow the most recently seen.
-    mutating func touch(_ box: FlowBox) { lru.touch(box) }
+    func touch(_ box: FlowBox) { lru.touch(box) }
 
     // MARK: - Keys
 

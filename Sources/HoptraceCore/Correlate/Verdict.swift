@@ -22,8 +22,12 @@ public struct Verdict: Sendable, Equatable {
 
     /// The capture point of the last sighting (furthest along the path).
     public var at: CapturePoint? {
-        // The reason may be worded from `at`: keep its words as they were.
-        willSet { if !text.isLiteral { text = .literal(text.rendered(at: at)) } }
+        get { atHandle == Self.noPoint ? nil : CapturePoint(handle: atHandle) }
+        set {
+            // The reason may be worded from `at`: keep its words as they were.
+            if !text.isLiteral { text = .literal(text.rendered(at: at)) }
+            atHandle = newValue?.handle ?? Self.noPoint
+        }
     }
     public var reason: String {
         get { text.rendered(at: at) }
@@ -55,6 +59,7 @@ public struct Verdict: Sendable, Equatable {
         get { notes?.fields.evidence }
         set { note { $0.evidence = newValue } }
     }
+    // In this order the fields fill 32 bytes, not 40 (a flow holds one verdict, each journey another).
     /// hint, fix, why, rule and evidence behind one reference, nil when there are none
     /// (most verdicts): verdicts are copied with every sighting, and four strings cost
     /// four retains per copy where one box costs one.
@@ -63,6 +68,9 @@ public struct Verdict: Sendable, Equatable {
     /// most of them are never printed.
     var text: ReasonText
     public var state: State
+    /// `at`'s handle (`noPoint`: nil; no handle reaches it).
+    private var atHandle: UInt32
+    private static let noPoint = UInt32.max
 
     public init(_ state: State, at: CapturePoint?, reason: String, hint: String? = nil, fix: String? = nil) {
         self.init(state, at: at, text: .literal(reason), hint: hint, fix: fix)
@@ -70,7 +78,7 @@ public struct Verdict: Sendable, Equatable {
 
     init(_ state: State, at: CapturePoint?, text: ReasonText, hint: String? = nil, fix: String? = nil) {
         self.state = state
-        self.at = at
+        atHandle = at?.handle ?? Self.noPoint
         self.text = text
         if hint != nil || fix != nil { notes = VerdictNotes(.init(hint: hint, fix: fix)) }
     }
