@@ -21,7 +21,10 @@ final class LRUList {
     deinit {
         var next = oldestRef
         while let b = next {
-            next = b._withUnsafeGuaranteedRef { $0.newer }
+            next = b._withUnsafeGuaranteedRef { box in
+                defer { (box.older, box.newer) = (nil, nil) }
+                return box.newer
+            }
             b.release()
         }
     }

@@ -14,6 +14,8 @@ struct FlowIndex {
     private var boxes: [Unmanaged<FlowBox>?] = []
     /// Key entries (each serves a key and its reverse); ids are not counted.
     private(set) var count = 0
+    /// Id entries: the flows filed.
+    private(set) var idCount = 0
     private var entries = 0
 
     private enum Kind: UInt32 {
@@ -43,7 +45,7 @@ struct FlowIndex {
     /// Files `box` under its id (once: ids are never reused).
     mutating func fileID(_ box: FlowBox) {
         let id = box.flow.id
-        place(box, hash: Self.hash(id: id), kind: .id) { kind, f in kind == .id && f.flow.id == id }
+        if place(box, hash: Self.hash(id: id), kind: .id, matches: { kind, f in kind == .id && f.flow.id == id }) { idCount += 1 }
     }
 
     private mutating func file(_ box: FlowBox, key c: FlowKey, kind: Kind) {
@@ -75,6 +77,7 @@ struct FlowIndex {
         let id = box.flow.id
         let (at, found) = slot(hash: Self.hash(id: id)) { kind, f in kind == .id && f.flow.id == id }
         guard found else { return }
+        idCount -= 1
         vacate(at)
     }
 

@@ -9,11 +9,11 @@
 /// Invariants: every held flow is in the LRU list and filed under its id; the index names
 /// only held flows (a destroyed flow stays held, its keys unfiled, until it is evicted); a flow's authoritative
 /// deadline is the heap entry equal to its `scheduled`, and any other entry for it is stale.
-struct FlowTable {
+struct FlowTable: ~Copyable {
     let maxFlows: Int
     private var flowIndex = FlowIndex()
     /// Holds the boxes (the index does not retain). A reference: a copy of the table would
-    /// share it, so the table is never copied.
+    /// share it and free boxes its own index still names, hence `~Copyable`.
     private let lru = LRUList()
     private var deadlines = DeadlineHeap()
     /// Stale heap entries are dropped once the heap outgrows this (then twice what is left).
@@ -24,7 +24,8 @@ struct FlowTable {
 
     // MARK: - Reading
 
-    var count: Int { lru.count }
+    /// Flows filed by id (every held flow is; `lruCount` must agree).
+    var count: Int { flowIndex.idCount }
     /// Key index entries: one serves a key and its reverse.
     var keyIndexCount: Int { flowIndex.count }
     var lruCount: Int { lru.count }
@@ -77,7 +78,11 @@ struct FlowTable {
     }
 
     /// Makes the flow the most recently seen.
-    func touch(_ box: FlowBox) { lru.touch(box) }
+    func touch(_ box: FlowBox) {
+        // Only a held box: touching one let go would hold it again, unfiled, past eviction.
+        assert(flowIndex[id: box.flow.id] === box, "touching a flow the table does not hold")
+        lru.touch(box)
+    }
 
     // MARK: - Keys
 
