@@ -7,9 +7,9 @@ extension Flow {
         public var time: EventTime
         /// What does not fit inline (nil when nothing: an IPv4 event without counters).
         private let extras: Boxed<Extras>?
-        /// Source (high half) and destination (low half) of each IPv4 tuple.
-        private let origAddresses: UInt64
-        private let replyAddresses: UInt64
+        /// Each IPv4 tuple's addresses (`unused` when `extras` holds the tuples).
+        private let origAddresses: IPv4Pair
+        private let replyAddresses: IPv4Pair
         public let status: ConntrackStatus
         private let timeoutValue: UInt32
         public let mark: UInt32
@@ -59,13 +59,13 @@ extension Flow {
             self.bits = bits
             ports = (e.orig.sport ?? 0, e.orig.dport ?? 0, e.orig.icmp?.id ?? 0, e.reply.sport ?? 0, e.reply.dport ?? 0, e.reply.icmp?.id ?? 0)
             icmpFields = (e.orig.icmp?.type ?? 0, e.orig.icmp?.code ?? 0, e.reply.icmp?.type ?? 0, e.reply.icmp?.code ?? 0)
-            if let os = e.orig.src.v4, let od = e.orig.dst.v4, let rs = e.reply.src.v4, let rd = e.reply.dst.v4 {
-                origAddresses = UInt64(os.raw) << 32 | UInt64(od.raw)
-                replyAddresses = UInt64(rs.raw) << 32 | UInt64(rd.raw)
+            if let o = IPv4Pair(src: e.orig.src, dst: e.orig.dst), let r = IPv4Pair(src: e.reply.src, dst: e.reply.dst) {
+                origAddresses = o
+                replyAddresses = r
                 extras = e.counters.map { Boxed(Extras(wide: nil, counters: $0)) }
             } else {
-                origAddresses = 0
-                replyAddresses = 0
+                origAddresses = .unused
+                replyAddresses = .unused
                 extras = Boxed(Extras(wide: (e.orig, e.reply), counters: e.counters))
             }
         }
@@ -94,10 +94,9 @@ extension Flow {
             return e
         }
 
-        private static func tuple(_ addresses: UInt64, sport: UInt16?, dport: UInt16?,
+        private static func tuple(_ addresses: IPv4Pair, sport: UInt16?, dport: UInt16?,
                                   icmp: (type: UInt8, code: UInt8, id: UInt16)?) -> ConntrackEvent.Tuple {
-            ConntrackEvent.Tuple(src: .v4(IPv4Address(UInt32(truncatingIfNeeded: addresses >> 32))),
-                                 dst: .v4(IPv4Address(UInt32(truncatingIfNeeded: addresses))), sport: sport, dport: dport, icmp: icmp)
+            ConntrackEvent.Tuple(src: addresses.src, dst: addresses.dst, sport: sport, dport: dport, icmp: icmp)
         }
     }
 }

@@ -20,8 +20,7 @@ public struct Hop: Sendable, Equatable {
     private var word: UInt32 = UInt32(bitPattern: Hop.noDelta << Hop.deltaShift)
 
     private enum Addresses: Sendable {
-        /// IPv4 source (high half) and destination (low half).
-        case v4(UInt64)
+        case v4(IPv4Pair)
         /// What does not fit inline.
         case wide(HopOverflow)
     }
@@ -56,7 +55,7 @@ public struct Hop: Sendable, Equatable {
         self.point = point
         self.time = time
         self.ttl = ttl
-        addresses = .v4(0)
+        addresses = .v4(.unused)
         setAddresses(src: src, dst: dst)
         self.dir = dir
         self.sport = sport
@@ -67,7 +66,7 @@ public struct Hop: Sendable, Equatable {
     public var src: IPAddress {
         get {
             switch addresses {
-            case .v4(let pair): .v4(IPv4Address(UInt32(truncatingIfNeeded: pair >> 32)))
+            case .v4(let pair): pair.src
             case .wide(let o): o.src
             }
         }
@@ -76,7 +75,7 @@ public struct Hop: Sendable, Equatable {
     public var dst: IPAddress {
         get {
             switch addresses {
-            case .v4(let pair): .v4(IPv4Address(UInt32(truncatingIfNeeded: pair)))
+            case .v4(let pair): pair.dst
             case .wide(let o): o.dst
             }
         }
@@ -151,8 +150,8 @@ public struct Hop: Sendable, Equatable {
 
     private mutating func setAddresses(src: IPAddress, dst: IPAddress) {
         let far = delta27 == Self.noDelta ? overflow?.delta : nil
-        if case .v4(let s) = src, case .v4(let d) = dst, far == nil {
-            addresses = .v4(UInt64(s.raw) << 32 | UInt64(d.raw))
+        if far == nil, let pair = IPv4Pair(src: src, dst: dst) {
+            addresses = .v4(pair)
         } else {
             addresses = .wide(HopOverflow(src: src, dst: dst, delta: far))
         }
@@ -160,8 +159,8 @@ public struct Hop: Sendable, Equatable {
 
     /// Back inline once nothing needs the overflow.
     private mutating func normalize() {
-        if let o = overflow, o.delta == nil, case .v4(let s) = o.src, case .v4(let d) = o.dst {
-            addresses = .v4(UInt64(s.raw) << 32 | UInt64(d.raw))
+        if let o = overflow, o.delta == nil, let pair = IPv4Pair(src: o.src, dst: o.dst) {
+            addresses = .v4(pair)
         }
     }
 }
