@@ -15,7 +15,7 @@ import Testing
 
     /// One packet's sightings, in path order, as the correlator would have placed them.
     func journey(id: Int, leg: Journey.Leg = .request, _ hops: [Hop], path: [CapturePoint]) -> Journey {
-        Journey(id: id, leg: leg, hops: hops, path: path, verdict: Verdict(.inFlight, at: hops[0].point, reason: ""),
+        Journey(id: id, leg: leg, hops: HopList(hops), path: path, verdict: Verdict(.inFlight, at: hops[0].point, reason: ""),
                 settled: false, icmpSeq: nil, icmpError: nil, firstTime: hops[0].time, lastTime: hops[hops.count - 1].time,
                 signature: JourneySignature(packet: L.udp(L.ns1IP, 1, L.remoteIP, 2, ipid: UInt16(id), dir: .outbound), leg: leg))
     }

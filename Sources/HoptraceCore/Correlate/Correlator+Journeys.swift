@@ -35,7 +35,7 @@ extension Correlator {
         if let i = f.indexedJourney(sig),
            hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
-           !f.journeys[i].hops.contains(where: { $0.point == hop.point }) {
+           !f.journeys[i].hops.contains(point: hop.point) {
             let wasUnfinished = f.journeys[i].isUnfinishedRequest
             let wasInFlight = f.journeys[i].verdict.state == .inFlight
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
@@ -272,7 +272,7 @@ extension Correlator {
     /// but the sender's own interface can stamp its copy a few microseconds after a
     /// receiver does: the packet left the sender first, so the earliest outbound sighting
     /// near the start (within a millisecond) goes first.
-    static func senderFirst(_ hops: inout [Hop]) {
+    static func senderFirst(_ hops: inout HopList) {
         guard hops.count > 1, hops[0].dir != .outbound else { return }
         let start = hops[0].time
         guard let k = hops.indices.dropFirst().first(where: { hops[$0].dir == .outbound }),

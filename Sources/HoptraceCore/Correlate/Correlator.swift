@@ -563,12 +563,7 @@ public final class Correlator {
                 // A settled journey rarely grows again: give back the room its hops grew into
                 // (5 hops sit in room for 8).
                 let hops = f.journeys[i].hops
-                if hops.capacity > hops.count {
-                    var exact: [Hop] = []
-                    exact.reserveCapacity(hops.count)
-                    exact.append(contentsOf: hops)
-                    f.journeys[i].hops = exact
-                }
+                if hops.capacity > hops.count { f.journeys[i].hops = HopList(hops) }
             }
         }
     }

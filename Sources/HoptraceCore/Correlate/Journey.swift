@@ -189,7 +189,7 @@ public struct Journey: Sendable {
     /// Increasing within its flow.
     public internal(set) var id: Int
     /// In path order, then time.
-    public internal(set) var hops: [Hop]
+    public internal(set) var hops: HopList
     /// The expected path from the journey's origin (empty when the path is unknown).
     public internal(set) var path: [CapturePoint]
     public internal(set) var verdict: Verdict
@@ -211,7 +211,7 @@ public struct Journey: Sendable {
     /// instead of a per-flow dictionary: no allocation, no hashing.
     var indexed = false
 
-    init(id: Int, leg: Leg, hops: [Hop], path: [CapturePoint], verdict: Verdict, settled: Bool, icmpSeq: UInt16?,
+    init(id: Int, leg: Leg, hops: HopList, path: [CapturePoint], verdict: Verdict, settled: Bool, icmpSeq: UInt16?,
          icmpError: (type: UInt8, code: UInt8)?, firstTime: EventTime, lastTime: EventTime, signature: JourneySignature) {
         self.id = id
         self.leg = leg

@@ -18,7 +18,7 @@ enum NATLearner {
         guard leg != .error, count > 1, first >= 1, first < count else { return false }
         var learnt = false
         // Path positions: each pair's second point is the next pair's first.
-        var ib = knowsPaths ? f.journeys[i].path.firstIndex(of: f.journeys[i].hops[first - 1].point) : nil
+        var ib = knowsPaths ? f.journeys[i].path.firstIndex(of: f.journeys[i].hops.point(at: first - 1)) : nil
         // A SNAT'd flow repeats the same rewrite with every packet: once recorded with a
         // place, seeing it again changes nothing (unless it had stopped).
         func add(_ kind: NATRewrite.Kind, _ field: NATRewrite.Field, _ from: NATValue, _ to: NATValue, _ between: (CapturePoint, CapturePoint)) {

@@ -52,19 +52,19 @@ struct VerdictPolicy {
             var latest = 0
             for k in j.hops.indices.dropFirst() where j.hops[latest].time < j.hops[k].time { latest = k }
             let seen = j.hops.map { "\($0.point)" }.joined(separator: ", ")
-            return Verdict(j.settled ? .seen : .inFlight, at: j.hops[latest].point, reason: "seen at \(seen); path unknown")
+            return Verdict(j.settled ? .seen : .inFlight, at: j.hops.point(at: latest), reason: "seen at \(seen); path unknown")
         }
         var reached = 0
         if sortedByPath {
             for k in j.hops.indices.reversed() {
-                if let p = j.path.firstIndex(of: j.hops[k].point) {
+                if let p = j.path.firstIndex(of: j.hops.point(at: k)) {
                     reached = p
                     break
                 }
             }
         } else {
             for k in j.hops.indices {
-                if let p = j.path.firstIndex(of: j.hops[k].point), p > reached { reached = p }
+                if let p = j.path.firstIndex(of: j.hops.point(at: k)), p > reached { reached = p }
             }
         }
         let at = j.path[reached]
@@ -374,7 +374,7 @@ struct VerdictPolicy {
                         SuggestedCommand.masquerade(b.subnet, exceptOut: b.name, netns: h.point.netns).description)
             }
             // Otherwise only when we saw this namespace forward it (it entered elsewhere first).
-            guard k > 0, j.hops[k - 1].point.netns == h.point.netns, j.hops[k - 1].point != h.point else { continue }
+            guard k > 0, j.hops.point(at: k - 1).netns == h.point.netns, j.hops.point(at: k - 1) != h.point else { continue }
             let host = IPPrefix(h.src, prefixLength: h.src.v4 == nil ? 128 : 32)
             return (h.point, h.src,
                     "no SNAT: replies cannot come back; add MASQUERADE for \(h.src) on \(h.point.iface)",

@@ -88,9 +88,9 @@ public struct DiagnosisInput: Sendable {
         }
         self.init(
             proto: f.proto, echo: f.echo, orig: f.orig, reply: f.reply, verdict: f.verdict,
-            failedLeg: vanished?.leg, failedHops: (vanished ?? latestRequest)?.hops ?? [],
+            failedLeg: vanished?.leg, failedHops: (vanished ?? latestRequest).map { Array($0.hops) } ?? [],
             lastSeen: vanished?.verdict.at ?? f.verdict.at, nextExpected: next,
-            requestHops: latestRequest?.hops ?? [], nat: f.nat, conntrackSeen: f.conntrackID != nil,
+            requestHops: latestRequest.map { Array($0.hops) } ?? [], nat: f.nat, conntrackSeen: f.conntrackID != nil,
             conntrackID: f.conntrackID, seenReply: f.seenReply,
             lastError: f.lastError.map { ($0.type, $0.code, $0.from, $0.at) })
     }
