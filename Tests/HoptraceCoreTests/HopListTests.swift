@@ -18,12 +18,12 @@ import Testing
     }
 
     /// Five packed hops and the list's header fit malloc's 160-byte size; the list itself is
-    /// one reference, so a journey stays 112 bytes (a ring of one, 144).
+    /// one reference, so a journey stays 96 bytes (a ring of one, 128).
     @Test func sizes() {
         #expect(MemoryLayout<PackedHop>.stride == 24)
         #expect(MemoryLayout<HopList>.size == 8)
         #expect(MemoryLayout<PackedHops.Header>.stride == 16)
-        #expect(MemoryLayout<Journey>.stride <= 112)
+        #expect(MemoryLayout<Journey>.stride <= 96)
     }
 
     /// Every field of a hop that packs reads back as set: each direction, ports or echo id,

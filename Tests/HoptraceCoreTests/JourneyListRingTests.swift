@@ -49,10 +49,37 @@ struct JourneyListRingTests {
         for (copy, ids) in copies { #expect(copy.map(\.id) == ids) }
     }
 
-    /// With the buffer object's header, a ring of one journey fits 136 bytes: malloc's 144 size.
+    /// With the buffer object's header, a ring of one journey fits 120 bytes: malloc's 128 size.
     @Test func aRingOfOneJourneyFitsMallocsSmallerSize() {
-        #expect(MemoryLayout<Journey>.stride == 112)
+        #expect(MemoryLayout<Journey>.stride == 96)
         #expect(MemoryLayout<JourneyStorage.Header>.stride <= 8)
+    }
+
+    /// A journey's flags share a byte, and its leg and error type and code are its signature's:
+    /// each reads back as set, changed one at a time, the leg's flip included.
+    @Test func aJourneysPackedFieldsReadBack() {
+        let p = Lab.udp(Lab.ns1IP, 1, Lab.remoteIP, 2, ipid: 9, dir: .outbound)
+        var j = Self.journey(1, at: 0)
+        #expect(j.leg == .request && !j.settled && !j.indexed && j.icmpError == nil && j.icmpSeq == nil)
+        j.settled = true
+        #expect(j.settled && !j.indexed)
+        j.indexed = true
+        j.settled = false
+        #expect(!j.settled && j.indexed)
+        j.leg = .reply
+        #expect(j.leg == .reply && j.signature.leg == .reply && j.indexed)
+        // An error journey: the signature of an ICMP error carries type 3, code 13.
+        var sig = JourneySignature(packet: p, leg: .error)
+        sig.a = 3 << 8 | 13
+        let e = Journey(id: 2, leg: .error, hops: [], path: [], verdict: Verdict(.inFlight, at: nil, reason: ""), settled: true,
+                        icmpSeq: 7, icmpError: (3, 13), firstTime: j.firstTime, lastTime: j.lastTime, signature: sig)
+        #expect(e.leg == .error && e.settled && !e.indexed && e.icmpSeq == 7)
+        #expect(e.icmpError?.type == 3 && e.icmpError?.code == 13)
+        // The leg given wins over the signature's.
+        let r = Journey(id: 3, leg: .reply, hops: [], path: [], verdict: Verdict(.inFlight, at: nil, reason: ""), settled: false,
+                        icmpSeq: nil, icmpError: nil, firstTime: j.firstTime, lastTime: j.lastTime,
+                        signature: JourneySignature(packet: p, leg: .request))
+        #expect(r.leg == .reply && r.signature.leg == .reply && r.icmpError == nil)
     }
 
     /// The header's three 21-bit fields, at their largest and changed one at a time.

@@ -8,7 +8,7 @@
 public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
     ExpressibleByArrayLiteral, Equatable, @unchecked Sendable {
     /// nil while empty with no room reserved; a `PackedHops`, or a `WholeHops` once a hop
-    /// did not pack. One reference either way, so a `Journey` stays 112 bytes.
+    /// did not pack. One reference either way, so a `Journey` stays 96 bytes.
     private var storage: AnyObject?
 
     public init() {}

@@ -184,8 +184,8 @@ public struct Journey: Sendable {
     /// reply direction, or an ICMP error about the flow.
     public enum Leg: String, Sendable { case request, reply, error }
 
-    // The small fields together: 112 bytes, not 128 (a flow's ring of one journey then fits
-    // malloc's 144-byte size).
+    // In this order the fields fill 96 bytes, not 128: a flow's ring of one journey then fits
+    // malloc's 128-byte size. The leg and an error's type and code are the signature's own.
     /// Increasing within its flow.
     public internal(set) var id: Int
     /// In path order, then time.
@@ -193,37 +193,59 @@ public struct Journey: Sendable {
     /// The expected path from the journey's origin (empty when the path is unknown).
     public internal(set) var path: [CapturePoint]
     public internal(set) var verdict: Verdict
-    /// lossTimeout has passed since the last sighting: the verdict is final unless a late sighting arrives.
-    public internal(set) var settled: Bool
-    public internal(set) var leg: Leg
-    /// The echo sequence number (ICMP echo journeys).
-    public internal(set) var icmpSeq: UInt16?
-    /// ICMP error type and code (error journeys).
-    public internal(set) var icmpError: (type: UInt8, code: UInt8)?
-    /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
-    var pathEpoch: UInt32 = 0
     public internal(set) var firstTime: EventTime
     public internal(set) var lastTime: EventTime
-
     var signature: JourneySignature
+    /// The correlator's path epoch when `path` was worked out (a topology change starts a new one).
+    var pathEpoch: UInt32 = 0
+    /// The echo sequence number (ICMP echo journeys).
+    public internal(set) var icmpSeq: UInt16?
+    private var flags: Flags
+
+    private struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let settled = Flags(rawValue: 1), indexed = Flags(rawValue: 2), icmpError = Flags(rawValue: 4)
+    }
+
+    /// lossTimeout has passed since the last sighting: the verdict is final unless a late sighting arrives.
+    public internal(set) var settled: Bool {
+        get { flags.contains(.settled) }
+        set { if newValue { flags.insert(.settled) } else { flags.remove(.settled) } }
+    }
     /// The flow's journey index names this journey for its signature: the one a new
     /// sighting with that signature may join (at most one per signature). A flag here
     /// instead of a per-flow dictionary: no allocation, no hashing.
-    var indexed = false
+    var indexed: Bool {
+        get { flags.contains(.indexed) }
+        set { if newValue { flags.insert(.indexed) } else { flags.remove(.indexed) } }
+    }
+    public internal(set) var leg: Leg {
+        get { signature.leg }
+        set { signature.leg = newValue }
+    }
+    /// ICMP error type and code (error journeys): the signature holds them.
+    public var icmpError: (type: UInt8, code: UInt8)? {
+        guard flags.contains(.icmpError) else { return nil }
+        return (UInt8(truncatingIfNeeded: signature.a >> 8), UInt8(truncatingIfNeeded: signature.a))
+    }
 
     init(id: Int, leg: Leg, hops: HopList, path: [CapturePoint], verdict: Verdict, settled: Bool, icmpSeq: UInt16?,
          icmpError: (type: UInt8, code: UInt8)?, firstTime: EventTime, lastTime: EventTime, signature: JourneySignature) {
         self.id = id
-        self.leg = leg
         self.hops = hops
         self.path = path
         self.verdict = verdict
-        self.settled = settled
         self.icmpSeq = icmpSeq
-        self.icmpError = icmpError
         self.firstTime = firstTime
         self.lastTime = lastTime
         self.signature = signature
+        self.signature.leg = leg
+        flags = settled ? .settled : []
+        if let e = icmpError {
+            precondition(leg == .error && signature.a == UInt32(e.type) << 8 | UInt32(e.code),
+                         "an error journey's signature holds its type and code")
+            flags.insert(.icmpError)
+        }
     }
 
     /// Time from the first to the last hop in path order: the sum of the hops' deltas,
@@ -242,8 +264,8 @@ public struct Journey: Sendable {
 /// seq, ack and flags — NAT rewrites ports, never sequence numbers; UDP has none
 /// beyond id and length; an ICMP error's type and code).
 struct JourneySignature: Hashable, Sendable {
-    // Widest first: 24 bytes, not 32.
-    var length: Int
+    // Widest first: 16 bytes, not 32 (an IP datagram's length fits 32 bits).
+    var length: UInt32
     var a: UInt32 = 0
     var b: UInt32 = 0
     var ipID: UInt16
@@ -253,7 +275,7 @@ struct JourneySignature: Hashable, Sendable {
     init(packet p: DecodedPacket, leg: Journey.Leg) {
         self.leg = leg
         ipID = p.ipID
-        length = p.length
+        length = UInt32(truncatingIfNeeded: p.length)
         switch p.transport {
         case .icmp(let type, let code, _, let seq), .icmpv6(let type, let code, _, let seq):
             if leg == .error {

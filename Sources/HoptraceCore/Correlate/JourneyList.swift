@@ -85,7 +85,7 @@ public struct JourneyList: RandomAccessCollection, MutableCollection, Expressibl
 /// The ring's buffer: `count` journeys from slot `head` on, wrapping at `capacity`.
 final class JourneyStorage: ManagedBuffer<JourneyStorage.Header, Journey> {
     /// 21 bits each in one word: with the header of the buffer's object, a ring of one
-    /// journey fits 136 bytes (malloc's 144 size).
+    /// journey fits 120 bytes (malloc's 128 size).
     struct Header {
         private var word: UInt64
         static let limit = 1 << 21
