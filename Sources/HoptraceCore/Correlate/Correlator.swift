@@ -414,7 +414,7 @@ public final class Correlator {
         f.lastSeen = max(f.lastSeen, o.lastSeen)
         if let e = o.lastError, f.lastError.map({ $0.time < e.time }) ?? true { f.lastError = e }
         if f.proxy == nil { f.proxy = o.proxy }
-        f.events = Array((f.events + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
+        f.setEvents((Array(f.events) + o.events).sorted { $0.time < $1.time }.suffix(self.maxEventsPerFlow))
         for j in o.journeys { self.absorb(j, into: &f) }
     }
 
@@ -454,8 +454,7 @@ public final class Correlator {
             f.replyPacketsCounted = c.replyPackets
         }
         // The last one is the flow's conntrack state (`conntrackID`, `conntrackStatus`, …).
-        f.events.append(Flow.ConntrackRecord(time: time, event: e))
-        if f.events.count > maxEventsPerFlow { f.events.removeFirst(f.events.count - maxEventsPerFlow) }
+        f.appendEvent(Flow.ConntrackRecord(time: time, event: e), keepingLast: maxEventsPerFlow)
         f.conntrackNetns = netns
         if replied { f.seenReply = true }
         f.lastSeen = max(f.lastSeen, time)

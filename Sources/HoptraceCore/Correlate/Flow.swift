@@ -115,7 +115,9 @@ public struct Flow: Sendable {
         }
     }
     /// The last conntrack events, oldest first (bounded).
-    public internal(set) var events: [ConntrackRecord] = []
+    public var events: ConntrackRecords { ConntrackRecords(ledger: ledger) }
+    /// The events and the rewrites, in one buffer.
+    private var ledger = FlowLedger()
     /// The last journeys, by first sighting (bounded).
     public internal(set) var journeys: JourneyList = []
     /// Sightings (one packet at three points counts three).
@@ -124,7 +126,7 @@ public struct Flow: Sendable {
     public internal(set) var relatedPackets = 0
     public internal(set) var firstSeen: EventTime
     public internal(set) var lastSeen: EventTime
-    public internal(set) var nat: [NATRewrite] = []
+    public var nat: NATRewrites { NATRewrites(ledger: ledger) }
     public internal(set) var verdict: Verdict
     /// When the verdict's state last changed (nil: it never has, since the flow began).
     public internal(set) var verdictSince: EventTime? {
@@ -172,6 +174,14 @@ public struct Flow: Sendable {
     private var rare: Boxed<RareParts>?
     /// Tests: whether the rare parts' box is there.
     var hasRareParts: Bool { rare != nil }
+
+    mutating func appendEvent(_ r: ConntrackRecord, keepingLast bound: Int) { ledger.appendRecord(r, keepingLast: bound) }
+    mutating func setEvents(_ records: some Collection<ConntrackRecord>) { ledger.setRecords(records) }
+    mutating func appendNAT(_ r: NATRewrite) { ledger.appendRewrite(r) }
+    mutating func updateNAT(_ i: Int, _ change: (inout NATRewrite) -> Void) { ledger.updateRewrite(i, change) }
+    mutating func forgetNAT() { ledger.removeAllRewrites() }
+    /// Which buffer holds the events and rewrites (tests).
+    var ledgerIdentity: ObjectIdentifier? { ledger.bufferIdentity }
     private struct RareParts: Sendable {
         var diagnosis: Diagnosis?
         var lastError: RelatedError?

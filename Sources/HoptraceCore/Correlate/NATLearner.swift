@@ -32,7 +32,7 @@ enum NATLearner {
         func resume(_ kind: NATRewrite.Kind, _ field: NATRewrite.Field, _ between: (CapturePoint, CapturePoint)) {
             for n in f.nat.indices where f.nat[n].until != nil && f.nat[n].kind == kind && f.nat[n].fieldKind == field
                 && f.nat[n].between?.0 == between.0 && f.nat[n].between?.1 == between.1 {
-                f.nat[n].until = nil
+                f.updateNAT(n) { $0.until = nil }
                 learnt = true
             }
             f.natStopped = f.nat.contains { $0.until != nil }
@@ -49,7 +49,7 @@ enum NATLearner {
                 // A rewrite placed here that this packet crossed without: NAT has stopped.
                 for n in f.nat.indices where f.nat[n].until == nil {
                     guard let (x, y) = f.nat[n].between, x == a.point, y == b.point, f.nat[n].untouched(from: a, to: b) else { continue }
-                    f.nat[n].until = b.time
+                    f.updateNAT(n) { $0.until = b.time }
                     f.natStopped = true
                     learnt = true
                 }
@@ -92,17 +92,17 @@ enum NATLearner {
     /// `natStopped` is left as it was: it only spares a search when nothing has stopped, so a
     /// stale `true` costs a look, never a wrong answer.
     static func forget(in f: inout Flow) {
-        f.nat = []
+        f.forgetNAT()
     }
 
     /// Records a rewrite once; a sighting's place replaces conntrack's "somewhere".
     private static func record(_ r: NATRewrite, in f: inout Flow) -> Bool {
         if let i = f.nat.firstIndex(where: { $0.sameRewrite(as: r) }) {
             guard f.nat[i].between == nil, r.between != nil else { return false }
-            f.nat[i].between = r.between
+            f.updateNAT(i) { $0.between = r.between }
             return true
         }
-        f.nat.append(r)
+        f.appendNAT(r)
         return true
     }
 }

@@ -90,7 +90,7 @@ public struct DiagnosisInput: Sendable {
             proto: f.proto, echo: f.echo, orig: f.orig, reply: f.reply, verdict: f.verdict,
             failedLeg: vanished?.leg, failedHops: (vanished ?? latestRequest).map { Array($0.hops) } ?? [],
             lastSeen: vanished?.verdict.at ?? f.verdict.at, nextExpected: next,
-            requestHops: latestRequest.map { Array($0.hops) } ?? [], nat: f.nat, conntrackSeen: f.conntrackID != nil,
+            requestHops: latestRequest.map { Array($0.hops) } ?? [], nat: Array(f.nat), conntrackSeen: f.conntrackID != nil,
             conntrackID: f.conntrackID, seenReply: f.seenReply,
             lastError: f.lastError.map { ($0.type, $0.code, $0.from, $0.at) })
     }
