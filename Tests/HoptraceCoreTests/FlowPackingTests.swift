@@ -8,11 +8,34 @@ import Testing
     let t = EventTime(seconds: 1_795_438_391, micros: 5)
     let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
 
-    /// A flow's box (header, flow, LRU links) must stay within 264 bytes: malloc's 272-byte
+    /// A flow's box (header, flow, LRU links) must stay within 248 bytes: malloc's 256-byte
     /// size, not the 368 one of a 320-byte flow. 100k flows hold one box each.
-    @Test func aFlowFitsIn232Bytes() {
-        #expect(MemoryLayout<Flow>.size <= 232)
+    @Test func aFlowFitsIn216Bytes() {
+        #expect(MemoryLayout<Flow>.size <= 216)
         #expect(MemoryLayout<Verdict>.size <= 32)
+    }
+
+    /// The three sighting counters share two words: each reads back as set, changed one at
+    /// a time, up to its limit, and saturates there (never wraps); below 0 is 0.
+    @Test func theSightingCountersKeepToTheirBits() {
+        var f = Flow(id: 7, proto: 17, echo: false, orig: FlowKey(proto: 17, src: L.ip(L.ns1IP), dst: L.ip(L.remoteIP), sport: 1, dport: 2), time: t)
+        let wide = SightingCounts.requestLimit, related = SightingCounts.relatedLimit
+        for (q, r, e) in [(0, 0, 0), (1, 2, 3), (wide, 0, 0), (0, wide, 0), (0, 0, related), (wide, wide, related),
+                          (wide - 1, 5, related - 1), (1 << 20, (1 << 20) + 1, (1 << 20) - 1)] {
+            f.requestPackets = q
+            f.replyPackets = r
+            f.relatedPackets = e
+            #expect(f.requestPackets == q && f.replyPackets == r && f.relatedPackets == e && f.packets == q + r + e)
+            f.relatedPackets = e == 0 ? 1 : 0
+            #expect(f.requestPackets == q && f.replyPackets == r)
+            f.requestPackets += 1
+            f.replyPackets = 0
+            #expect(f.requestPackets == min(q + 1, wide) && f.relatedPackets == (e == 0 ? 1 : 0))
+        }
+        f.requestPackets = Int.max
+        f.replyPackets = -4
+        f.relatedPackets = Int.max
+        #expect(f.requestPackets == wide && f.replyPackets == 0 && f.relatedPackets == related)
     }
 
     @Test func aFlowKeepsItsKeysNamespaceFlagsAndRareParts() {

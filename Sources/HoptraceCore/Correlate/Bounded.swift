@@ -1,5 +1,5 @@
 /// A flow as `FlowTable` holds it: the value, mutated in place, plus its links in the
-/// least-recently-used order. Nothing else: 16 + 232 + 16 bytes fit malloc's 272 size.
+/// least-recently-used order. Nothing else: 16 + 216 + 16 bytes fit malloc's 256 size.
 final class FlowBox {
     var flow: Flow
     /// LRU neighbours, unretained (the list holds each box it links once, as a whole).

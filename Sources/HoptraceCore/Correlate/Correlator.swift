@@ -431,7 +431,7 @@ public final class Correlator {
     static func flip(_ f: inout Flow) {
         f.orig = f.reply?.reversed() ?? f.orig.reversed()
         f.reply = nil
-        swap(&f.requestPackets, &f.replyPackets)
+        (f.requestPackets, f.replyPackets) = (f.replyPackets, f.requestPackets)
         for i in f.journeys.indices { f.journeys[i].indexed = false }
         for i in f.journeys.indices where f.journeys[i].leg != .error {
             f.journeys[i].leg = f.journeys[i].leg == .request ? .reply : .request

@@ -121,9 +121,19 @@ public struct Flow: Sendable {
     /// The last journeys, by first sighting (bounded).
     public internal(set) var journeys: JourneyList = []
     /// Sightings (one packet at three points counts three).
-    public internal(set) var requestPackets = 0
-    public internal(set) var replyPackets = 0
-    public internal(set) var relatedPackets = 0
+    public internal(set) var requestPackets: Int {
+        get { sightings.request }
+        set { sightings.request = newValue }
+    }
+    public internal(set) var replyPackets: Int {
+        get { sightings.reply }
+        set { sightings.reply = newValue }
+    }
+    public internal(set) var relatedPackets: Int {
+        get { sightings.related }
+        set { sightings.related = newValue }
+    }
+    private var sightings = SightingCounts()
     public internal(set) var firstSeen: EventTime
     public internal(set) var lastSeen: EventTime
     public var nat: NATRewrites { NATRewrites(ledger: ledger) }
