@@ -49,8 +49,6 @@ extension Correlator {
                               olderUnfinishedRequest: !newest && unfinished,
                               delivered: unfinished && wasInFlight && f.journeys[i].verdict.state == .delivered ? i : nil)
             }
-            var hop = hop
-            if let last = f.journeys[i].hops.last { hop.shareOverflow(with: last) }
             f.journeys[i].hops.append(hop)
             f.journeys[i].firstTime = min(f.journeys[i].firstTime, hop.time)
             f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
@@ -119,15 +117,14 @@ extension Correlator {
     /// Returns nil (nothing changed) when the full re-placing is needed, else whether the
     /// sighting only moved an in-flight journey on.
     private func appendInPathOrder(_ hop: Hop, to i: Int, in f: inout Flow) -> Bool? {
-        guard paths.knowsPaths, f.journeys[i].pathEpoch == pathEpoch, hop.time >= f.journeys[i].firstTime,
-              let last = f.journeys[i].hops.last else { return nil }
+        let n = f.journeys[i].hops.count
+        guard paths.knowsPaths, f.journeys[i].pathEpoch == pathEpoch, hop.time >= f.journeys[i].firstTime, n > 0 else { return nil }
         // Hops are in path order, so the last one being on the path means all of them are.
-        guard let lastAt = f.journeys[i].path.firstIndex(of: last.point),
+        guard let lastAt = f.journeys[i].path.firstIndex(of: f.journeys[i].hops.point(at: n - 1)),
               let at = f.journeys[i].path.firstIndex(of: hop.point), at > lastAt else { return nil }
         let wasInFlight = !f.journeys[i].settled && f.journeys[i].verdict.state == .inFlight && f.journeys[i].leg != .error
         var hop = hop
-        hop.deltaMicros = Self.delta(hop.time, after: last.time)
-        hop.shareOverflow(with: last)
+        hop.deltaMicros = Self.delta(hop.time, after: f.journeys[i].hops.time(at: n - 1))
         f.journeys[i].hops.append(hop)
         f.journeys[i].lastTime = max(f.journeys[i].lastTime, hop.time)
         f.journeys[i].settled = false

@@ -29,6 +29,8 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
         if let p = packed(s) { return Int(p.header.count) }
         return whole(s).hops.count
     }
+    public var count: Int { endIndex }
+    public var isEmpty: Bool { endIndex == 0 }
     public func index(after i: Int) -> Int { i + 1 }
     public func index(before i: Int) -> Int { i - 1 }
 
@@ -59,6 +61,13 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
         return whole(storage!).hops[i].point
     }
 
+    /// When hop `i` was seen (cheaper than `self[i].time`).
+    public func time(at i: Int) -> EventTime {
+        precondition(i >= 0 && i < count, "hop index out of range")
+        if let p = packed(storage!) { return p.withUnsafeMutablePointerToElements { $0[i] }.time(base: p.header.base) }
+        return whole(storage!).hops[i].time
+    }
+
     /// Whether a hop was seen at `point`.
     public func contains(point: CapturePoint) -> Bool {
         for i in indices where self.point(at: i) == point { return true }
@@ -84,7 +93,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
             let base = n == 0 ? hop.time : p.header.base
             guard let h = PackedHop(hop, base: base) else {
                 unpack()
-                whole(storage!).hops.append(hop)
+                whole(storage!).append(hop)
                 return
             }
             // Room grows by doubling, as an Array's would.
@@ -96,7 +105,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
             return
         }
         if !unique { storage = WholeHops(whole(storage!).hops) }
-        whole(storage!).hops.append(hop)
+        whole(storage!).append(hop)
     }
 
     public mutating func reserveCapacity(_ n: Int) {
@@ -173,21 +182,21 @@ final class PackedHops: ManagedBuffer<PackedHops.Header, PackedHop> {
 
     /// nil when a hop does not pack against `base`.
     static func make(capacity: Int, base: EventTime, from hops: [Hop]) -> PackedHops? {
-        var packed: [PackedHop] = []
-        packed.reserveCapacity(hops.count)
-        for h in hops {
-            guard let p = PackedHop(h, base: base) else { return nil }
-            packed.append(p)
-        }
         let capacity = max(capacity, hops.count, 1)
         precondition(capacity <= Int32.max, "hop list too large")
         let s = unsafeDowncast(create(minimumCapacity: capacity) { _ in
             Header(base: base, count: 0, capacity: Int32(capacity))
         }, to: PackedHops.self)
-        s.withUnsafeMutablePointerToElements { e in
-            for (k, p) in packed.enumerated() { (e + k).initialize(to: p) }
+        // Packed straight into the buffer: one that does not pack leaves it unused.
+        let packed = s.withUnsafeMutablePointerToElements { e in
+            for (k, h) in hops.enumerated() {
+                guard let p = PackedHop(h, base: base) else { return false }
+                (e + k).initialize(to: p)
+            }
+            return true
         }
-        s.header.count = Int32(packed.count)
+        guard packed else { return nil }
+        s.header.count = Int32(hops.count)
         return s
     }
 
@@ -198,4 +207,11 @@ final class PackedHops: ManagedBuffer<PackedHops.Header, PackedHop> {
 final class WholeHops {
     var hops: [Hop]
     init(_ hops: [Hop]) { self.hops = hops }
+
+    /// A packet's IPv6 hops hold one overflow between them.
+    func append(_ hop: Hop) {
+        var hop = hop
+        if let last = hops.last { hop.shareOverflow(with: last) }
+        hops.append(hop)
+    }
 }

@@ -63,6 +63,23 @@ public struct Hop: Sendable, Equatable {
         self.icmpID = icmpID
     }
 
+    /// A hop as `PackedHop` stored it, set field by field: what the public init checks (the
+    /// family, the delta's range) a packed hop already met. `flagBits` are `packedFlags`'.
+    init(point: CapturePoint, time: EventTime, pair: IPv4Pair, ttl: UInt8, sport: UInt16, dport: UInt16, icmpID: UInt16,
+         flagBits: UInt32, delta: Int32?) {
+        self.point = point
+        self.time = time
+        self.ttl = ttl
+        addresses = .v4(pair)
+        sportValue = sport
+        dportValue = dport
+        icmpIDValue = icmpID
+        word = UInt32(bitPattern: (delta ?? Self.noDelta) << Self.deltaShift) | flagBits & Bits.all.rawValue
+    }
+
+    /// The direction and which of sport, dport and icmpID are set, as five bits (`PackedHop` keeps them as they are).
+    var packedFlags: UInt32 { bits.rawValue }
+
     public var src: IPAddress {
         get {
             switch addresses {

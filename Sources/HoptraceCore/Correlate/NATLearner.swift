@@ -38,12 +38,12 @@ enum NATLearner {
             f.natStopped = f.nat.contains { $0.until != nil }
         }
         for k in first..<count {
-            let a = f.journeys[i].hops[k - 1], b = f.journeys[i].hops[k]
             if knowsPaths {
                 let ia = ib
-                ib = f.journeys[i].path.firstIndex(of: b.point)
+                ib = f.journeys[i].path.firstIndex(of: f.journeys[i].hops.point(at: k))
                 guard let ia, let ib, ib == ia + 1 else { continue }
             }
+            let a = f.journeys[i].hops[k - 1], b = f.journeys[i].hops[k]
             if leg == .request {
                 let between = (a.point, b.point)
                 // A rewrite placed here that this packet crossed without: NAT has stopped.

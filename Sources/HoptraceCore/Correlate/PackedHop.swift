@@ -9,12 +9,12 @@ struct PackedHop: Sendable, Equatable {
     private let point: UInt32
     /// sport high and dport low, or the ICMP echo id low (a hop has one or the other).
     private let ports: UInt32
-    /// ttl (bits 0–7), direction (8–9), which of sport, dport, icmpID are set (10–12),
-    /// the delta (13–31; all ones: nil).
+    /// `Hop.packedFlags` (bits 0–4: direction, and which of sport, dport, icmpID are set),
+    /// ttl (5–12), the delta (13–31; all ones: nil).
     private let misc: UInt32
 
-    private static let sportBit: UInt32 = 1 << 10, dportBit: UInt32 = 1 << 11, icmpIDBit: UInt32 = 1 << 12
-    private static let deltaShift: UInt32 = 13
+    private static let sportBit: UInt32 = 1, dportBit: UInt32 = 2, icmpIDBit: UInt32 = 4, flagMask: UInt32 = 31
+    private static let ttlShift: UInt32 = 5, deltaShift: UInt32 = 13
     private static let noDelta: UInt32 = (1 << 19) - 1
 
     init?(_ h: Hop, base: EventTime) {
@@ -27,51 +27,32 @@ struct PackedHop: Sendable, Equatable {
         } else {
             delta = Self.noDelta
         }
-        var misc = UInt32(h.ttl) | Self.direction(h.dir) << 8 | delta << Self.deltaShift
-        if let id = h.icmpID {
-            guard h.sport == nil, h.dport == nil else { return nil }
-            misc |= Self.icmpIDBit
-            ports = UInt32(id)
+        let flags = h.packedFlags
+        if flags & Self.icmpIDBit != 0 {
+            guard flags & (Self.sportBit | Self.dportBit) == 0 else { return nil }
+            ports = UInt32(h.icmpID ?? 0)
         } else {
-            if h.sport != nil { misc |= Self.sportBit }
-            if h.dport != nil { misc |= Self.dportBit }
             ports = UInt32(h.sport ?? 0) << 16 | UInt32(h.dport ?? 0)
         }
         addresses = pair
         self.offset = offset
         point = h.point.handle
-        self.misc = misc
+        misc = flags | UInt32(h.ttl) << Self.ttlShift | delta << Self.deltaShift
     }
 
     func hop(base: EventTime) -> Hop {
-        let flags = misc
-        let dir: PacketDirection = switch flags >> 8 & 3 {
-        case 0: .inbound
-        case 1: .outbound
-        case 2: .host
-        default: .other
-        }
-        var h = Hop(point: CapturePoint(handle: point), dir: dir, time: base.adding(micros: Int64(offset)),
-                    src: addresses.src, dst: addresses.dst,
-                    sport: flags & Self.sportBit != 0 ? UInt16(truncatingIfNeeded: ports >> 16) : nil,
-                    dport: flags & Self.dportBit != 0 ? UInt16(truncatingIfNeeded: ports) : nil,
-                    icmpID: flags & Self.icmpIDBit != 0 ? UInt16(truncatingIfNeeded: ports) : nil,
-                    ttl: UInt8(truncatingIfNeeded: flags))
-        let delta = flags >> Self.deltaShift
-        if delta != Self.noDelta { h.deltaMicros = Int64(delta) }
-        return h
+        let flags = misc & Self.flagMask, delta = misc >> Self.deltaShift
+        let echo = flags & Self.icmpIDBit != 0
+        return Hop(point: CapturePoint(handle: point), time: base.adding(micros: Int64(offset)), pair: addresses,
+                   ttl: UInt8(truncatingIfNeeded: misc >> Self.ttlShift),
+                   sport: echo ? 0 : UInt16(truncatingIfNeeded: ports >> 16), dport: echo ? 0 : UInt16(truncatingIfNeeded: ports),
+                   icmpID: echo ? UInt16(truncatingIfNeeded: ports) : 0, flagBits: flags,
+                   delta: delta == Self.noDelta ? nil : Int32(delta))
     }
+
+    func time(base: EventTime) -> EventTime { base.adding(micros: Int64(offset)) }
 
     /// The hop's capture point, without making the whole hop (the correlator asks this of
     /// every hop of a journey on each sighting).
     var capturePoint: CapturePoint { CapturePoint(handle: point) }
-
-    private static func direction(_ d: PacketDirection) -> UInt32 {
-        switch d {
-        case .inbound: 0
-        case .outbound: 1
-        case .host: 2
-        case .other: 3
-        }
-    }
 }
