@@ -56,7 +56,10 @@ extension Correlator {
             return Placed(natLearnt: reorder(i, in: &f))
         }
         let id = f.nextJourneyID
-        let j = Journey(id: id, leg: sig.leg, hops: [hop], path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
+        // Room for as many hops as the flow's newest journey's path has (`arrange` makes room
+        // for the path it works out; this spares it a second buffer in the usual case).
+        let room = f.journeys.isEmpty ? 1 : f.journeys[f.journeys.count - 1].path.count
+        let j = Journey(id: id, leg: sig.leg, hops: HopList(CollectionOfOne(hop), capacity: room), path: [], verdict: Verdict(.inFlight, at: hop.point, reason: ""),
                         settled: false, icmpSeq: echoSeq, icmpError: error, firstTime: hop.time, lastTime: hop.time, signature: sig)
         f.nextJourneyID += 1
         // Placed where it started (not always last: batches from several points).

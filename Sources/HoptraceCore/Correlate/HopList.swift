@@ -4,30 +4,46 @@
 /// Why: every flow keeps its latest journeys, each with a hop per capture point, and at
 /// 100k flows the hop arrays were the correlator's second-largest part. Five packed hops
 /// and their header fit malloc's 160-byte size, where an Array of five `Hop`s takes 208.
-/// Copy-on-write like an Array: `storage` is copied before a change while shared.
+/// Copy-on-write like an Array: the buffer is copied before a change while shared (hence
+/// Sendable as a value).
 public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
     ExpressibleByArrayLiteral, Equatable, @unchecked Sendable {
-    /// nil while empty with no room reserved; a `PackedHops`, or a `WholeHops` once a hop
-    /// did not pack. One reference either way, so a `Journey` stays 96 bytes.
-    private var storage: AnyObject?
+    /// nil while empty with no room reserved. An enum of two references is one word (the
+    /// case sits in the pointer's spare bits), so a `Journey` stays 96 bytes, and telling
+    /// the cases apart costs a bit test, not a look at the object's class.
+    private var storage: Storage?
+
+    private enum Storage {
+        case packed(PackedHops)
+        /// Once a hop did not pack.
+        case whole(WholeHops)
+    }
 
     public init() {}
     public init(arrayLiteral elements: Hop...) { self.init(elements) }
-    public init<S: Sequence>(_ hops: S) where S.Element == Hop {
+    public init<S: Sequence>(_ hops: S) where S.Element == Hop { self.init(hops, capacity: 0) }
+
+    /// With room for `capacity` hops (a journey's path) from the start.
+    init<S: Sequence>(_ hops: S, capacity: Int) where S.Element == Hop {
         let all = Array(hops)
-        guard let first = all.first else { return }
-        if let packed = PackedHops.make(capacity: all.count, base: first.time, from: all) {
-            storage = packed
+        guard let first = all.first else {
+            if capacity > 0 { storage = .packed(PackedHops.make(capacity: capacity, base: EventTime(micros: 0), from: [])!) }
+            return
+        }
+        if let packed = PackedHops.make(capacity: Swift.max(capacity, all.count), base: first.time, from: all) {
+            storage = .packed(packed)
         } else {
-            storage = WholeHops(all)
+            storage = .whole(WholeHops(all))
         }
     }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {
-        guard let s = storage else { return 0 }
-        if let p = packed(s) { return Int(p.header.count) }
-        return whole(s).hops.count
+        switch storage {
+        case .packed(let p)?: Int(p.header.count)
+        case .whole(let w)?: w.hops.count
+        case nil: 0
+        }
     }
     public var count: Int { endIndex }
     public var isEmpty: Bool { endIndex == 0 }
@@ -37,35 +53,41 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
     public subscript(i: Int) -> Hop {
         get {
             precondition(i >= 0 && i < count, "hop index out of range")
-            if let p = packed(storage!) { return p.withUnsafeMutablePointerToElements { $0[i] }.hop(base: p.header.base) }
-            return whole(storage!).hops[i]
+            switch storage! {
+            case .packed(let p): return p.withUnsafeMutablePointerToElements { $0[i] }.hop(base: p.header.base)
+            case .whole(let w): return w.hops[i]
+            }
         }
         set {
             precondition(i >= 0 && i < count, "hop index out of range")
             makeUnique()
-            if let p = packed(storage!) {
+            if case .packed(let p)? = storage {
                 if let h = PackedHop(newValue, base: p.header.base) {
                     p.withUnsafeMutablePointerToElements { $0[i] = h }
                     return
                 }
                 unpack()
             }
-            whole(storage!).hops[i] = newValue
+            if case .whole(let w)? = storage { w.hops[i] = newValue }
         }
     }
 
     /// The point hop `i` was seen at (cheaper than `self[i].point`: the hop is not made).
     public func point(at i: Int) -> CapturePoint {
         precondition(i >= 0 && i < count, "hop index out of range")
-        if let p = packed(storage!) { return p.withUnsafeMutablePointerToElements { $0[i] }.capturePoint }
-        return whole(storage!).hops[i].point
+        switch storage! {
+        case .packed(let p): return p.withUnsafeMutablePointerToElements { $0[i] }.capturePoint
+        case .whole(let w): return w.hops[i].point
+        }
     }
 
     /// When hop `i` was seen (cheaper than `self[i].time`).
     public func time(at i: Int) -> EventTime {
         precondition(i >= 0 && i < count, "hop index out of range")
-        if let p = packed(storage!) { return p.withUnsafeMutablePointerToElements { $0[i] }.time(base: p.header.base) }
-        return whole(storage!).hops[i].time
+        switch storage! {
+        case .packed(let p): return p.withUnsafeMutablePointerToElements { $0[i] }.time(base: p.header.base)
+        case .whole(let w): return w.hops[i].time
+        }
     }
 
     /// Whether a hop was seen at `point`.
@@ -76,49 +98,51 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
 
     /// Hops this list holds without growing.
     public var capacity: Int {
-        guard let s = storage else { return 0 }
-        if let p = packed(s) { return Int(p.header.capacity) }
-        return whole(s).hops.capacity
+        switch storage {
+        case .packed(let p)?: Int(p.header.capacity)
+        case .whole(let w)?: w.hops.capacity
+        case nil: 0
+        }
     }
 
     public mutating func append(_ hop: Hop) {
         guard storage != nil else {
-            storage = PackedHops.make(capacity: 1, base: hop.time, from: [hop]) ?? WholeHops([hop])
+            storage = PackedHops.make(capacity: 1, base: hop.time, from: [hop]).map(Storage.packed) ?? .whole(WholeHops([hop]))
             return
         }
-        // Asked before any other reference to the buffer is taken: one would make it look shared.
-        let unique = isKnownUniquelyReferenced(&storage)
-        if let p = packed(storage!) {
+        let unique = isUnique()
+        switch storage! {
+        case .packed(let p):
             let n = Int(p.header.count), room = Int(p.header.capacity)
             let base = n == 0 ? hop.time : p.header.base
             guard let h = PackedHop(hop, base: base) else {
                 unpack()
-                whole(storage!).append(hop)
+                if case .whole(let w)? = storage { w.append(hop) }
                 return
             }
+            var q = p
             // Room grows by doubling, as an Array's would.
-            if n == room || !unique { regrow(capacity: n == room ? Swift.max(1, 2 * n) : room) }
-            let q = packed(storage!)!
+            if n == room || !unique { q = regrown(p, capacity: n == room ? Swift.max(1, 2 * n) : room) }
             q.header.base = base
             q.withUnsafeMutablePointerToElements { ($0 + n).initialize(to: h) }
             q.header.count += 1
-            return
+        case .whole(var w):
+            if !unique {
+                w = WholeHops(w.hops)
+                storage = .whole(w)
+            }
+            w.append(hop)
         }
-        if !unique { storage = WholeHops(whole(storage!).hops) }
-        whole(storage!).append(hop)
     }
 
     public mutating func reserveCapacity(_ n: Int) {
         guard n > capacity else { return }
-        guard let s = storage else {
-            storage = PackedHops.make(capacity: n, base: EventTime(micros: 0), from: [])
-            return
-        }
-        if packed(s) != nil {
-            regrow(capacity: n)
-        } else {
+        switch storage {
+        case nil: storage = .packed(PackedHops.make(capacity: n, base: EventTime(micros: 0), from: [])!)
+        case .packed(let p)?: _ = regrown(p, capacity: n)
+        case .whole?:
             makeUnique()
-            whole(storage!).hops.reserveCapacity(n)
+            if case .whole(let w)? = storage { w.hops.reserveCapacity(n) }
         }
     }
 
@@ -126,49 +150,67 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
     public mutating func replaceSubrange<C: Collection>(_ range: Range<Int>, with new: C) where C.Element == Hop {
         var all = Array(self)
         all.replaceSubrange(range, with: new)
-        let room = capacity
-        self = HopList(all)
-        if room > count { reserveCapacity(room) }
+        self = HopList(all, capacity: capacity)
     }
 
     public static func == (a: HopList, b: HopList) -> Bool { a.elementsEqual(b) }
 
     /// Which buffer holds the hops (tests: whether the list packs, and is changed in place).
-    var isPacked: Bool { storage.map { packed($0) != nil } ?? true }
-    var bufferIdentity: ObjectIdentifier? { storage.map(ObjectIdentifier.init) }
-
-    private func packed(_ s: AnyObject) -> PackedHops? {
-        ObjectIdentifier(type(of: s)) == ObjectIdentifier(PackedHops.self) ? unsafeDowncast(s, to: PackedHops.self) : nil
+    var isPacked: Bool {
+        if case .whole? = storage { return false }
+        return true
     }
-    private func whole(_ s: AnyObject) -> WholeHops { unsafeDowncast(s, to: WholeHops.self) }
-
-    /// Copies the buffer when another list shares it.
-    private mutating func makeUnique() {
-        guard storage != nil, !isKnownUniquelyReferenced(&storage) else { return }
-        if let p = packed(storage!) {
-            regrow(capacity: Int(p.header.capacity))
-        } else {
-            storage = WholeHops(whole(storage!).hops)
+    var bufferIdentity: ObjectIdentifier? {
+        switch storage {
+        case .packed(let p)?: ObjectIdentifier(p)
+        case .whole(let w)?: ObjectIdentifier(w)
+        case nil: nil
         }
     }
 
-    /// A packed buffer of `capacity` holding these hops (never shared afterwards).
-    private mutating func regrow(capacity: Int) {
-        let p = packed(storage!)!
+    /// Whether no other list shares the buffer. (Asked before any other reference to it is
+    /// kept: one would make it look shared.)
+    private mutating func isUnique() -> Bool {
+        switch storage {
+        case .packed(var p)?:
+            storage = nil
+            defer { storage = .packed(p) }
+            return isKnownUniquelyReferenced(&p)
+        case .whole(var w)?:
+            storage = nil
+            defer { storage = .whole(w) }
+            return isKnownUniquelyReferenced(&w)
+        case nil:
+            return true
+        }
+    }
+
+    /// Copies the buffer when another list shares it.
+    private mutating func makeUnique() {
+        guard storage != nil, !isUnique() else { return }
+        switch storage! {
+        case .packed(let p): _ = regrown(p, capacity: Int(p.header.capacity))
+        case .whole(let w): storage = .whole(WholeHops(w.hops))
+        }
+    }
+
+    /// A packed buffer of `capacity` holding `p`'s hops, now this list's (never shared).
+    private mutating func regrown(_ p: PackedHops, capacity: Int) -> PackedHops {
         let n = Int(p.header.count)
         let q = PackedHops.make(capacity: Swift.max(capacity, n), base: p.header.base, from: [])!
         p.withUnsafeMutablePointerToElements { from in
             q.withUnsafeMutablePointerToElements { $0.initialize(from: from, count: n) }
         }
         q.header.count = Int32(n)
-        storage = q
+        storage = .packed(q)
+        return q
     }
 
     /// Whole hops from here on: one did not pack.
     private mutating func unpack() {
         var all = Array(self)
         all.reserveCapacity(capacity)
-        storage = WholeHops(all)
+        storage = .whole(WholeHops(all))
     }
 }
 
