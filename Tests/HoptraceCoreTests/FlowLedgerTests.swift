@@ -24,10 +24,10 @@ import Testing
             : NATRewrite(kind: .dnat, field: .dport, from: .number(UInt16(n % 60000)), to: .number(8080))
     }
 
-    /// One record and two rewrites fit malloc's 176-byte size: header 16 after the object's 16.
+    /// One record and two rewrites fit malloc's 160-byte size: header 16 after the object's 16.
     @Test func sizes() {
         #expect(MemoryLayout<LedgerStorage.Header>.stride == 16)
-        #expect(MemoryLayout<Flow.ConntrackRecord>.stride == 72 && MemoryLayout<NATRewrite>.stride == 32)
+        #expect(MemoryLayout<Flow.ConntrackRecord>.stride == 72 && MemoryLayout<NATRewrite>.stride == 24)
         #expect(MemoryLayout<FlowLedger>.size == 8)
     }
 

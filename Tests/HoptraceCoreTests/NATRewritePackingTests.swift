@@ -19,9 +19,31 @@ struct NATRewritePackingTests {
         #expect(r.fromValue == Self.v4 && r.toValue == Self.port)
     }
 
-    /// A SNAT'd flow's two rewrites then fit malloc's 112-byte size (with the array's header), not 128.
-    @Test func aRewriteIsThirtyTwoBytes() {
-        #expect(MemoryLayout<NATRewrite>.stride == 32)
+    /// A SNAT'd flow's record and two rewrites then fit malloc's 160-byte size (with the
+    /// ledger's headers), not 176.
+    @Test func aRewriteIsTwentyFourBytes() {
+        #expect(MemoryLayout<NATRewrite>.stride == 24)
+    }
+
+    /// Wide values and the end time share the rare part: setting or clearing either keeps
+    /// the other, and a rewrite with neither holds no box.
+    @Test(arguments: [(v4, port), (v6, v4), (port, text)])
+    func theEndTimeAndWideValuesShareTheRarePart(_ pair: (NATValue, NATValue)) {
+        let until = EventTime(seconds: 1_795_438_391, micros: 7)
+        var r = NATRewrite(kind: .dnat, field: .dst, from: pair.0, to: pair.1)
+        r.until = until
+        #expect(r.until == until && r.fromValue == pair.0 && r.toValue == pair.1)
+        r.fromValue = Self.v6
+        #expect(r.until == until && r.fromValue == Self.v6 && r.toValue == pair.1)
+        r.fromValue = Self.v4
+        r.toValue = Self.port
+        #expect(r.until == until && r.fromValue == Self.v4 && r.toValue == Self.port)
+        r.toValue = pair.1
+        r.until = nil
+        #expect(r.until == nil && r.fromValue == Self.v4 && r.toValue == pair.1)
+        r.until = until
+        r.until = nil
+        #expect(r == NATRewrite(kind: .dnat, field: .dst, from: Self.v4, to: pair.1))
     }
 
     /// Kind, field, points and the end time sit in shared words: each must read back as set,

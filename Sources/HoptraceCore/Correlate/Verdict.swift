@@ -210,22 +210,28 @@ public struct NATRewrite: Sendable, Equatable {
     /// Which header field NAT rewrote: "id" is an ICMP echo id remapped by MASQUERADE.
     public enum Field: String, Sendable { case src, dst, sport, dport, id }
 
-    // Packed: 32 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or a port is a
-    // word; an IPv6 address or a text (either side) holds both values whole. The points'
+    // Packed: 24 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or a port is a
+    // word; an IPv6 address or a text (either side) holds both values whole, in the rare part. The points'
     // handles are below 2^24 (`CapturePointNames.shared` holds at most 2^20), so the top
     // byte of the first holds kind, field and flags.
-    private var wide: Boxed<(from: NATValue, to: NATValue)>?
-    private var untilValue = PackedTime()
+    private var rare: Boxed<Rare>?
     private var fromWord: UInt32 = 0
     private var toWord: UInt32 = 0
     /// The first point's handle (low 24 bits) and `Tag`s (top 8).
     private var pointAndTags: UInt32 = 0
     private var secondPoint: UInt32 = 0
 
+    /// What few rewrites have: values that are no word (an IPv6 address, a text), and the
+    /// time the rewrite stopped. Behind one reference: 24 bytes a rewrite, not 32.
+    private struct Rare: Sendable {
+        var values: (from: NATValue, to: NATValue)?
+        var until: EventTime?
+    }
+
     private struct Tag: OptionSet {
         let rawValue: UInt32
         static let between = Tag(rawValue: 1 << 31), dnat = Tag(rawValue: 1 << 30)
-        /// Which words are IPv4 addresses (else ports or ids), when `wide` is nil.
+        /// Which words are IPv4 addresses (else ports or ids), when the rare part holds no values.
         static let fromIsAddress = Tag(rawValue: 1 << 29), toIsAddress = Tag(rawValue: 1 << 28)
         static let fieldShift: UInt32 = 24, fieldMask = Tag(rawValue: 7 << 24)
         static let all = Tag(rawValue: 0xFF00_0000)
@@ -290,11 +296,11 @@ public struct NATRewrite: Sendable, Equatable {
     }
 
     public var fromValue: NATValue {
-        get { wide?.value.from ?? Self.value(fromWord, address: fromIsAddress) }
+        get { rare?.value.values?.from ?? Self.value(fromWord, address: fromIsAddress) }
         set { pack(from: newValue, to: toValue) }
     }
     public var toValue: NATValue {
-        get { wide?.value.to ?? Self.value(toWord, address: toIsAddress) }
+        get { rare?.value.values?.to ?? Self.value(toWord, address: toIsAddress) }
         set { pack(from: fromValue, to: newValue) }
     }
 
@@ -313,21 +319,30 @@ public struct NATRewrite: Sendable, Equatable {
 
     private mutating func pack(from: NATValue, to: NATValue) {
         if let (f, fa) = Self.word(from), let (t, ta) = Self.word(to) {
-            (fromWord, toWord, wide) = (f, t, nil)
+            (fromWord, toWord) = (f, t)
             setTag(.fromIsAddress, fa)
             setTag(.toIsAddress, ta)
+            setRare(values: nil, until: until)
         } else {
             (fromWord, toWord) = (0, 0)
             setTag(.fromIsAddress, false)
             setTag(.toIsAddress, false)
-            wide = Boxed((from, to))
+            setRare(values: (from, to), until: until)
         }
+    }
+
+    /// No box when neither part is there.
+    private mutating func setRare(values: (from: NATValue, to: NATValue)?, until: EventTime?) {
+        rare = values == nil && until == nil ? nil : Boxed(Rare(values: values, until: until))
     }
     /// When a packet first crossed `between` untranslated after this rewrite was seen (the
     /// rule was removed, or the packets went untracked): nil while the rewrite still applies.
     public var until: EventTime? {
-        get { untilValue.value }
-        set { untilValue.value = newValue }
+        get { rare?.value.until }
+        set {
+            guard newValue != until else { return }
+            setRare(values: rare?.value.values, until: newValue)
+        }
     }
 
     public init(kind: Kind, field: Field, from: NATValue, to: NATValue, between: (CapturePoint, CapturePoint)? = nil) {
