@@ -31,7 +31,9 @@ struct NATRewritePackingTests {
     func theEndTimeAndWideValuesShareTheRarePart(_ pair: (NATValue, NATValue)) {
         let until = EventTime(seconds: 1_795_438_391, micros: 7)
         var r = NATRewrite(kind: .dnat, field: .dst, from: pair.0, to: pair.1)
+        #expect(r.hasRarePart == (pair.0 == Self.v6 || pair.1 == Self.text))
         r.until = until
+        #expect(r.hasRarePart)
         #expect(r.until == until && r.fromValue == pair.0 && r.toValue == pair.1)
         r.fromValue = Self.v6
         #expect(r.until == until && r.fromValue == Self.v6 && r.toValue == pair.1)
@@ -44,6 +46,7 @@ struct NATRewritePackingTests {
         r.until = until
         r.until = nil
         #expect(r == NATRewrite(kind: .dnat, field: .dst, from: Self.v4, to: pair.1))
+        #expect(r.hasRarePart == (pair.1 == Self.text))
     }
 
     /// Kind, field, points and the end time sit in shared words: each must read back as set,

@@ -107,7 +107,8 @@ struct FlowLedger: @unchecked Sendable {
     }
 }
 
-/// The ledger's buffer: `recordRoom` records, then `rewriteRoom` rewrites, in 8-byte words.
+/// The ledger's buffer: `recordRoom` records, then `rewriteRoom` rewrites, in 8-byte words
+/// (each region bound to its type when the buffer is made).
 final class LedgerStorage: ManagedBuffer<LedgerStorage.Header, UInt64> {
     struct Header {
         var records: UInt32 = 0
@@ -116,15 +117,28 @@ final class LedgerStorage: ManagedBuffer<LedgerStorage.Header, UInt64> {
         var rewriteRoom: UInt32
     }
 
-    private static let recordWords = MemoryLayout<Flow.ConntrackRecord>.stride / 8
-    private static let rewriteWords = MemoryLayout<NATRewrite>.stride / 8
+    private static let recordWords = words(Flow.ConntrackRecord.self)
+    private static let rewriteWords = words(NATRewrite.self)
+
+    /// Whole 8-byte words a value takes: the regions are laid out in words, so a type that
+    /// did not fill them exactly (or needed more alignment) would overlap the next region.
+    private static func words<T>(_: T.Type) -> Int {
+        precondition(MemoryLayout<T>.stride % 8 == 0 && MemoryLayout<T>.alignment <= 8, "a ledger entry must fill whole words")
+        return MemoryLayout<T>.stride / 8
+    }
 
     static func make(recordRoom: Int, rewriteRoom: Int) -> LedgerStorage {
         precondition(recordRoom <= Int(UInt32.max) && rewriteRoom <= Int(UInt32.max), "flow ledger too large")
         let words = recordRoom * recordWords + rewriteRoom * rewriteWords
-        return unsafeDowncast(create(minimumCapacity: words) { _ in
+        let s = unsafeDowncast(create(minimumCapacity: words) { _ in
             Header(recordRoom: UInt32(recordRoom), rewriteRoom: UInt32(rewriteRoom))
         }, to: LedgerStorage.self)
+        // Each region bound to its type once: every access after is typed.
+        s.withUnsafeMutablePointerToElements { e in
+            UnsafeMutableRawPointer(e).bindMemory(to: Flow.ConntrackRecord.self, capacity: recordRoom)
+            UnsafeMutableRawPointer(e + recordRoom * recordWords).bindMemory(to: NATRewrite.self, capacity: rewriteRoom)
+        }
+        return s
     }
 
     func recordAddress(_ i: Int) -> UnsafeMutablePointer<Flow.ConntrackRecord> {
@@ -135,14 +149,8 @@ final class LedgerStorage: ManagedBuffer<LedgerStorage.Header, UInt64> {
         withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0 + Int(header.recordRoom) * Self.recordWords) }
             .assumingMemoryBound(to: NATRewrite.self) + i
     }
-    func initializeRecord(_ i: Int, to r: Flow.ConntrackRecord) {
-        withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-            .advanced(by: i * MemoryLayout<Flow.ConntrackRecord>.stride).initializeMemory(as: Flow.ConntrackRecord.self, to: r)
-    }
-    func initializeRewrite(_ i: Int, to r: NATRewrite) {
-        withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0 + Int(header.recordRoom) * Self.recordWords) }
-            .advanced(by: i * MemoryLayout<NATRewrite>.stride).initializeMemory(as: NATRewrite.self, to: r)
-    }
+    func initializeRecord(_ i: Int, to r: Flow.ConntrackRecord) { recordAddress(i).initialize(to: r) }
+    func initializeRewrite(_ i: Int, to r: NATRewrite) { rewriteAddress(i).initialize(to: r) }
 
     deinit {
         recordAddress(0).deinitialize(count: Int(header.records))

@@ -21,19 +21,19 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
 
     public init() {}
     public init(arrayLiteral elements: Hop...) { self.init(elements) }
-    public init<S: Sequence>(_ hops: S) where S.Element == Hop { self.init(hops, capacity: 0) }
+    public init<S: Sequence>(_ hops: S) where S.Element == Hop { self.init(Array(hops), capacity: 0) }
 
-    /// With room for `capacity` hops (a journey's path) from the start.
-    init<S: Sequence>(_ hops: S, capacity: Int) where S.Element == Hop {
-        let all = Array(hops)
-        guard let first = all.first else {
-            if capacity > 0 { storage = .packed(PackedHops.make(capacity: capacity, base: EventTime(micros: 0), from: [])!) }
+    /// With room for `capacity` hops (a journey's path) from the start. A collection, not any
+    /// sequence: packed where it lies (a journey's first hop needs no Array on the way).
+    init(_ hops: some Collection<Hop>, capacity: Int) {
+        guard let first = hops.first else {
+            if capacity > 0 { storage = .packed(PackedHops.make(capacity: capacity, base: EventTime(micros: 0), from: EmptyCollection())!) }
             return
         }
-        if let packed = PackedHops.make(capacity: Swift.max(capacity, all.count), base: first.time, from: all) {
+        if let packed = PackedHops.make(capacity: Swift.max(capacity, hops.count), base: first.time, from: hops) {
             storage = .packed(packed)
         } else {
-            storage = .whole(WholeHops(all))
+            storage = .whole(WholeHops(Array(hops)))
         }
     }
 
@@ -107,7 +107,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
 
     public mutating func append(_ hop: Hop) {
         guard storage != nil else {
-            storage = PackedHops.make(capacity: 1, base: hop.time, from: [hop]).map(Storage.packed) ?? .whole(WholeHops([hop]))
+            storage = PackedHops.make(capacity: 1, base: hop.time, from: CollectionOfOne(hop)).map(Storage.packed) ?? .whole(WholeHops([hop]))
             return
         }
         let unique = isUnique()
@@ -138,7 +138,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
     public mutating func reserveCapacity(_ n: Int) {
         guard n > capacity else { return }
         switch storage {
-        case nil: storage = .packed(PackedHops.make(capacity: n, base: EventTime(micros: 0), from: [])!)
+        case nil: storage = .packed(PackedHops.make(capacity: n, base: EventTime(micros: 0), from: EmptyCollection())!)
         case .packed(let p)?: _ = regrown(p, capacity: n)
         case .whole?:
             makeUnique()
@@ -197,7 +197,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
     /// A packed buffer of `capacity` holding `p`'s hops, now this list's (never shared).
     private mutating func regrown(_ p: PackedHops, capacity: Int) -> PackedHops {
         let n = Int(p.header.count)
-        let q = PackedHops.make(capacity: Swift.max(capacity, n), base: p.header.base, from: [])!
+        let q = PackedHops.make(capacity: Swift.max(capacity, n), base: p.header.base, from: EmptyCollection())!
         p.withUnsafeMutablePointerToElements { from in
             q.withUnsafeMutablePointerToElements { $0.initialize(from: from, count: n) }
         }
@@ -223,7 +223,7 @@ final class PackedHops: ManagedBuffer<PackedHops.Header, PackedHop> {
     }
 
     /// nil when a hop does not pack against `base`.
-    static func make(capacity: Int, base: EventTime, from hops: [Hop]) -> PackedHops? {
+    static func make(capacity: Int, base: EventTime, from hops: some Collection<Hop>) -> PackedHops? {
         let capacity = max(capacity, hops.count, 1)
         precondition(capacity <= Int32.max, "hop list too large")
         let s = unsafeDowncast(create(minimumCapacity: capacity) { _ in
@@ -245,7 +245,8 @@ final class PackedHops: ManagedBuffer<PackedHops.Header, PackedHop> {
     // PackedHop holds no reference: nothing to deinitialize.
 }
 
-/// Hops that did not all pack (IPv6, a delta of half a second or more), kept whole.
+/// Hops that did not all pack (see `PackedHop`: IPv6, a delta below 0 or of 524,287 µs or
+/// more, a time over 2^31 µs from the base, an echo id beside a port), kept whole.
 final class WholeHops {
     var hops: [Hop]
     init(_ hops: [Hop]) { self.hops = hops }

@@ -281,7 +281,7 @@ public struct Journey: Sendable {
 /// seq, ack and flags — NAT rewrites ports, never sequence numbers; UDP has none
 /// beyond id and length; an ICMP error's type and code).
 struct JourneySignature: Hashable, Sendable {
-    // Widest first: 16 bytes, not 32 (an IP datagram's length fits 32 bits).
+    // Widest first: 16 bytes, not 24 (an IP datagram's length fits 32 bits).
     var length: UInt32
     var a: UInt32 = 0
     var b: UInt32 = 0

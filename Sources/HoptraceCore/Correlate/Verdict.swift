@@ -331,6 +331,9 @@ public struct NATRewrite: Sendable, Equatable {
         }
     }
 
+    /// Whether the rare part is held (tests: a rewrite of two words and no end holds none).
+    var hasRarePart: Bool { rare != nil }
+
     /// No box when neither part is there.
     private mutating func setRare(values: (from: NATValue, to: NATValue)?, until: EventTime?) {
         rare = values == nil && until == nil ? nil : Boxed(Rare(values: values, until: until))
