@@ -15,6 +15,9 @@ enum Lab {
     static func net(_ s: String) -> IPPrefix { IPPrefix(parsing: s)! }
 
     static let ns1IP = "172.18.0.3", ns0IP = "172.18.0.2", hostIP = "172.31.39.53", remoteIP = "172.31.45.174"
+    /// What the packing suites read back: a time, and IPv6 addresses (the values kept behind a reference).
+    static let packedTime = EventTime(seconds: 1_795_438_391, micros: 5)
+    static let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
 
     static let paths = StaticPaths(
         [

@@ -5,8 +5,7 @@ import Testing
 /// change like an Array of its own, bounded, and a copy must never see another's changes.
 @Suite struct FlowLedgerTests {
     typealias L = Lab
-    let t0 = EventTime(seconds: 1_795_438_391, micros: 5)
-    let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
+    let t0 = Lab.packedTime, v6a = Lab.v6a, v6b = Lab.v6b
 
     /// Record `n`: IPv4 or IPv6, with counters now and then (both kept behind a reference).
     func record(_ n: Int) -> Flow.ConntrackRecord {

@@ -5,8 +5,7 @@ import Testing
 /// one reference): every field must read back as it was set, and the flow must keep its size.
 @Suite struct FlowPackingTests {
     typealias L = Lab
-    let t = EventTime(seconds: 1_795_438_391, micros: 5)
-    let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
+    let t = Lab.packedTime, v6a = Lab.v6a, v6b = Lab.v6b
 
     /// A flow's box (header, flow, LRU links) must stay within 248 bytes: malloc's 256-byte
     /// size, not the 368 one of a 320-byte flow. 100k flows hold one box each.

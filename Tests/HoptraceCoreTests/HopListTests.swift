@@ -5,8 +5,7 @@ import Testing
 /// must read and change like an `[Hop]`, and a copy must never see another's changes.
 @Suite struct HopListTests {
     typealias L = Lab
-    let t = EventTime(seconds: 1_795_438_391, micros: 5)
-    let v6 = IPAddress.v6(IPv6Address("fd00::3")!)
+    let t = Lab.packedTime, v6 = Lab.v6a
 
     func hop(_ point: CapturePoint, _ dir: PacketDirection = .inbound, at micros: Int64 = 0, delta: Int64? = nil,
              sport: UInt16? = 40000, dport: UInt16? = 53, icmpID: UInt16? = nil, ttl: UInt8 = 64,

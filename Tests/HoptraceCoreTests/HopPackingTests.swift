@@ -5,8 +5,7 @@ import Testing
 /// field must read back as it was set, whatever the family, and equality must see values.
 @Suite struct HopPackingTests {
     typealias L = Lab
-    let t = EventTime(seconds: 1_795_438_391, micros: 5)
-    let v6a = IPAddress.v6(IPv6Address("fd00::3")!), v6b = IPAddress.v6(IPv6Address("2001:db8::1")!)
+    let t = Lab.packedTime, v6a = Lab.v6a, v6b = Lab.v6b
 
     /// A 5-hop journey's hops then take malloc's 208-byte size, not 240.
     @Test func aHopFitsInThirtyTwoBytes() {

@@ -107,7 +107,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
 
     public mutating func append(_ hop: Hop) {
         guard storage != nil else {
-            storage = PackedHops.make(capacity: 1, base: hop.time, from: CollectionOfOne(hop)).map(Storage.packed) ?? .whole(WholeHops([hop]))
+            self = HopList(CollectionOfOne(hop), capacity: 1)
             return
         }
         let unique = isUnique()
@@ -138,7 +138,7 @@ public struct HopList: RandomAccessCollection, MutableCollection, RangeReplaceab
     public mutating func reserveCapacity(_ n: Int) {
         guard n > capacity else { return }
         switch storage {
-        case nil: storage = .packed(PackedHops.make(capacity: n, base: EventTime(micros: 0), from: EmptyCollection())!)
+        case nil: self = HopList(EmptyCollection(), capacity: n)
         case .packed(let p)?: _ = regrown(p, capacity: n)
         case .whole?:
             makeUnique()
