@@ -118,6 +118,58 @@ enum KernelFixtures {
         #expect(try KernelCounters() == KernelCounters(values: [:]))
     }
 
+    /// What `CounterFiles` samples: only the kept keys, with the values a full parse reads.
+    @Test func aSelectionKeepsItsKeysWithTheirValues() throws {
+        func sample(_ selection: KernelCounterSelection?) throws -> KernelCounters {
+            try KernelCounters(
+                snmp: KernelFixtures.text("router.snmp"), netstat: KernelFixtures.text("router.netstat"),
+                conntrackStat: KernelFixtures.text("router.nf_conntrack"),
+                count: KernelFixtures.text("router.nf_conntrack_count"), max: KernelFixtures.text("router.nf_conntrack_max"),
+                keeping: selection)
+        }
+        let all = try sample(nil), kept = try sample(CounterHistory.selection)
+        #expect(kept.values == all.values.filter { CounterHistory.keySet.contains($0.key) })
+        // From every file: the pairs, conntrack's columns and the two sysctls.
+        #expect(kept["Ip.InAddrErrors"] == 6)
+        #expect(kept["TcpExt.IPReversePathFilter"] == 15)
+        #expect(kept["nf_conntrack.invalid"] == 19)
+        #expect(kept["nf_conntrack.count"] == 6 && kept["nf_conntrack.max"] == 262_144)
+        #expect(kept["Ip.InReceives"] == 192, "a kept traffic counter")
+        #expect(kept["TcpExt.SyncookiesSent"] == nil, "a counter no meaning explains is left out")
+        #expect(kept.values.count < all.values.count / 4)
+        let one = KernelCounterSelection(["Ip.A", "nf_conntrack.drop"])
+        #expect(try KernelCounters.parseSNMP("Ip: A B\nIp: 1 2\nTcp: A\nTcp: 3\n", keeping: one) == ["Ip.A": 1])
+        #expect(try KernelCounters.parseConntrackStat("entries drop\n00000001 00000002\n00000003 00000004\n", keeping: one) == ["nf_conntrack.drop": 6])
+        #expect(try KernelCounters(count: "5", max: "9", keeping: one) == KernelCounters(values: [:]))
+    }
+
+    /// A selection skips building keys, never checking: a bad line no kept key is on is refused
+    /// as without one.
+    @Test func aSelectionRefusesWhatAFullParseRefuses() {
+        let one = KernelCounterSelection(["Ip.A"])
+        Self.expectRefusal("/proc/net/snmp line 4: the value of Tcp.B is 'x', not a decimal number below 2⁶⁴") {
+            _ = try KernelCounters.parseSNMP("Ip: A\nIp: 1\nTcp: B\nTcp: x\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/net/snmp line 3: IcmpMsg.OutType3 appears twice") {
+            _ = try KernelCounters.parseSNMP("IcmpMsg: OutType3\nIcmpMsg: 1\nIcmpMsg: OutType3\nIcmpMsg: 2\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/net/snmp line 1: Ip.B appears twice") {
+            _ = try KernelCounters.parseSNMP("Ip: A B B\nIp: 1 2 3\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/net/netstat line 4: 'IpExt:' names 1 counter but has 2 values") {
+            _ = try KernelCounters.parseNetstat("TcpExt: A\nTcpExt: 1\nIpExt: InNoRoutes\nIpExt: 1 2\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/net/stat/nf_conntrack line 3: the invalid value '0000000g' is not a 32-bit hexadecimal number") {
+            _ = try KernelCounters.parseConntrackStat("entries  invalid\n00000001  00000002\n00000001  0000000g\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/sys/net/netfilter/nf_conntrack_max: expected one decimal number, found '-1'") {
+            _ = try KernelCounters(max: "-1\n", keeping: one)
+        }
+        Self.expectRefusal("/proc/net/netstat: Ip.A was already read from another file") {
+            _ = try KernelCounters(snmp: "Ip: A\nIp: 1\n", netstat: "Ip: A\nIp: 2\n", keeping: one)
+        }
+    }
+
     // MARK: - Synthetic text in the kernel's layout
 
     @Test func perCPULinesAreSummedAndEntriesIsTheLargestReading() throws {

@@ -41,7 +41,8 @@ public final class CounterFiles: @unchecked Sendable {
     public func sample() -> KernelCounters? {
         let texts = fds.map { fd in fd < 0 ? nil : read(fd) }
         guard let snmp = texts[0] else { return nil }
-        return try? KernelCounters(snmp: snmp, netstat: texts[1], conntrackStat: texts[2], count: texts[3], max: texts[4])
+        return try? KernelCounters(snmp: snmp, netstat: texts[1], conntrackStat: texts[2], count: texts[3], max: texts[4],
+                                   keeping: CounterHistory.selection)
     }
 
     /// The whole file from offset 0 (a seq_file regenerates it), at most the parser's limit.

@@ -8,6 +8,8 @@
 public struct CounterHistory: Sendable {
     public static let keys = KernelCounters.meanings.map(\.key)
     public static let keySet = Set(keys)
+    /// What a sample parses for (the rest of each file is checked, not kept).
+    public static let selection = KernelCounterSelection(keys)
     public static let capacity = 256
     /// Namespaces kept at most (a crafted recording could name any number).
     public static let namespaceLimit = 256

@@ -11,15 +11,19 @@ extension KernelCounters {
     /// every value unsigned keeps `delta` plain arithmetic, and a missing key reads as "nothing
     /// hoptrace can subtract". A `-` that is not followed by digits is malformed, as is any
     /// other value that is not a decimal number below 2⁶⁴.
-    public static func parseSNMP(_ text: String) throws(KernelCountersError) -> [String: UInt64] {
-        try parsePairs(text, file: File.snmp)
+    public static func parseSNMP(
+        _ text: String, keeping selection: KernelCounterSelection? = nil
+    ) throws(KernelCountersError) -> [String: UInt64] {
+        try parsePairs(text, file: File.snmp, keeping: selection)
     }
 
     /// `/proc/net/netstat`: the same pairs of lines as snmp, with Linux's own MIBs: TcpExt
     /// (`IPReversePathFilter` is here), IpExt (`InNoRoutes`), MPTcpExt, and whatever a newer
     /// kernel adds. Every prefix is kept.
-    public static func parseNetstat(_ text: String) throws(KernelCountersError) -> [String: UInt64] {
-        try parsePairs(text, file: File.netstat)
+    public static func parseNetstat(
+        _ text: String, keeping selection: KernelCounterSelection? = nil
+    ) throws(KernelCountersError) -> [String: UInt64] {
+        try parsePairs(text, file: File.netstat, keeping: selection)
     }
 
     /// `/proc/net/stat/nf_conntrack`: a header naming the columns, then one line per possible
@@ -34,7 +38,9 @@ extension KernelCounters {
     /// would multiply it by the number of CPUs; the lines differ only by what changed while the
     /// file was read, so the largest is kept (the fullest the table was seen, which is what a
     /// "table full" check wants).
-    public static func parseConntrackStat(_ text: String) throws(KernelCountersError) -> [String: UInt64] {
+    public static func parseConntrackStat(
+        _ text: String, keeping selection: KernelCounterSelection? = nil
+    ) throws(KernelCountersError) -> [String: UInt64] {
         let file = File.conntrackStat
         let rows = try Self.lines(of: text, file: file)
         var names: [Substring] = []
@@ -88,7 +94,14 @@ extension KernelCounters {
             throw .malformed(file: file, line: headerLine, detail: "a header but no line of per-CPU values")
         }
         var values: [String: UInt64] = [:]
-        for (column, name) in names.enumerated() { values["nf_conntrack.\(name)"] = totals[column] }
+        let kept = selection?.names(under: "nf_conntrack")
+        for (column, name) in names.enumerated() {
+            if selection == nil {
+                values["nf_conntrack.\(name)"] = totals[column]
+            } else if let key = kept?[name] {
+                values[key] = totals[column]
+            }
+        }
         return values
     }
 
@@ -114,10 +127,14 @@ extension KernelCounters {
 extension KernelCounters {
     /// The pairs of lines of snmp and netstat (see `parseSNMP`). A value line must follow its
     /// header at once and repeat its prefix; blank lines between pairs are passed over.
-    static func parsePairs(_ text: String, file: String) throws(KernelCountersError) -> [String: UInt64] {
+    /// With a selection only its keys are kept, but every line is checked as without one.
+    static func parsePairs(
+        _ text: String, file: String, keeping selection: KernelCounterSelection? = nil
+    ) throws(KernelCountersError) -> [String: UInt64] {
         let rows = try Self.lines(of: text, file: file)
         var values: [String: UInt64] = [:]
-        var seen = Set<String>()
+        // Names by prefix: IcmpMsg comes as several pairs, and a name may not come twice.
+        var seen: [Substring: Set<Substring>] = [:]
         var pairs = 0
         var i = 0
         while i < rows.count {
@@ -149,21 +166,28 @@ extension KernelCounters {
                     detail: "'\(prefixField)' names \(plural(names.count - 1, "counter")) but has \(plural(numbers.count - 1, "value"))")
             }
             let prefix = prefixField.dropLast()
+            let kept = selection?.names(under: prefix)
+            var seenHere = seen.removeValue(forKey: prefix) ?? []
+            seenHere.reserveCapacity(seenHere.count + names.count - 1)
             for (name, number) in zip(names.dropFirst(), numbers.dropFirst()) {
-                let key = "\(prefix).\(name)"
-                guard seen.insert(key).inserted else {
-                    throw .malformed(file: file, line: headerNumber, detail: "\(key) appears twice")
+                guard seenHere.insert(name).inserted else {
+                    throw .malformed(file: file, line: headerNumber, detail: "\(prefix).\(name) appears twice")
                 }
                 if let value = UInt64(number), Self.isDigits(number.utf8) {
-                    values[key] = value
+                    if selection == nil {
+                        values["\(prefix).\(name)"] = value
+                    } else if let key = kept?[name] {
+                        values[key] = value
+                    }
                 } else if number.first == "-", number.count > 1, Self.isDigits(number.utf8.dropFirst()) {
                     continue  // Tcp.MaxConn's -1: a limit, not a count (see parseSNMP).
                 } else {
                     throw .malformed(
                         file: file, line: valueNumber,
-                        detail: "the value of \(key) is '\(clip(number))', not a decimal number below 2⁶⁴")
+                        detail: "the value of \(prefix).\(name) is '\(clip(number))', not a decimal number below 2⁶⁴")
                 }
             }
+            seen[prefix] = seenHere
             pairs += 1
         }
         guard pairs > 0 else { throw .malformed(file: file, line: nil, detail: "the file is empty") }

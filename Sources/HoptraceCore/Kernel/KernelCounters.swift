@@ -30,30 +30,29 @@ public struct KernelCounters: Sendable, Equatable {
     /// One sample from whichever texts the namespace has. Each may be absent: a namespace where
     /// nothing loaded conntrack has no `/proc/net/stat/nf_conntrack`, and a caller may read only
     /// what it needs. The files' keys never overlap (their prefixes differ); a key found in two
-    /// of them is refused.
+    /// of them is refused. With a selection only its keys are kept (and only they are checked
+    /// against the other files), while every file is checked as without one.
     /// - Parameters:
     ///   - snmp: `/proc/net/snmp`.
     ///   - netstat: `/proc/net/netstat`.
     ///   - conntrackStat: `/proc/net/stat/nf_conntrack`.
     ///   - count: `/proc/sys/net/netfilter/nf_conntrack_count`, as `nf_conntrack.count`.
     ///   - max: `/proc/sys/net/netfilter/nf_conntrack_max`, as `nf_conntrack.max`.
+    ///   - selection: the keys to keep (nil: all).
     public init(
         snmp: String? = nil, netstat: String? = nil, conntrackStat: String? = nil,
-        count: String? = nil, max: String? = nil
+        count: String? = nil, max: String? = nil, keeping selection: KernelCounterSelection? = nil
     ) throws(KernelCountersError) {
         var values: [String: UInt64] = [:]
-        if let snmp { try Self.merge(Self.parseSNMP(snmp), into: &values, file: File.snmp) }
-        if let netstat { try Self.merge(Self.parseNetstat(netstat), into: &values, file: File.netstat) }
+        if let snmp { try Self.merge(Self.parseSNMP(snmp, keeping: selection), into: &values, file: File.snmp) }
+        if let netstat { try Self.merge(Self.parseNetstat(netstat, keeping: selection), into: &values, file: File.netstat) }
         if let conntrackStat {
-            try Self.merge(Self.parseConntrackStat(conntrackStat), into: &values, file: File.conntrackStat)
+            try Self.merge(Self.parseConntrackStat(conntrackStat, keeping: selection), into: &values, file: File.conntrackStat)
         }
-        if let count {
-            let value = try Self.parseDecimal(count, file: File.conntrackCount)
-            try Self.merge(["nf_conntrack.count": value], into: &values, file: File.conntrackCount)
-        }
-        if let max {
-            let value = try Self.parseDecimal(max, file: File.conntrackMax)
-            try Self.merge(["nf_conntrack.max": value], into: &values, file: File.conntrackMax)
+        for (text, key, file) in [(count, "nf_conntrack.count", File.conntrackCount), (max, "nf_conntrack.max", File.conntrackMax)] {
+            guard let text else { continue }
+            let value = try Self.parseDecimal(text, file: file)
+            if selection?.contains(key) ?? true { try Self.merge([key: value], into: &values, file: file) }
         }
         self.values = values
     }

@@ -60,14 +60,11 @@ extension WatchRun {
         // Everything privileged is open: keep only what the run still needs (reopening a capture
         // handle, nft, entering namespaces) and pass it on to the programs it starts.
         if c.dropsPrivileges { report(Privileges.keepOnly(Capability.watchKeeps)) }
-        // On stderr, so NDJSON stays pure; scripts can wait for it before sending traffic.
+        // On stderr, so NDJSON stays pure.
         for source in opened.conntrack where source.existingCut {
             Console.err("hoptrace: note: the conntrack table in \(source.netns ?? "this namespace") holds more than \(ConntrackSource.dumpLimit) entries: "
                 + "the first \(ConntrackSource.dumpLimit) are shown as existing flows, the others once they change")
         }
-        let ct = opened.conntrack.map { $0.netns ?? "(current)" }
-        Console.err("hoptrace: watching \(c.points.map(\.description).joined(separator: ", "))"
-            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
         let loop = CaptureLoop(sources: opened.sources, conntrack: opened.conntrack)
         loop.keepBytes = recorder != nil
         loop.statsInterval = c.statsInterval
@@ -84,7 +81,7 @@ extension WatchRun {
         // Every way out of here removes the trace tables (a SIGKILL leaves one: the next start removes it).
         defer { pipeline.explainer?.close() }
         // From the first table on, a stop signal only sets the flag the loop reads: one arriving
-        // while the tables go in (just after "watching") ends the run at its first turn, cleaned up.
+        // while the tables go in ends the run at its first turn, cleaned up.
         StopSignal.install()
         if c.explain {
             _ = try openExplainer()
@@ -93,6 +90,11 @@ extension WatchRun {
         // After the drop: the watcher's thread holds no more than the loop.
         let containers = try c.containerWatch.map { try ContainerWatcher($0) }
         defer { containers?.stop() }
+        // On stderr, so NDJSON stays pure. Said once everything is in place (explain mode's trace
+        // tables too), so traffic a script sends after it is captured, counted and traced.
+        let ct = opened.conntrack.map { $0.netns ?? "(current)" }
+        Console.err("hoptrace: watching \(c.points.map(\.description).joined(separator: ", "))"
+            + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
         /// A descriptor the loop found readable: the engines' news, or the kernel's trace.
         func readable(_ fd: Int32) {
             guard let containers, let watch = c.containerWatch, fd == containers.fd else {
