@@ -4,6 +4,13 @@ import PackageDescription
 // Layout: a pure core (HoptraceCore, HoptraceTUI) and thin edges that touch the
 // kernel (HoptraceCapture, HoptraceLab) or the terminal (HoptraceCurses); HoptracePipeline
 // wires them into `watch`, and the executable only parses arguments.
+/// Release builds of the per-packet targets skip Swift's dynamic exclusivity checks (a call into
+/// the runtime at each access to a class's stored state); debug builds, which the tests run,
+/// keep them and trap on a violation.
+let uncheckedExclusivityInRelease: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "hoptrace",
     platforms: [.macOS(.v13)],
@@ -29,19 +36,23 @@ let package = Package(
             name: "HoptraceCore",
             // Release only: the dynamic exclusivity checks on the correlator's state were ~7% of
             // the correlator's cost in-process; debug builds (the test suite) keep them and trap on a violation.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+            swiftSettings: uncheckedExclusivityInRelease),
         // The process edge every other edge shares: running programs, finding tools, privileges.
         .target(name: "HoptraceSystem", dependencies: ["HoptraceCore", "CHoptraceShims"]),
         .target(
             name: "HoptraceCapture",
-            dependencies: ["HoptraceCore", "HoptraceSystem", "CPcap", "CNetfilterConntrack", "CHoptraceShims"]),
+            dependencies: ["HoptraceCore", "HoptraceSystem", "CPcap", "CNetfilterConntrack", "CHoptraceShims"],
+            // The capture loop's per-packet state: the same checks, in the same place as Core's.
+            swiftSettings: uncheckedExclusivityInRelease),
         .target(name: "HoptraceLab", dependencies: ["HoptraceCore", "HoptraceSystem"]),
         .target(name: "HoptraceTUI", dependencies: ["HoptraceCore"]),
         .target(name: "HoptraceCurses", dependencies: ["HoptraceTUI", "CNcursesw", "CHoptraceShims"]),
         // What `watch` and `doctor` do (the pipeline, its sinks, the run loop), importable by tests.
         .target(
             name: "HoptracePipeline",
-            dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses"]),
+            dependencies: ["HoptraceCore", "HoptraceSystem", "HoptraceCapture", "HoptraceLab", "HoptraceTUI", "HoptraceCurses"],
+            // The pipeline's and sinks' state, touched for every packet: ~5 checks a packet (~1% of --json).
+            swiftSettings: uncheckedExclusivityInRelease),
         // Argument parsing and wiring only.
         .executableTarget(
             name: "hoptrace",

@@ -14,6 +14,39 @@ import HoptraceCore
         #expect(d.word.description == d.rawValue)
     }
 
+    /// Numbers and addresses are written digit by digit into the line: every width, both
+    /// signs and the limits read back as Swift prints them.
+    @Test func numbersAndAddressesAreWrittenAsTheirText() {
+        var values = [Int.min, Int.min + 1, Int.max, 0, -1, 1]
+        var p = 1
+        for _ in 1...18 {
+            p *= 10
+            values += [p - 1, p, p + 1, -(p - 1), -p, -(p + 1)]
+        }
+        for v in values {
+            var j = JSONLine()
+            j.add("n", v)
+            #expect(j.text == "{\"n\":\(v)}")
+        }
+        for octet in UInt32(0)...255 {
+            let spread = IPv4Address(octet << 24 | (255 - octet) << 16 | (octet / 2) << 8 | octet)
+            for a in [IPv4Address(octet * 0x0101_0101), spread] {
+                var j = JSONLine()
+                j.add("first", 7)
+                j.add("a", IPAddress.v4(a))
+                #expect(j.text == "{\"first\":7,\"a\":\"\(a.description)\"}")
+            }
+        }
+        let v6 = IPAddress.v6(IPv6Address(high: 0, low: 1))
+        var j = JSONLine()
+        j.add("a", v6)
+        #expect(j.text == #"{"a":"::1"}"#)
+        // A copy is a value: the original does not see what the copy adds.
+        var copy = j
+        copy.add("b", 2)
+        #expect(j.text == #"{"a":"::1"}"# && copy.text == #"{"a":"::1","b":2}"#)
+    }
+
     @Test func escapesEverythingJSONRequires() {
         #expect(JSONLine.quote("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
     }

@@ -46,15 +46,23 @@ public final class ByteBuffer {
     /// Counts `n` bytes stored straight through `base` into room `reserve` made.
     @inline(__always) func skip(_ n: Int) { count += n }
 
+    /// Where the next byte goes. A writer keeps this in a local and calls `skip` once at the
+    /// end: through `base[count]` every byte reloads both (a store might have changed them).
+    @inline(__always) var end: UnsafeMutablePointer<UInt8> { base + count }
+
     /// Bytes, into room `reserve` made.
     @inline(__always) func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
-        // Keys and most values are a few bytes: a loop beats a call to memmove.
-        if n <= 16 {
-            for i in 0..<n { base[count + i] = p[i] }
-        } else {
-            (base + count).update(from: p, count: n)
-        }
+        Self.copy(p, n, to: end)
         count += n
+    }
+
+    /// `n` bytes from `p` to `q`. Keys and most values are a few bytes: a loop beats a call to memmove.
+    @inline(__always) static func copy(_ p: UnsafePointer<UInt8>, _ n: Int, to q: UnsafeMutablePointer<UInt8>) {
+        if n <= 16 {
+            for i in 0..<n { q[i] = p[i] }
+        } else {
+            q.update(from: p, count: n)
+        }
     }
 
     public func append(_ b: UInt8) {

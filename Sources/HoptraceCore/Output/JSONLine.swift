@@ -5,6 +5,9 @@ import Synchronization
 /// member and the bytes stored through a pointer; nested objects are written into their
 /// parent's bytes (`addObject`), and a packet line straight onto the end of the output
 /// (`init(appendingTo:)`), so under a flood a line is built once, where it is sent from.
+///
+/// The small `add`s are inlined (`@inline(__always)`): a key is then a constant where it is
+/// written, and its bytes are stored without a loop over its length.
 public struct JSONLine {
     /// The object so far: `{` at `start`, then the members (the closing brace is added when taken).
     private var out: ByteBuffer
@@ -38,37 +41,64 @@ public struct JSONLine {
         out.put(0x0A)
     }
 
+    @inline(__always)
     public mutating func add(_ key: StaticString, _ value: String) {
         open(key, room: 0)
         Self.appendQuoted(value, to: out)
     }
     /// A string of hoptrace's own (a literal: plain ASCII, nothing to escape).
+    @inline(__always)
     public mutating func add(_ key: StaticString, literal value: StaticString) {
         open(key, room: value.utf8CodeUnitCount + 2)
         out.put(0x22)
         out.put(value.utf8Start, value.utf8CodeUnitCount)
         out.put(0x22)
     }
+    @inline(__always)
     public mutating func add(_ key: StaticString, _ value: Int) {
         open(key, room: 20)
         Self.putDecimal(value, to: out)
     }
     /// An address as its `description` writes it; an IPv4 one straight into the line.
+    @inline(__always)
     public mutating func add(_ key: StaticString, _ address: IPAddress) {
-        guard case .v4(let a) = address else { return add(key, address.description) }
+        guard case .v4(let a) = address else { return addText(key, address.description) }
         open(key, room: 17)
-        out.put(0x22)
-        Self.putDecimal(Int(a.raw >> 24), to: out)
-        out.put(0x2E)
-        Self.putDecimal(Int((a.raw >> 16) & 0xFF), to: out)
-        out.put(0x2E)
-        Self.putDecimal(Int((a.raw >> 8) & 0xFF), to: out)
-        out.put(0x2E)
-        Self.putDecimal(Int(a.raw & 0xFF), to: out)
-        out.put(0x22)
+        var q = out.end
+        q.pointee = 0x22
+        q = Self.putOctet(a.raw >> 24, at: q + 1)
+        q.pointee = 0x2E
+        q = Self.putOctet((a.raw >> 16) & 0xFF, at: q + 1)
+        q.pointee = 0x2E
+        q = Self.putOctet((a.raw >> 8) & 0xFF, at: q + 1)
+        q.pointee = 0x2E
+        q = Self.putOctet(a.raw & 0xFF, at: q + 1)
+        q.pointee = 0x22
+        out.skip(q + 1 - out.end)
+    }
+
+    /// `add(_:_: String)` kept out of line, for the rare callers of the inlined ones (an IPv6 address).
+    private mutating func addText(_ key: StaticString, _ value: String) { add(key, value) }
+
+    /// The decimal digits of `v` (0–255) at `q`; returns the byte after them.
+    @inline(__always) static func putOctet(_ v: UInt32, at q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if v >= 100 {
+            q[0] = 48 + UInt8(truncatingIfNeeded: v / 100)
+            q[1] = 48 + UInt8(truncatingIfNeeded: v / 10 % 10)
+            q[2] = 48 + UInt8(truncatingIfNeeded: v % 10)
+            return q + 3
+        }
+        if v >= 10 {
+            q[0] = 48 + UInt8(truncatingIfNeeded: v / 10)
+            q[1] = 48 + UInt8(truncatingIfNeeded: v % 10)
+            return q + 2
+        }
+        q[0] = 48 + UInt8(truncatingIfNeeded: v)
+        return q + 1
     }
 
     /// An RFC 3339 time, as `RFC3339.format` writes it, straight into the line.
+    @inline(__always)
     public mutating func addTime(_ key: StaticString, seconds: Int, micros: Int) {
         open(key, room: 1)
         out.put(0x22)
@@ -80,6 +110,7 @@ public struct JSONLine {
         open(key, room: 0)
         out.append(contentsOf: String(value).utf8)
     }
+    @inline(__always)
     public mutating func add(_ key: StaticString, _ value: Bool) {
         open(key, room: 5)
         let word: StaticString = value ? "true" : "false"
@@ -115,6 +146,7 @@ public struct JSONLine {
         }
         out.append(0x5D)
     }
+    @inline(__always)
     public mutating func addNull(_ key: StaticString) {
         open(key, room: 4)
         let null: StaticString = "null"
@@ -128,14 +160,23 @@ public struct JSONLine {
 
     /// `,"key":` with room for `room` bytes of value after it. Keys are string literals in
     /// hoptrace's own code: plain ASCII, never escaped. A shared buffer is copied first.
-    private mutating func open(_ key: StaticString, room: Int) {
+    /// Inlined: each call site's key is a constant, and its bytes go through one local pointer.
+    @inline(__always) private mutating func open(_ key: StaticString, room: Int) {
         if !inPlace && !isKnownUniquelyReferenced(&out) { out = out.copy(from: start) }
-        out.reserve(key.utf8CodeUnitCount + 4 + room)
-        if empty { empty = false } else { out.put(0x2C) }
-        out.put(0x22)
-        out.put(key.utf8Start, key.utf8CodeUnitCount)
-        out.put(0x22)
-        out.put(0x3A)
+        let n = key.utf8CodeUnitCount
+        out.reserve(n + 4 + room)
+        var q = out.end
+        if empty {
+            empty = false
+        } else {
+            q.pointee = 0x2C
+            q += 1
+        }
+        q[0] = 0x22
+        ByteBuffer.copy(key.utf8Start, n, to: q + 1)
+        q[n + 1] = 0x22
+        q[n + 2] = 0x3A
+        out.skip(q + n + 3 - out.end)
     }
 
     private func appendObject(to other: ByteBuffer) {
@@ -153,12 +194,15 @@ public struct JSONLine {
 
     /// Decimal digits of `v` (a minus sign first when negative), into room for 20 made before.
     @inline(__always) static func putDecimal(_ v: Int, to out: ByteBuffer) {
+        let q = out.end
         // Most numbers in a packet line (ttl, lengths, address bytes, ports) are short.
         if v >= 0 && v < 10 {
-            out.put(48 + UInt8(v))
+            q.pointee = 48 + UInt8(v)
+            out.skip(1)
             return
         }
-        if v < 0 { out.put(0x2D) }
+        let sign = v < 0 ? 1 : 0
+        if v < 0 { q.pointee = 0x2D }
         var m = v.magnitude
         var digits = 1
         var p: UInt = 10
@@ -166,12 +210,13 @@ public struct JSONLine {
             digits += 1
             (p, _) = p.multipliedReportingOverflow(by: 10)
         }
-        let end = out.count + digits
-        for i in stride(from: end - 1, through: out.count, by: -1) {
-            out.base[i] = 48 + UInt8(m % 10)
+        var i = sign + digits - 1
+        while i >= sign {
+            q[i] = 48 + UInt8(m % 10)
             m /= 10
+            i -= 1
         }
-        out.skip(digits)
+        out.skip(sign + digits)
     }
 
     public var text: String {
@@ -250,13 +295,14 @@ public enum RFC3339 {
         }
         if micros >= 0 && micros < 1_000_000 {
             out.reserve(7)
+            let q = out.end
             var m = micros
-            for i in stride(from: out.count + 5, through: out.count, by: -1) {
-                out.base[i] = 48 + UInt8(m % 10)
+            for i in stride(from: 5, through: 0, by: -1) {
+                q[i] = 48 + UInt8(m % 10)
                 m /= 10
             }
-            out.skip(6)
-            out.put(0x5A)
+            q[6] = 0x5A
+            out.skip(7)
         } else {
             // Out of range (only a hostile recording's): printed as it is, padded to 6.
             var us = String(micros)
