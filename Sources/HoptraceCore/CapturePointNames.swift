@@ -13,6 +13,18 @@ final class CapturePointNames: @unchecked Sendable {
         let netns: String?
         let iface: String
         let description: String
+        /// The two as JSON values (quoted and escaped, or `null`), made once: every packet
+        /// line carries them, and quoting them there was ~3% of `--json` under a flood.
+        let netnsJSON: [UInt8]
+        let ifaceJSON: [UInt8]
+
+        init(netns: String?, iface: String, description: String) {
+            self.netns = netns
+            self.iface = iface
+            self.description = description
+            netnsJSON = Array((netns.map(JSONLine.quote) ?? "null").utf8)
+            ifaceJSON = Array(JSONLine.quote(iface).utf8)
+        }
     }
 
     /// The one table `CapturePoint` uses; tests make small ones to reach the bounds.
@@ -88,8 +100,11 @@ final class CapturePointNames: @unchecked Sendable {
     }
 
     /// The names of a handle `intern` returned.
-    func names(_ h: UInt32) -> Names {
-        chunks[Int(h) >> Self.chunkBits].unsafelyUnwrapped[Int(h) & (Self.chunkSize - 1)]
+    func names(_ h: UInt32) -> Names { entry(h).pointee }
+
+    /// Where they lie: entries are never changed or freed while the table lives.
+    func entry(_ h: UInt32) -> UnsafePointer<Names> {
+        UnsafePointer(chunks[Int(h) >> Self.chunkBits].unsafelyUnwrapped + (Int(h) & (Self.chunkSize - 1)))
     }
 
     var count: Int { index.withLock { $0.count } }

@@ -60,6 +60,22 @@ import HoptraceCore
         #expect(line == #"{"type":"packet","time":"1970-01-01T00:00:00.000005Z","netns":"hthost","iface":"enX0","dir":"out","len":84,"src":"172.31.39.53","dst":"172.31.45.174","ttl":63,"ipid":7,"proto":"icmp","icmp":{"type":8,"code":0,"id":27,"seq":3}}"#)
     }
 
+    /// A point's names are quoted once and kept: a name a recording made up is escaped there
+    /// as anywhere, and no namespace is `null`, in every line of that point.
+    @Test func aPointsNamesAreEscapedAndNoNamespaceIsNull() throws {
+        let frame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
+                              0x45, 0, 0, 84, 0, 7, 0, 0, 63, 1, 0, 0, 172, 31, 39, 53, 172, 31, 45, 174,
+                              8, 0, 0, 0, 0, 27, 0, 3]
+        let p = try PacketDecoder.decodeEthernet(frame, wireLength: 98, ownMAC: [2, 0, 0, 0, 0, 2])
+        let odd = CapturePoint(netns: "a\"b\u{1b}[2J\u{202e}", iface: "e\\0")
+        for _ in 0..<2 {
+            let line = EventJSON.packet(p, at: odd, seconds: 0, micros: 5, flow: 3)
+            #expect(line.hasPrefix(#"{"type":"packet","time":"1970-01-01T00:00:00.000005Z","netns":"a\"b\u001b[2J\u202e","flow":3,"iface":"e\\0","dir":"out""#), "\(line)")
+        }
+        let here = EventJSON.packet(p, at: CapturePoint(netns: nil, iface: "lo"), seconds: 0, micros: 5)
+        #expect(here.hasPrefix(#"{"type":"packet","time":"1970-01-01T00:00:00.000005Z","netns":null,"iface":"lo","dir":"out""#), "\(here)")
+    }
+
     static func json(_ f: [UInt8]) throws -> String {
         let p = try PacketDecoder.decodeEthernet(f, wireLength: f.count, ownMAC: Frames.ownMAC)
         return EventJSON.packet(p, at: CapturePoint(netns: "hthost", iface: "enX0"), seconds: 0, micros: 5)

@@ -36,12 +36,12 @@ extension Correlator {
            hop.time.micros(since: f.journeys[i].lastTime).magnitude <= window.magnitude,
            hop.time.micros(since: f.journeys[i].firstTime).magnitude <= window.magnitude,
            !f.journeys[i].hops.contains(point: hop.point) {
-            let wasUnfinished = f.journeys[i].isUnfinishedRequest
+            let wasUnfinished = f.journeys.isUnfinishedRequest(at: i)
             let wasInFlight = f.journeys[i].verdict.state == .inFlight
             if let progressOnly = appendInPathOrder(hop, to: i, in: &f) {
                 // Unfinished before too: a journey settled (vanished, say) and now seen again
                 // may change the verdict, whichever journey it is.
-                let unfinished = wasUnfinished && f.journeys[i].isUnfinishedRequest
+                let unfinished = wasUnfinished && f.journeys.isUnfinishedRequest(at: i)
                 let newest = i == f.journeys.count - 1
                 return Placed(natLearnt: NATLearner.learn(journey: i, pairsFrom: f.journeys[i].hops.count - 1,
                                                           knowsPaths: paths.knowsPaths, in: &f),
@@ -282,11 +282,13 @@ extension Correlator {
     }
 }
 
-extension Journey {
-    /// A request still going or awaiting its answer (the verdict policy's unfinished, when no
-    /// answer is tied to it). A property, not a function of a journey: read in place, the
-    /// journey is not copied.
-    var isUnfinishedRequest: Bool {
-        leg == .request && !settled && (verdict.state == .inFlight || verdict.state == .delivered)
+extension JourneyList {
+    /// Whether journey `i` is a request still going or awaiting its answer (the verdict
+    /// policy's unfinished, when no answer is tied to it). Each field is read where it lies:
+    /// a property of `Journey` that reads its verdict, read through the subscript, copied the
+    /// whole journey first (retaining its hops, path and texts), twice a sighting.
+    func isUnfinishedRequest(at i: Int) -> Bool {
+        let state = self[i].verdict.state
+        return self[i].leg == .request && !self[i].settled && (state == .inFlight || state == .delivered)
     }
 }

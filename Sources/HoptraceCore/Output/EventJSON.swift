@@ -22,9 +22,13 @@ public enum EventJSON {
     }
 
     private static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?, into j: inout JSONLine) {
-        header(literal: "packet", netns: point.netns, seconds: seconds, micros: micros, into: &j)
+        // The point's names as the JSON they were turned into once (`header` would quote them again).
+        let names = CapturePointNames.shared.entry(point.handle)
+        j.add("type", literal: "packet")
+        j.addTime("time", seconds: seconds, micros: micros)
+        j.addRaw("netns", bytes: names.pointee.netnsJSON)
         if let flow { j.add("flow", flow) }
-        j.add("iface", point.iface)
+        j.addRaw("iface", bytes: names.pointee.ifaceJSON)
         j.add("dir", literal: p.direction.word)
         j.add("len", p.length)
         if let arp = p.arp {

@@ -157,6 +157,14 @@ public struct JSONLine {
         open(key, room: 0)
         out.append(contentsOf: raw.utf8)
     }
+    /// A value already JSON, as bytes (a capture point's quoted names).
+    @inline(__always)
+    mutating func addRaw(_ key: StaticString, bytes raw: [UInt8]) {
+        open(key, room: raw.count)
+        raw.withUnsafeBufferPointer { b in
+            if let p = b.baseAddress { out.put(p, b.count) }
+        }
+    }
 
     /// `,"key":` with room for `room` bytes of value after it. Keys are string literals in
     /// hoptrace's own code: plain ASCII, never escaped. A shared buffer is copied first.
@@ -241,12 +249,18 @@ public struct JSONLine {
     static func appendQuoted(_ s: String, to out: ByteBuffer) {
         // Most values (addresses, names, times) need no escaping: one scan, one copy. A lead
         // byte C2 or E2 may start a C1 or bidi control: such a value takes the slow path.
+        // Scanned and copied in one pass; the bytes count only once the whole value was plain.
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 { return false }
-            out.reserve(bytes.count + 2)
-            out.put(0x22)
-            if let p = bytes.baseAddress { out.put(p, bytes.count) }
-            out.put(0x22)
+            let n = bytes.count
+            out.reserve(n + 2)
+            let q = out.end
+            q[0] = 0x22
+            for (i, b) in bytes.enumerated() {
+                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 { return false }
+                q[i + 1] = b
+            }
+            q[n + 1] = 0x22
+            out.skip(n + 2)
             return true
         }
         if plain == true { return }
