@@ -4,6 +4,7 @@ import PackageDescription
 // Layout: a pure core (HoptraceCore, HoptraceTUI) and thin edges that touch the
 // kernel (HoptraceCapture, HoptraceLab) or the terminal (HoptraceCurses); HoptracePipeline
 // wires them into `watch`, and the executable only parses arguments.
+
 /// Release builds of the per-packet targets skip Swift's dynamic exclusivity checks (a call into
 /// the runtime at each access to a class's stored state); debug builds, which the tests run,
 /// keep them and trap on a violation.
@@ -34,15 +35,14 @@ let package = Package(
 
         .target(
             name: "HoptraceCore",
-            // Release only: the dynamic exclusivity checks on the correlator's state were ~7% of
-            // the correlator's cost in-process; debug builds (the test suite) keep them and trap on a violation.
+            // The checks on the correlator's state were ~7% of the correlator's cost in-process.
             swiftSettings: uncheckedExclusivityInRelease),
         // The process edge every other edge shares: running programs, finding tools, privileges.
         .target(name: "HoptraceSystem", dependencies: ["HoptraceCore", "CHoptraceShims"]),
         .target(
             name: "HoptraceCapture",
             dependencies: ["HoptraceCore", "HoptraceSystem", "CPcap", "CNetfilterConntrack", "CHoptraceShims"],
-            // The capture loop's per-packet state: the same checks, in the same place as Core's.
+            // The capture loop's streams and merge, touched for every packet.
             swiftSettings: uncheckedExclusivityInRelease),
         .target(name: "HoptraceLab", dependencies: ["HoptraceCore", "HoptraceSystem"]),
         .target(name: "HoptraceTUI", dependencies: ["HoptraceCore"]),

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Reading needs no lock: an entry is written, under the lock, before its index is
 /// handed out, and is never changed or freed. Bounded (a crafted recording can name a
-/// million interfaces): past `maxCount` points or `maxNameBytes` of names, new names all
+/// million interfaces): past `maxCount` points or `maxNameBytes` held (`Names.bytes`), new names all
 /// share one entry that says so.
 final class CapturePointNames: @unchecked Sendable {
     struct Names: Sendable {
@@ -24,6 +24,12 @@ final class CapturePointNames: @unchecked Sendable {
             self.description = description
             netnsJSON = Array((netns.map(JSONLine.quote) ?? "null").utf8)
             ifaceJSON = Array(JSONLine.quote(iface).utf8)
+        }
+
+        /// What the entry holds, counted against `maxNameBytes`: a name full of control
+        /// characters takes six bytes for each in its JSON.
+        var bytes: Int {
+            (netns?.utf8.count ?? 0) + iface.utf8.count + description.utf8.count + netnsJSON.count + ifaceJSON.count
         }
     }
 
@@ -79,11 +85,12 @@ final class CapturePointNames: @unchecked Sendable {
         let key = Key(netns: netns, iface: iface)
         return index.withLock { x in
             if let h = x.byName[key] { return h }
-            let bytes = (netns?.utf8.count ?? 0) + iface.utf8.count
+            let made = Names(netns: netns, iface: iface, description: netns.map { "\($0):\(iface)" } ?? iface)
+            let bytes = made.bytes
             // The last slot is kept for the overflow entry.
             let full = x.count >= maxCount - 1 || x.nameBytes + bytes > maxNameBytes
             if full, let h = x.overflowHandle { return h }
-            let names = full ? Self.overflow : Names(netns: netns, iface: iface, description: netns.map { "\($0):\(iface)" } ?? iface)
+            let names = full ? Self.overflow : made
             let h = x.count
             let c = h >> Self.chunkBits
             if chunks[c] == nil { chunks[c] = .allocate(capacity: Self.chunkSize) }

@@ -61,8 +61,8 @@ import HoptraceCore
     }
 
     /// A point's names are quoted once and kept: a name a recording made up is escaped there
-    /// as anywhere, and no namespace is `null`, in every line of that point.
-    @Test func aPointsNamesAreEscapedAndNoNamespaceIsNull() throws {
+    /// as anywhere, in every line of that point; a point in hoptrace's own namespace has `null`.
+    @Test func aPointsNamesAreEscapedAndAPointWithoutANamespaceHasNullNetns() throws {
         let frame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
                               0x45, 0, 0, 84, 0, 7, 0, 0, 63, 1, 0, 0, 172, 31, 39, 53, 172, 31, 45, 174,
                               8, 0, 0, 0, 0, 27, 0, 3]

@@ -136,7 +136,7 @@ struct PrivilegeIntegrationTests {
         let argv = binary.map { ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", $0.path] } ?? [Hoptrace.binary]
         // The files are opened before setpriv runs: as root, like the descriptors a parent hands down.
         let p = try Subprocess.launch(argv + args, stdin: .inherit, stdout: .file(out), stderr: .file(err))
-        for _ in 0..<100 where !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("hoptrace: watching") { usleep(50_000) }
+        for _ in 0..<400 where !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("hoptrace: watching") { usleep(50_000) }
         try action()
         let termination = p.wait()
         return Hoptrace.Output(status: termination.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",

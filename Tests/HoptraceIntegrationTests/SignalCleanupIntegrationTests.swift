@@ -36,7 +36,7 @@ struct SignalCleanupIntegrationTests {
                 }
                 let watching = eventually(10) { fileText("\(dir)/err")?.contains("hoptrace: watching") == true }
                 try #require(watching, "watch did not start: \(fileText("\(dir)/err") ?? "")")
-                // The tables are in before "watching" is said: traffic sent after it is traced.
+                // The tables are in before "watching" is said.
                 #expect(try !leftovers(p).isEmpty, "--explain installed its tables before saying 'watching'")
 
                 _ = try Hoptrace.run(["lab", "ping", "--prefix", p, "--count", "1"])

@@ -105,8 +105,9 @@ func watch(_ args: [String], wrapper: [String] = [], duration: Int = 6, during a
     let watcher = try Subprocess.launch(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"] + wrapper + [Hoptrace.binary, "watch", "--duration", "\(duration)"] + args,
                                         stdin: .inherit, stdout: .file(out.path))
     started(watcher.pid)
-    // Send traffic only once every handle is open: watch says so on stderr.
-    for _ in 0..<100 {
+    // Send traffic only once every handle and table is open: watch says so on stderr (a loaded
+    // machine may take seconds; the loop ends as soon as it is said).
+    for _ in 0..<400 {
         if (try? String(contentsOf: out, encoding: .utf8))?.contains("hoptrace: watching") == true { break }
         usleep(50_000)
     }

@@ -29,6 +29,7 @@ public struct FlowKey: Sendable, Hashable, CustomStringConvertible {
         default:
             Self.combine(src, into: &hasher)
             Self.combine(dst, into: &hasher)
+            // A bit the IPv4 pair's small word never has: the two layouts feed the hasher apart.
             hasher.combine(small | 1 << 40)
         }
     }

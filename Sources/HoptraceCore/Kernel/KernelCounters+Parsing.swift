@@ -175,7 +175,10 @@ extension KernelCounters {
                 }
                 if let value = UInt64(number), Self.isDigits(number.utf8) {
                     if selection == nil {
-                        values["\(prefix).\(name)"] = value
+                        // `A.B: C` and `A: B.C` would share a key: refused, as one name twice is.
+                        guard values.updateValue(value, forKey: "\(prefix).\(name)") == nil else {
+                            throw .malformed(file: file, line: headerNumber, detail: "\(prefix).\(name) appears twice")
+                        }
                     } else if let key = kept?[name] {
                         values[key] = value
                     }

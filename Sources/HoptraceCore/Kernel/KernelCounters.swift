@@ -30,8 +30,8 @@ public struct KernelCounters: Sendable, Equatable {
     /// One sample from whichever texts the namespace has. Each may be absent: a namespace where
     /// nothing loaded conntrack has no `/proc/net/stat/nf_conntrack`, and a caller may read only
     /// what it needs. The files' keys never overlap (their prefixes differ); a key found in two
-    /// of them is refused. With a selection only its keys are kept (and only they are checked
-    /// against the other files), while every file is checked as without one.
+    /// of them is refused. With a selection only its keys are kept: every line of every file is
+    /// still validated, and the check across files covers the kept keys.
     /// - Parameters:
     ///   - snmp: `/proc/net/snmp`.
     ///   - netstat: `/proc/net/netstat`.

@@ -22,7 +22,7 @@ public enum EventJSON {
     }
 
     private static func packet(_ p: DecodedPacket, at point: CapturePoint, seconds: Int, micros: Int, flow: Int?, into j: inout JSONLine) {
-        // The point's names as the JSON they were turned into once (`header` would quote them again).
+        // `header`'s members, with the point's names as the JSON they were turned into once.
         let names = CapturePointNames.shared.entry(point.handle)
         j.add("type", literal: "packet")
         j.addTime("time", seconds: seconds, micros: micros)
@@ -183,13 +183,6 @@ public enum EventJSON {
         j.addTime("time", seconds: seconds, micros: micros)
         if let netns { j.add("netns", netns) } else { j.addNull("netns") }
         return j
-    }
-
-    /// `header`'s members written into `j` (the packet line's, built where it is sent from).
-    static func header(literal type: StaticString, netns: String?, seconds: Int, micros: Int, into j: inout JSONLine) {
-        j.add("type", literal: type)
-        j.addTime("time", seconds: seconds, micros: micros)
-        if let netns { j.add("netns", netns) } else { j.addNull("netns") }
     }
 
     static func tuple(_ t: ConntrackEvent.Tuple) -> JSONLine {

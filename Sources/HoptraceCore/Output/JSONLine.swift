@@ -247,8 +247,8 @@ public struct JSONLine {
     }
 
     static func appendQuoted(_ s: String, to out: ByteBuffer) {
-        // Most values (addresses, names, times) need no escaping: one scan, one copy. A lead
-        // byte C2 or E2 may start a C1 or bidi control: such a value takes the slow path.
+        // Most values (addresses, names, times) need no escaping. A lead byte C2 or E2 may
+        // start a C1 or bidi control: such a value takes the slow path.
         // Scanned and copied in one pass; the bytes count only once the whole value was plain.
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             let n = bytes.count

@@ -91,7 +91,7 @@ extension WatchRun {
         let containers = try c.containerWatch.map { try ContainerWatcher($0) }
         defer { containers?.stop() }
         // On stderr, so NDJSON stays pure. Said once everything is in place (explain mode's trace
-        // tables too), so traffic a script sends after it is captured, counted and traced.
+        // tables too): a script may wait for it before sending traffic.
         let ct = opened.conntrack.map { $0.netns ?? "(current)" }
         Console.err("hoptrace: watching \(c.points.map(\.description).joined(separator: ", "))"
             + (ct.isEmpty ? "" : "; conntrack in \(ct.joined(separator: ", "))"))
