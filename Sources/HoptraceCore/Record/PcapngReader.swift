@@ -95,9 +95,11 @@ public struct PcapngReader {
         return bigEndian ? a << 8 | b : b << 8 | a
     }
 
+    /// Four bytes, read one by one (a `map` here made an array: eight of them a packet block).
     private func u32(_ at: Int) -> UInt32 {
-        let b = (0..<4).map { UInt32(buffer[start + at + $0]) }
-        return bigEndian ? b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0]
+        let i = start + at
+        let b0 = UInt32(buffer[i]), b1 = UInt32(buffer[i + 1]), b2 = UInt32(buffer[i + 2]), b3 = UInt32(buffer[i + 3])
+        return bigEndian ? b0 << 24 | b1 << 16 | b2 << 8 | b3 : b3 << 24 | b2 << 16 | b1 << 8 | b0
     }
 
     private mutating func readFileHeader() throws(FormatError) {
