@@ -11,6 +11,14 @@ import Testing
         #expect(ns.displayName == "htns1" && ns.description == "htns1")
     }
 
+    /// The only place namespace files are named: discovery lists and reads them through these.
+    @Test func theNamespaceFilesAreNamedHereOnly() {
+        #expect(NetworkNamespace.namedDirectory == "/run/netns")
+        #expect(NetworkNamespace.namedPath("htns1") == NetworkNamespace("htns1").path)
+        #expect(NetworkNamespace.processPath(42) == "/proc/42/ns/net")
+        #expect(NetworkNamespace.ownPath == "/proc/self/ns/net")
+    }
+
     @Test func aPathIsTakenAsGiven() {
         let ns = NetworkNamespace("/proc/42/ns/net")
         #expect(ns.name == nil)

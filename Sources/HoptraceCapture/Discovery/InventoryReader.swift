@@ -31,7 +31,7 @@ public enum InventoryReader {
                 let (kind, version) = try client.version()
                 engines.append((kind, version, endpoint))
                 for c in try client.containers() {
-                    guard let pid = c.pid, let inode = NamespaceScan.inode(of: "/proc/\(pid)/ns/net") else {
+                    guard let pid = c.pid, let inode = NamespaceScan.inode(of: NetworkNamespace.processPath(pid)) else {
                         warnings.append("container \(c.name): no running process (state \(c.state))")
                         continue
                     }

@@ -16,12 +16,12 @@ public enum NamespaceScan {
     }
 
     /// hoptrace's own namespace.
-    public static func own() -> UInt64? { inode(of: "/proc/self/ns/net") }
+    public static func own() -> UInt64? { inode(of: NetworkNamespace.ownPath) }
 
     /// /run/netns, by name.
     public static func named() -> [NamespaceInventory.Named] {
-        entries(of: "/run/netns").sorted().compactMap { name in
-            inode(of: "/run/netns/" + name).map { NamespaceInventory.Named(name: name, inode: $0) }
+        entries(of: NetworkNamespace.namedDirectory).sorted().compactMap { name in
+            inode(of: NetworkNamespace.namedPath(name)).map { NamespaceInventory.Named(name: name, inode: $0) }
         }
     }
 
@@ -29,7 +29,7 @@ public enum NamespaceScan {
     public static func processes() -> [NamespaceInventory.Process] {
         var byInode: [UInt64: NamespaceInventory.Process] = [:]
         for entry in entries(of: "/proc").prefix(processLimit) {
-            guard let pid = Int32(entry), pid > 0, let ino = inode(of: "/proc/\(pid)/ns/net") else { continue }
+            guard let pid = Int32(entry), pid > 0, let ino = inode(of: NetworkNamespace.processPath(pid)) else { continue }
             if var known = byInode[ino] {
                 known.count += 1
                 if pid < known.pid { known.pid = pid; known.comm = comm(of: pid) }

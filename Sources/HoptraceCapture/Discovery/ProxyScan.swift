@@ -9,7 +9,7 @@ public enum ProxyScan {
         var found: [UserlandProxy] = []
         for entry in NamespaceScan.entries(of: "/proc").prefix(NamespaceScan.processLimit) {
             guard let pid = Int32(entry), NamespaceScan.comm(of: pid) == "docker-proxy",
-                  let ino = NamespaceScan.inode(of: "/proc/\(pid)/ns/net"), let netns = namespaceName(ino) else { continue }
+                  let ino = NamespaceScan.inode(of: NetworkNamespace.processPath(pid)), let netns = namespaceName(ino) else { continue }
             if let p = UserlandProxy(pid: pid, netns: netns, commandLine: commandLine(of: pid)) { found.append(p) }
         }
         return found.sorted { $0.pid < $1.pid }

@@ -53,9 +53,9 @@ public struct NamespaceInventory: Sendable {
 
         /// The file to enter: the /run/netns one when it has a name, else a process's.
         public var path: String? {
-            if let n = names.first { return "/run/netns/" + n }
+            if let n = names.first { return NetworkNamespace.namedPath(n) }
             if let c = containers.first?.path { return c }
-            return process.map { "/proc/\($0.pid)/ns/net" }
+            return process.map { NetworkNamespace.processPath($0.pid) }
         }
     }
 

@@ -27,7 +27,7 @@ public enum NamespaceListing {
             let image = c.container.image.isEmpty ? "" : "image \(c.container.image), "
             lines.append("\(c.engine.rawValue) container \(c.container.name) (\(image)id \(c.container.shortID))")
         }
-        for n in e.names { lines.append("named /run/netns/\(n)") }
+        for n in e.names { lines.append("named \(NetworkNamespace.namedPath(n))") }
         if let p = e.process {
             lines.append("pid \(p.pid) (\(p.comm))" + (p.count > 1 ? ", \(p.count) processes" : ""))
         } else if e.names.isEmpty {

@@ -42,7 +42,7 @@ public struct EngineContainer: Sendable, Hashable {
     }
 
     /// The file to enter while it runs.
-    public var namespacePath: String? { pid.map { "/proc/\($0)/ns/net" } }
+    public var namespacePath: String? { pid.map(NetworkNamespace.processPath) }
 
     /// The 12-digit ID the docker CLI shows.
     public var shortID: String { String(id.prefix(12)) }

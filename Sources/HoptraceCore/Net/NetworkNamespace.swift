@@ -9,8 +9,16 @@ import Synchronization
 /// hoptrace's own namespace is `nil` at call sites (`NetworkNamespace?`): nothing to enter, no
 /// prefix.
 public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
-    /// Where `ip netns add` puts a named namespace's file.
-    static let namedDirectory = "/run/netns/"
+    /// Where `ip netns add` puts a named namespace's file (discovery lists the directory).
+    public static let namedDirectory = "/run/netns"
+    /// hoptrace's own namespace's file.
+    public static let ownPath = "/proc/self/ns/net"
+
+    /// The file of the namespace `ip netns add NAME` made.
+    public static func namedPath(_ name: String) -> String { namedDirectory + "/" + name }
+
+    /// The file of process `pid`'s namespace (a container's, any process's).
+    public static func processPath(_ pid: Int32) -> String { "/proc/\(pid)/ns/net" }
 
     /// The argument as the user gave it.
     public let argument: String
@@ -34,7 +42,7 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     public var name: String? { argument.hasPrefix("/") || aliasPath != nil ? nil : argument }
 
     /// The namespace file to enter (setns, `nsenter --net=`).
-    public var path: String { aliasPath ?? name.map { Self.namedDirectory + $0 } ?? argument }
+    public var path: String { aliasPath ?? name.map(Self.namedPath) ?? argument }
 
     /// The namespaces hoptrace named itself, for the life of the process: a container's
     /// namespace has no name under /run/netns, and every edge (capture threads, `ip`, nsenter,

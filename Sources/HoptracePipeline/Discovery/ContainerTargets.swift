@@ -118,7 +118,7 @@ public struct ContainerTargets {
             let known = inventory.containers.map(\.0.container.name).sorted()
             let engines = read.engines.isEmpty ? "no container engine answered"
                 : "containers: \(known.isEmpty ? "none running" : known.joined(separator: ", "))"
-            throw ValidationFailure("network namespace not found: /run/netns/\(text), and no container is named '\(text)' (\(engines); 'hoptrace ns' lists every namespace)")
+            throw ValidationFailure("network namespace not found: \(NetworkNamespace.namedPath(text)), and no container is named '\(text)' (\(engines); 'hoptrace ns' lists every namespace)")
         }
     }
 }
