@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// Reading needs no lock: an entry is written, under the lock, before its index is
 /// handed out, and is never changed or freed. Bounded (a crafted recording can name a
-/// million interfaces): past `maxCount` points or `maxNameBytes` held (`Names.bytes`), new names all
-/// share one entry that says so.
+/// million interfaces): past `maxCount` points or `maxNameBytes` held (`Names.bytes`), new
+/// names all share one entry that says so.
 final class CapturePointNames: @unchecked Sendable {
     struct Names: Sendable {
         let netns: String?

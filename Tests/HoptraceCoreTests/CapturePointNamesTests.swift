@@ -55,5 +55,8 @@ struct CapturePointNamesTests {
         #expect(t.names(small).description == "a:b")
         #expect(t.names(big).iface == "(too many capture points)")
         #expect(t.intern(netns: "c", iface: "d") != big)
+        // A name is counted with its JSON: 14 control characters are 14 bytes, but 86 quoted.
+        let controls = t.intern(netns: String(repeating: "\u{1}", count: 14), iface: "e")
+        #expect(t.names(controls).iface == "(too many capture points)")
     }
 }

@@ -295,6 +295,10 @@ enum KernelFixtures {
         Self.expectRefusal("/proc/net/snmp line 3: Ip.A appears twice") {
             _ = try KernelCounters.parseSNMP("Ip: A\nIp: 1\nIp: A\nIp: 2\n")
         }
+        // Two different prefix and name pairs that make the same key.
+        Self.expectRefusal("/proc/net/snmp line 3: A.B.C appears twice") {
+            _ = try KernelCounters.parseSNMP("A.B: C\nA.B: 1\nA: B.C\nA: 2\n")
+        }
         Self.expectRefusal("/proc/net/snmp: the file is empty") { _ = try KernelCounters.parseSNMP("") }
         Self.expectRefusal("/proc/net/netstat: the file is empty") { _ = try KernelCounters.parseNetstat("\n \n") }
         // Quoted text is cut at 40 characters.

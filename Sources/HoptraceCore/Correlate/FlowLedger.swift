@@ -2,8 +2,8 @@
 ///
 /// Why one: a SNAT'd flow holds a record and two rewrites, and as two Arrays they took
 /// two allocations with a 32-byte header each (208 bytes in malloc's sizes); one buffer
-/// with a 16-byte header takes 160. Copy-on-write like an Array: the buffer is copied before a change while
-/// another flow value shares it. Read through `ConntrackRecords` and `NATRewrites`.
+/// with a 16-byte header takes 160. Copy-on-write like an Array: the buffer is copied before
+/// a change while another flow value shares it. Read through `ConntrackRecords` and `NATRewrites`.
 struct FlowLedger: @unchecked Sendable {
     /// nil while both are empty.
     private var storage: LedgerStorage?

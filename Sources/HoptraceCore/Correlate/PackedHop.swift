@@ -1,7 +1,8 @@
 /// A `Hop` as a journey's hop list stores it: 24 bytes and no reference, for the usual hop
 /// (two IPv4 addresses, within ±35 minutes of the list's base time (its first hop's when it
-/// was made or started), a delta of 0 to 524,286 µs, ports or an echo id but not both). A list holds its hops this way while every one of them packs; `init` says nil
-/// for one that does not, and the list keeps its hops whole instead.
+/// was made or started), a delta of 0 to 524,286 µs, ports or an echo id but not both). A
+/// list holds its hops this way while every one of them packs; `init` says nil for one that
+/// does not, and the list keeps its hops whole instead.
 struct PackedHop: Sendable, Equatable {
     private let addresses: IPv4Pair
     /// Microseconds since the list's base time.

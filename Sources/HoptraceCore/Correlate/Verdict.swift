@@ -211,9 +211,9 @@ public struct NATRewrite: Sendable, Equatable {
     public enum Field: String, Sendable { case src, dst, sport, dport, id }
 
     // Packed: 24 bytes, not 64 (a SNAT'd flow keeps two). An IPv4 address or a port is a
-    // word; an IPv6 address or a text (either side) holds both values whole, in the rare part. The points'
-    // handles are below 2^24 (`CapturePointNames.shared` holds at most 2^20), so the top
-    // byte of the first holds kind, field and flags.
+    // word; an IPv6 address or a text (either side) holds both values whole, in the rare part.
+    // The points' handles are below 2^24 (`CapturePointNames.shared` holds at most 2^20), so
+    // the top byte of the first holds kind, field and flags.
     private var rare: Boxed<Rare>?
     private var fromWord: UInt32 = 0
     private var toWord: UInt32 = 0

@@ -4,23 +4,27 @@
 public struct KernelCounterSelection: Sendable {
     /// prefix → name → key, the Substrings cut from the keys themselves.
     private let table: [Substring: [Substring: String]]
-    private let keys: Set<String>
 
-    /// `keys` as `Prefix.Name` (the prefix ends at the first dot: `nf_conntrack.drop`).
+    /// `keys` as `Prefix.Name` (the prefix ends at the first dot: `nf_conntrack.drop`); a key
+    /// without a dot names no counter and is left out.
     public init(_ keys: some Sequence<String>) {
         var table: [Substring: [Substring: String]] = [:]
-        var all = Set<String>()
         for key in keys {
-            all.insert(key)
-            guard let dot = key.firstIndex(of: ".") else { continue }
-            table[key[..<dot], default: [:]][key[key.index(after: dot)...]] = key
+            guard let (prefix, name) = Self.split(key) else { continue }
+            table[prefix, default: [:]][name] = key
         }
         self.table = table
-        self.keys = all
     }
 
     /// The kept names under `prefix` with their keys; nil when none is kept.
     func names(under prefix: Substring) -> [Substring: String]? { table[prefix] }
 
-    public func contains(_ key: String) -> Bool { keys.contains(key) }
+    public func contains(_ key: String) -> Bool {
+        guard let (prefix, name) = Self.split(key) else { return false }
+        return table[prefix]?[name] != nil
+    }
+
+    private static func split(_ key: String) -> (Substring, Substring)? {
+        key.firstIndex(of: ".").map { (key[..<$0], key[key.index(after: $0)...]) }
+    }
 }
